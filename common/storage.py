@@ -1,0 +1,61 @@
+"""Each service's own database, behind pymongo's API.
+
+MONGO_URI set: a real MongoDB. Unset: the embedded litemongo store, one directory per service
+under DATA_DIR, which survives restarts. Neither engine is used with transactions: a change is
+atomic within one document, so aggregates are shaped so that one command changes one document.
+"""
+import pathlib
+
+import litemongo
+import pymongo
+from nameko.extensions import DependencyProvider
+
+from common.outbox import OutboxRelay
+
+DATABASE_NAME = "jiangxin"
+
+
+def open_database(config, service_name):
+    uri = config.get("MONGO_URI")
+    if uri:
+        return pymongo.MongoClient(uri)[f"{DATABASE_NAME}_{service_name}"]
+    directory = pathlib.Path(config.get("DATA_DIR") or "var").absolute() / service_name
+    return litemongo.connect(str(directory))[DATABASE_NAME]
+
+
+class Store(DependencyProvider):
+    """Gives every worker the service's repository, and publishes what it writes to the outbox.
+
+    ``repository_class(database)`` builds the repository once per container; it declares its
+    indexes in its constructor and lists ``outbox_collections`` for the relay.
+    """
+
+    def __init__(self, repository_class):
+        self.repository_class = repository_class
+        self.repository = None
+        self.relay = None
+
+    def setup(self):
+        config = self.container.config
+        self.repository = self.repository_class(open_database(config, self.container.service_name))
+        self.relay = OutboxRelay(
+            amqp_uri=config["AMQP_URI"],
+            source=self.container.service_name,
+            collections=self.repository.outbox_collections,
+            # Off only where a test stands in for a process that died before publishing.
+            enabled=config.get("OUTBOX_RELAY", True) is not False,
+        )
+        # A write that fills the outbox wakes the relay at once instead of at its next poll.
+        self.repository.outbox_written = self.relay.wake
+
+    def start(self):
+        self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
+
+    def stop(self):
+        self.relay.stop()
+
+    def kill(self):
+        self.relay.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.repository

@@ -1,0 +1,105 @@
+"""The outbox relay against the real broker: confirmed, routed, resent after failures."""
+import json
+
+import pytest
+from kombu import Connection, Queue
+
+from common.events import make_event
+from common.outbox import OUTBOX, PENDING, OutboxRelay, new_with_outbox, with_outbox
+from common.storage import open_database
+from common.topology import event_exchange
+
+
+@pytest.fixture
+def collection(service_config):
+    return open_database(service_config, "outbox_test")["things"]
+
+
+@pytest.fixture
+def bound_queue(service_config):
+    """A durable queue bound to thing.changed events, as a consumer would declare it."""
+    queue = Queue("evt-outbox_test-thing.changed--probe.handle", exchange=event_exchange("outbox_test"),
+                  routing_key="thing.changed", durable=True)
+    with Connection(service_config["AMQP_URI"]) as connection:
+        queue(connection.channel()).declare()
+    return queue
+
+
+def drain(amqp_uri, queue):
+    bodies = []
+    with Connection(amqp_uri) as connection:
+        bound = queue(connection.channel())
+        while (message := bound.get(no_ack=True)) is not None:
+            bodies.append(json.loads(message.body))
+    return bodies
+
+
+def relay_for(service_config, collection):
+    return OutboxRelay(service_config["AMQP_URI"], "outbox_test", [collection])
+
+
+def changed(n):
+    return make_event("thing.changed", {"n": n}, source="outbox_test")
+
+
+def test_with_outbox_keeps_the_callers_update():
+    update = with_outbox({"$set": {"status": "done"}, "$push": {"log": 1}}, {"event_id": "e"})
+    assert update["$set"] == {"status": "done", PENDING: True}
+    assert update["$push"] == {"log": 1, OUTBOX: {"$each": [{"event_id": "e"}]}}
+
+
+def test_pending_events_are_published_in_order_and_cleared(service_config, collection, bound_queue):
+    events = [changed(n) for n in range(3)]
+    collection.insert_one(new_with_outbox({"_id": "a"}, events[0]))
+    collection.update_one({"_id": "a"}, with_outbox({"$set": {"x": 1}}, *events[1:]))
+
+    assert relay_for(service_config, collection).relay_pending() == 3
+
+    assert [body["data"]["n"] for body in drain(service_config["AMQP_URI"], bound_queue)] == [0, 1, 2]
+    document = collection.find_one({"_id": "a"})
+    assert document[OUTBOX] == [] and PENDING not in document
+
+
+def test_an_unroutable_event_stays_pending_with_its_reason(service_config, collection):
+    collection.insert_one(new_with_outbox({"_id": "a"}, changed(1)))
+
+    assert relay_for(service_config, collection).relay_pending() == 0
+
+    document = collection.find_one({"_id": "a"})
+    [entry] = document[OUTBOX]
+    assert document[PENDING] is True
+    assert entry["attempts"] == 1 and "unroutable" in entry["last_error"]
+
+
+def test_an_unreachable_broker_leaves_events_pending(service_config, collection):
+    collection.insert_one(new_with_outbox({"_id": "a"}, changed(1)))
+    relay = OutboxRelay("pyamqp://guest:guest@127.0.0.1:1/", "outbox_test", [collection])
+
+    with pytest.raises(Exception):
+        relay.relay_pending()
+
+    assert len(collection.find_one({"_id": "a"})[OUTBOX]) == 1
+
+
+def test_a_relay_that_died_before_clearing_resends_the_same_event_id(service_config, collection,
+                                                                    bound_queue):
+    event = changed(1)
+    collection.insert_one(new_with_outbox({"_id": "a"}, event))
+    relay = relay_for(service_config, collection)
+    relay.publisher.publish([event])  # published and confirmed, then the process died
+
+    relay_for(service_config, collection).relay_pending()
+
+    ids = [body["event_id"] for body in drain(service_config["AMQP_URI"], bound_queue)]
+    assert ids == [event["event_id"], event["event_id"]]  # consumers deduplicate by event_id
+    assert collection.find_one({"_id": "a"})[OUTBOX] == []
+
+
+def test_relay_fields_are_never_published(service_config, collection, bound_queue):
+    event = changed(1)
+    collection.insert_one(new_with_outbox({"_id": "a"}, {**event, "attempts": 2, "retry_at": 0,
+                                                         "last_error": "x"}))
+    relay_for(service_config, collection).relay_pending()
+
+    [body] = drain(service_config["AMQP_URI"], bound_queue)
+    assert body == event
