@@ -1,0 +1,176 @@
+"""From the judges' marks to an entry's score.
+
+An entry's marks are stored as the judges entered them: ``{aspect_id: {judge_id: raw_value}}``,
+each raw value already checked by ``scheme.mark_value`` when it was entered.
+
+Judging rules (``DEFAULT_JUDGING``)::
+
+    {"drop_extremes_from": 5,  # with at least this many judges on a judgement aspect, drop one
+                               # highest and one lowest level and average the rest; 0 disables
+     "max_spread": 1,          # flag a judgement aspect for review when its levels spread wider
+     "min_judges": 1}          # a judgement aspect with fewer judges counts as missing
+
+A measurement aspect normally has one judge; when several entered it and their marks differ, it is
+flagged and the lower median of their marks counts (the benefit of a doubt goes to no one).
+"""
+import statistics
+from dataclasses import dataclass, field
+
+from common.errors import BadRequest
+
+from .scheme import BANDED, JUDGED, MAX_LEVEL
+
+DEFAULT_JUDGING = {"drop_extremes_from": 5, "max_spread": 1, "min_judges": 1}
+
+
+@dataclass(slots=True)
+class EntryScore:
+    total: float  # weighted, 0..100
+    components: dict  # component key -> 0..100
+    complete: bool  # every aspect has its marks
+    flagged: list = field(default_factory=list)  # aspect ids to review
+    missing: list = field(default_factory=list)  # aspect ids without (enough) marks
+
+
+@dataclass(frozen=True, slots=True)
+class AspectResult:
+    """How one aspect of one entry was scored, for showing the jury why."""
+
+    aspect_id: str
+    component: str
+    max_mark: float
+    values: tuple  # what the judges entered, in judge order
+    counted: tuple  # the marks or levels that counted, after dropping extremes
+    awarded: float  # the mark this aspect contributes
+    level: float | None  # the averaged level, for a judgement aspect
+    flagged: bool
+    missing: bool
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_judging_rules(rules):
+    """Check judging rules; raise BadRequest naming every rule at fault."""
+    rules = rules or {}
+    fields = {}
+    drop = rules.get("drop_extremes_from", DEFAULT_JUDGING["drop_extremes_from"])
+    # Dropping two levels out of fewer than three would leave nothing to average.
+    if not _is_int(drop) or not (drop == 0 or drop >= 3):
+        fields["drop_extremes_from"] = ["must be 0 (never drop) or a whole number of at least 3"]
+    spread = rules.get("max_spread", DEFAULT_JUDGING["max_spread"])
+    if isinstance(spread, bool) or not isinstance(spread, (int, float)) or not 0 <= spread <= MAX_LEVEL:
+        fields["max_spread"] = [f"must be a number from 0 to {MAX_LEVEL}"]
+    min_judges = rules.get("min_judges", DEFAULT_JUDGING["min_judges"])
+    if not _is_int(min_judges) or min_judges < 1:
+        fields["min_judges"] = ["must be a whole number of at least 1"]
+    if fields:
+        raise BadRequest("the judging rules are not valid", fields)
+
+
+def _settings(rules):
+    if not rules:
+        return DEFAULT_JUDGING["drop_extremes_from"], DEFAULT_JUDGING["max_spread"], DEFAULT_JUDGING["min_judges"]
+    return (
+        rules.get("drop_extremes_from", DEFAULT_JUDGING["drop_extremes_from"]),
+        rules.get("max_spread", DEFAULT_JUDGING["max_spread"]),
+        rules.get("min_judges", DEFAULT_JUDGING["min_judges"]),
+    )
+
+
+def _stable_round(value):
+    # Round twice: the first rounding folds float noise (1e-14) into one value, so that two equal
+    # performances summed in a different order cannot land on opposite sides of a 4th-decimal half
+    # (a component score of k/32, such as 12.03125, sits exactly on one).
+    return round(round(value, 9), 4)
+
+
+def _banded(measured, nominal, bands):
+    off = abs(measured - nominal)
+    for deviation, mark in bands:
+        if off <= deviation:
+            return mark
+    return 0.0
+
+
+def score_entry(index, marks, rules=None):
+    """Score one entry from its judges' marks against a SchemeIndex; see the module docstring."""
+    drop_from, max_spread, min_judges = _settings(rules)
+    if drop_from == 0:
+        drop_from = 1 << 30
+    sums = [0.0] * len(index.component_keys)
+    flagged = []
+    missing = []
+    get = marks.get
+    # This runs for every aspect of tens of thousands of entries: one flat loop over the
+    # precomputed plan, no per-mark calls beyond sorted() and sum() of a handful of values.
+    for aspect_id, mode, position, max_mark, nominal, bands in index.plan:
+        judged = get(aspect_id)
+        if not judged:
+            missing.append(aspect_id)
+            continue
+        if mode == JUDGED:
+            n = len(judged)
+            levels = sorted(judged.values())
+            low = levels[0]
+            high = levels[-1]
+            if high - low > max_spread:
+                flagged.append(aspect_id)
+            if n >= drop_from:
+                sums[position] += (sum(levels) - low - high) * max_mark / (MAX_LEVEL * (n - 2))
+            else:
+                sums[position] += sum(levels) * max_mark / (MAX_LEVEL * n)
+            if n < min_judges:
+                missing.append(aspect_id)
+        elif len(judged) == 1:
+            for value in judged.values():
+                sums[position] += _banded(value, nominal, bands) if mode == BANDED else value
+        else:
+            if mode == BANDED:
+                values = [_banded(value, nominal, bands) for value in judged.values()]
+            else:
+                values = list(judged.values())
+            low = min(values)
+            if low != max(values):
+                flagged.append(aspect_id)
+                low = statistics.median_low(values)
+            sums[position] += low
+
+    components = {}
+    total = 0.0
+    for key, weight, most, got in zip(index.component_keys, index.component_weights, index.component_totals, sums):
+        score = _stable_round(100.0 * got / most)
+        components[key] = score
+        total += weight * score
+    return EntryScore(_stable_round(total / 100.0), components, not missing, flagged, missing)
+
+
+def aspect_results(index, marks, rules=None):
+    """Per-aspect detail of one entry's score, in scheme order (slower than score_entry; for display)."""
+    drop_from, max_spread, min_judges = _settings(rules)
+    results = []
+    for aspect_id, mode, _position, max_mark, nominal, bands in index.plan:
+        component = index.aspects[aspect_id].component
+        values = tuple((marks.get(aspect_id) or {}).values())
+        if not values:
+            results.append(AspectResult(aspect_id, component, max_mark, (), (), 0.0, None, False, True))
+            continue
+        if mode == JUDGED:
+            levels = sorted(values)
+            counted = tuple(levels[1:-1]) if drop_from and len(levels) >= drop_from else tuple(levels)
+            level = sum(counted) / len(counted)
+            awarded = sum(counted) * max_mark / (MAX_LEVEL * len(counted))
+            flagged = levels[-1] - levels[0] > max_spread
+            results.append(
+                AspectResult(aspect_id, component, max_mark, values, counted, awarded, level, flagged,
+                             len(values) < min_judges)
+            )
+            continue
+        awarded_each = [_banded(v, nominal, bands) if mode == BANDED else v for v in values]
+        flagged = min(awarded_each) != max(awarded_each)
+        awarded = statistics.median_low(awarded_each) if flagged else awarded_each[0]
+        results.append(
+            AspectResult(aspect_id, component, max_mark, values, tuple(awarded_each), awarded, None, flagged, False)
+        )
+    return results
