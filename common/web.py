@@ -1,0 +1,539 @@
+"""JSON over HTTP for nameko: the gateway's only entrypoint, ``route``.
+
+``route`` is nameko's ``@http`` with everything a public API needs done once, before the handler
+runs and after it returns:
+
+* authentication with a bearer token (``TOKEN_SECRET``) and a role check; the handler gets the
+  caller as ``principal`` (None on public routes);
+* the request body bounded (``MAX_REQUEST_BYTES``), parsed as JSON and loaded with a marshmallow
+  schema that rejects unknown fields (``payload``); the query string likewise (``query``);
+* the handler's return value dumped through the response schema and sent as UTF-8 JSON;
+* every error answered as JSON ``{"error", "message", "fields"}``, including 404 and 405 for
+  unknown routes, without tracebacks;
+* a request id (``X-Request-Id``, taken from the caller or made here) echoed in the response,
+  available as ``request.request_id`` and passed on to services as the nameko context value
+  ``correlation_id``.
+
+The gateway uses ``route`` only. A plain ``@http`` in the same service would share the web server
+(there is one per container), but whichever of the two is bound first decides whether unknown
+routes are answered in JSON.
+"""
+import dataclasses
+import datetime
+import decimal
+import enum
+import functools
+import inspect
+import json
+import logging
+import re
+import socket
+import uuid
+from functools import partial
+
+import eventlet
+from eventlet.event import Event
+from marshmallow import RAISE, Schema, ValidationError
+from marshmallow import fields as ma_fields
+from nameko.exceptions import ContainerBeingKilled, RpcTimeout, UnknownService
+from nameko.extensions import register_entrypoint
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from common import auth, errors
+
+_log = logging.getLogger(__name__)
+
+TOKEN_SECRET_KEY = "TOKEN_SECRET"
+MAX_REQUEST_BYTES_KEY = "MAX_REQUEST_BYTES"
+DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
+# Seconds a client connection may stay silent (slow senders, idle keep-alive) before it is closed.
+HTTP_SOCKET_TIMEOUT_KEY = "HTTP_SOCKET_TIMEOUT"
+DEFAULT_HTTP_SOCKET_TIMEOUT = 60.0
+
+REQUEST_ID_HEADER = "X-Request-Id"
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
+_READ_CHUNK = 64 * 1024
+
+
+def _broker_errors():
+    import amqp.exceptions
+    import kombu.exceptions
+
+    return (
+        kombu.exceptions.OperationalError,
+        amqp.exceptions.ConnectionError,
+        amqp.exceptions.RecoverableConnectionError,
+        ConnectionError,
+        socket.error,
+    )
+
+
+BROKER_ERRORS = _broker_errors()
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON responses
+
+
+def _json_default(value):
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(obj):
+    """UTF-8 JSON bytes, Chinese text kept readable."""
+    return json.dumps(obj, ensure_ascii=False, default=_json_default).encode("utf-8")
+
+
+def json_response(obj, status=200, headers=None):
+    if status == 204:
+        return Response(status=204, headers=headers)
+    return Response(dumps(obj), status=status, headers=headers, content_type=JSON_CONTENT_TYPE)
+
+
+def error_body(code, message, fields=None):
+    body = {"error": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def error_response(exc, request_id=None):
+    """The JSON response for any exception; logs what the caller is not told."""
+    if isinstance(exc, errors.JiangxinError):
+        if exc.status >= 500:
+            _log.warning("request %s: %s %s", request_id, exc.code, exc.message)
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.Unauthorized) else None
+        return json_response(exc.to_dict(), exc.status, headers)
+    if isinstance(exc, (RpcTimeout, eventlet.Timeout)):
+        _log.warning("request %s: timed out: %r", request_id, exc)
+        return error_response(errors.GatewayTimeout("a service did not answer in time"))
+    if isinstance(exc, (UnknownService, ContainerBeingKilled)):
+        _log.warning("request %s: service unavailable: %r", request_id, exc)
+        return error_response(errors.ServiceUnavailable("a service is not available"))
+    if isinstance(exc, BROKER_ERRORS):
+        _log.warning("request %s: message broker unreachable: %r", request_id, exc)
+        return error_response(errors.ServiceUnavailable("the message broker is not reachable"))
+    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
+        return http_exception_response(exc)
+    _log.error("request %s failed", request_id, exc_info=(type(exc), exc, exc.__traceback__))
+    message = "internal error"
+    if request_id:
+        message += f" (request id {request_id})"
+    return json_response(error_body("internal_error", message), 500)
+
+
+def _snake(name):
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def http_exception_response(exc, request=None):
+    """werkzeug's HTTP exceptions (routing's 404, 405, redirects...) as JSON."""
+    environ = request.environ if request is not None else None
+    method = request.method if request is not None else ""
+    path = request.path if request is not None else ""
+    original = exc.get_response(environ)
+    headers = [
+        (name, value) for name, value in original.headers.items()
+        if name.lower() not in ("content-type", "content-length")
+    ]
+    code = exc.code or 500
+    if code == 404:
+        message = f"no route matches {method} {path}".strip()
+    elif code == 405:
+        allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or ()))
+        message = f"method {method} is not allowed on {path}; allowed: {allowed}"
+    elif 300 <= code < 400:
+        message = f"moved to {original.headers.get('Location', '')}"
+    else:
+        message = exc.description or exc.name
+    return json_response(error_body(_snake(exc.name), message), code, headers)
+
+
+def flatten_messages(messages, prefix=""):
+    """marshmallow's nested error messages as ``{"dotted.path": ["message", ...]}``.
+
+    Schema-level errors (``_schema``) are reported on the enclosing path, at the top as
+    ``_schema``.
+    """
+    flat = {}
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                key = str(key)
+                child = path if key == "_schema" and path else (f"{path}.{key}" if path else key)
+                walk(value, child)
+        elif isinstance(node, (list, tuple)):
+            if all(isinstance(item, str) for item in node):
+                flat.setdefault(path or "_schema", []).extend(node)
+            else:
+                for item in node:
+                    walk(item, path)
+        else:
+            flat.setdefault(path or "_schema", []).append(str(node))
+
+    walk(messages, prefix)
+    return flat
+
+
+# ---------------------------------------------------------------------------------------------
+# Request ids
+
+
+def request_id_for(request):
+    """The caller's X-Request-Id when it is a sane token, otherwise a new one."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    if _REQUEST_ID.match(given):
+        return given
+    return uuid.uuid4().hex
+
+
+# ---------------------------------------------------------------------------------------------
+# The web server: nameko's, answering in JSON where werkzeug would send HTML
+
+
+class JsonWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        request.request_id = request_id_for(request)
+        try:
+            adapter = self.url_map.bind_to_environ(environ)
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = http_exception_response(exc, request)
+        except Exception as exc:
+            response = error_response(exc, request.request_id)
+        if isinstance(response, Response):
+            response.headers[REQUEST_ID_HEADER] = request.request_id
+        return response(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    """nameko's WebServer with JSON errors for unmatched routes and methods.
+
+    It shares nameko's sharing key so one container never opens two listening sockets.
+    """
+
+    @property
+    def sharing_key(self):
+        return WebServer
+
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, **kwargs):
+        server = super().get_wsgi_server(sock, wsgi_app, **kwargs)
+        timeout = self.container.config.get(HTTP_SOCKET_TIMEOUT_KEY, DEFAULT_HTTP_SOCKET_TIMEOUT)
+        server.socket_timeout = float(timeout) if timeout else None
+        return server
+
+
+# ---------------------------------------------------------------------------------------------
+# The entrypoint
+
+
+@dataclasses.dataclass(frozen=True)
+class RouteSpec:
+    """What a route promises; common.openapi documents it."""
+
+    method_name: str
+    methods: tuple
+    url: str
+    body: object = None
+    query: object = None
+    response: object = None
+    roles: tuple | None = None
+    public: bool = False
+    summary: str = ""
+    description: str = ""
+    status: int = 200
+    tags: tuple = ()
+
+
+def _schema_instance(schema):
+    if schema is None:
+        return None
+    if isinstance(schema, type) and issubclass(schema, Schema):
+        return schema()
+    if isinstance(schema, Schema):
+        return schema
+    raise TypeError(f"expected a marshmallow Schema class or instance, got {schema!r}")
+
+
+class Route(HttpRequestHandler):
+    server = JsonWebServer()
+
+    def __init__(self, method, url, *, body=None, query=None, response=None, roles=None,
+                 public=False, summary="", status=200, tags=None, description="",
+                 max_body_bytes=None, **kwargs):
+        kwargs.setdefault("expected_exceptions", (errors.JiangxinError,))
+        super().__init__(method, url, **kwargs)
+        if public and roles:
+            raise ValueError("a public route cannot require roles")
+        if roles is not None:
+            roles = tuple(roles)
+            unknown = set(roles) - set(auth.ALL_ROLES)
+            if unknown:
+                raise ValueError(f"unknown roles {sorted(unknown)}")
+        self.methods = tuple(m.strip().upper() for m in method.split(","))
+        self.body = body
+        self.query = query
+        self.response = response
+        self.roles = roles
+        self.public = public
+        self.summary = summary
+        self.description = description
+        self.status = status
+        self.tags = tuple(tags or ())
+        self.max_body_bytes = max_body_bytes
+        self._body_schema = _schema_instance(body)
+        self._query_schema = _schema_instance(query)
+        self._response_schema = _schema_instance(response)
+        self._verifier = None
+
+    @property
+    def spec(self):
+        return RouteSpec(
+            method_name=self.method_name, methods=self.methods, url=self.url, body=self.body,
+            query=self.query, response=self.response, roles=self.roles, public=self.public,
+            summary=self.summary, description=self.description, status=self.status,
+            tags=self.tags,
+        )
+
+    def get_url_rule(self):
+        return Rule(self.url, methods=self.methods)
+
+    def path_arguments(self):
+        rule = self.get_url_rule()
+        Map([rule])
+        return set(rule.arguments)
+
+    # -- lifecycle
+
+    def setup(self):
+        config = self.container.config
+        if not self.public:
+            secret = config.get(TOKEN_SECRET_KEY)
+            if not secret:
+                raise ValueError(f"{TOKEN_SECRET_KEY} is not configured")
+            self._verifier = auth.TokenVerifier(secret)
+        self._check_handler_signature()
+        if not isinstance(self.server, JsonWebServer):
+            _log.warning(
+                "%s shares a plain nameko web server (an @http entrypoint was bound first): "
+                "unknown routes will not be answered in JSON", self.method_name)
+        super().setup()
+
+    def _check_handler_signature(self):
+        handler = getattr(self.container.service_cls, self.method_name)
+        names = {"principal": None}
+        if self.body is not None:
+            names["payload"] = None
+        if self.query is not None:
+            names["query"] = None
+        names.update({name: None for name in self.path_arguments()})
+        try:
+            inspect.signature(handler).bind(None, None, **names)
+        except TypeError as exc:
+            raise TypeError(
+                f"{self.container.service_cls.__name__}.{self.method_name} must accept "
+                f"(self, request, {', '.join(sorted(names))}): {exc}"
+            ) from None
+
+    @property
+    def max_request_bytes(self):
+        if self.max_body_bytes is not None:
+            return int(self.max_body_bytes)
+        return int(self.container.config.get(MAX_REQUEST_BYTES_KEY, DEFAULT_MAX_REQUEST_BYTES))
+
+    # -- request handling
+
+    def handle_request(self, request):
+        request.shallow = False
+        request_id = getattr(request, "request_id", None)
+        if request_id is None:
+            request_id = request.request_id = request_id_for(request)
+        try:
+            limit = self.max_request_bytes
+            if request.content_length is not None and request.content_length > limit:
+                raise errors.PayloadTooLarge(f"the request body exceeds {limit} bytes")
+            principal = self.authenticate(request)
+            request.principal = principal
+            kwargs = dict(request.path_values)
+            kwargs["principal"] = principal
+            if self._query_schema is not None:
+                kwargs["query"] = self.load_query(request)
+            if self._body_schema is not None:
+                kwargs["payload"] = self.load_body(request, limit)
+            context_data = {"correlation_id": request_id}
+            if principal is not None:
+                context_data["user_id"] = principal.subject
+            event = Event()
+            self.container.spawn_worker(
+                self, (request,), kwargs, context_data=context_data,
+                handle_result=partial(self.handle_result, event))
+            result = event.wait()
+            response = self.response_from_result(result)
+        except Exception as exc:
+            response = self.response_from_exception(exc, request_id)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+    def authenticate(self, request):
+        if self.public:
+            return None
+        token = auth.bearer_token(request.headers.get("Authorization"))
+        principal = self._verifier.verify(token)
+        if self.roles is not None and principal.role not in self.roles:
+            raise errors.Forbidden(f"role {principal.role} may not use this endpoint")
+        return principal
+
+    def read_body(self, request, limit):
+        """At most ``limit`` bytes of body, or PayloadTooLarge; chunked bodies are bounded too."""
+        length = request.content_length
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if length is None and not chunked:
+            return b""
+        stream = request.environ["wsgi.input"]
+        wanted = limit + 1 if length is None else min(length, limit + 1)
+        chunks = []
+        received = 0
+        while received < wanted:
+            chunk = stream.read(min(_READ_CHUNK, wanted - received))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            received += len(chunk)
+        if received > limit:
+            raise errors.PayloadTooLarge(f"the request body exceeds {limit} bytes")
+        return b"".join(chunks)
+
+    def load_body(self, request, limit):
+        schema = self._body_schema
+        raw = self.read_body(request, limit)
+        expected = "array" if schema.many else "object"
+        if not raw.strip():
+            raise errors.BadRequest(f"the request body must be a JSON {expected}")
+        try:
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except UnicodeDecodeError:
+            raise errors.BadRequest("the request body is not UTF-8") from None
+        except json.JSONDecodeError as exc:
+            raise errors.BadRequest(
+                f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                f"column {exc.colno}") from None
+        except (ValueError, RecursionError):
+            raise errors.BadRequest("the request body is not valid JSON") from None
+        if not isinstance(data, list if schema.many else dict):
+            raise errors.BadRequest(f"the request body must be a JSON {expected}")
+        return _load(schema, data, "invalid request body")
+
+    def load_query(self, request):
+        schema = self._query_schema
+        list_keys = {
+            field.data_key or name for name, field in schema.fields.items()
+            if isinstance(field, ma_fields.List)
+        }
+        data = {}
+        repeated = {}
+        for key in request.args.keys():
+            values = request.args.getlist(key)
+            if key in list_keys:
+                data[key] = values
+            elif len(values) > 1:
+                repeated[key] = ["given more than once"]
+            else:
+                data[key] = values[0]
+        if repeated:
+            raise errors.BadRequest("invalid query parameters", fields=repeated)
+        return _load(schema, data, "invalid query parameters")
+
+    # -- results
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        status, headers, payload = self.status, None, result
+        if isinstance(result, tuple):
+            if len(result) == 2:
+                status, payload = result
+            elif len(result) == 3:
+                status, headers, payload = result
+            else:
+                raise TypeError(f"{self.method_name} returned a tuple of {len(result)} items")
+        schema = self._response_schema
+        if schema is not None and status != 204:
+            if isinstance(payload, (list, tuple)) and not schema.many:
+                raise TypeError(
+                    f"{self.method_name} returned a list but its response schema is not "
+                    "many=True")
+            payload = schema.dump(payload)
+        return json_response(payload, status, headers)
+
+    def response_from_exception(self, exc, request_id=None):
+        return error_response(exc, request_id)
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _load(schema, data, message):
+    try:
+        return schema.load(data, unknown=RAISE)
+    except ValidationError as exc:
+        raise errors.BadRequest(message, fields=flatten_messages(exc.messages)) from None
+
+
+def route(method, url, *, body=None, query=None, response=None, roles=None, public=False,
+          summary="", status=200, tags=None, **options):
+    """Declare a JSON HTTP endpoint on a gateway method.
+
+    The handler is ``def handler(self, request, principal, [payload], [query], **path_args)``
+    and returns a JSON-able object, ``(status, obj)``, ``(status, headers, obj)`` or a werkzeug
+    Response. ``method`` may list several methods: ``"GET,HEAD"``.
+    """
+    entrypoint = Route(
+        method, url, body=body, query=query, response=response, roles=roles, public=public,
+        summary=summary, status=status, tags=tags, **options)
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def handler(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except eventlet.Timeout as exc:
+                # A BaseException: escaping the worker it would kill the whole container.
+                raise errors.GatewayTimeout("an operation did not finish in time") from exc
+
+        register_entrypoint(handler, entrypoint)
+        return handler
+
+    return decorate
+
+
+def iter_routes(service_cls):
+    """Every route of a service class, as RouteSpec, in a stable order."""
+    specs = []
+    for method_name, method in inspect.getmembers(service_cls, inspect.isfunction):
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, Route):
+                specs.append(dataclasses.replace(entrypoint.spec, method_name=method_name))
+    return sorted(specs, key=lambda spec: (spec.url, spec.methods, spec.method_name))
