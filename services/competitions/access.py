@@ -1,0 +1,71 @@
+"""Who may see and touch which competition: object-level checks, made where the data lives.
+
+Organisers, chief judges and supervisors act for one organising unit; judges are named on the
+events they mark; anyone may read a published competition. What a caller may not even see answers
+404, so that ids of other units' drafts cannot be probed; what they may see but not change, 403.
+"""
+from common.auth import CHIEF_JUDGE, JUDGE, ORGANIZER, SUPERVISOR, Principal
+from common.errors import Forbidden, NotFound
+from services.competitions.domain.lifecycle import PUBLISHED
+
+
+def caller_from(data):
+    return Principal(**data)
+
+
+def is_organiser_of(caller, competition):
+    return caller.is_admin or (caller.role == ORGANIZER
+                               and caller.belongs_to_unit(competition["organising_unit"]))
+
+
+def is_official_of(caller, competition):
+    officials = competition.get("officials") or {}
+    return ((caller.role == CHIEF_JUDGE and officials.get("chief_judge") == caller.subject)
+            or (caller.role == SUPERVISOR and officials.get("supervisor") == caller.subject))
+
+
+def judge_assignment(caller, event):
+    if caller.role not in (JUDGE, CHIEF_JUDGE):
+        return None
+    return next((j for j in event.get("judges", ()) if j["judge_id"] == caller.subject), None)
+
+
+def may_view(caller, competition):
+    return (competition["status"] == PUBLISHED or is_organiser_of(caller, competition)
+            or is_official_of(caller, competition)
+            or any(judge_assignment(caller, event) for event in competition["events"]))
+
+
+def require_visible(caller, competition):
+    if not may_view(caller, competition):
+        raise NotFound(f"no competition {competition['_id']}")
+
+
+def require_organiser(caller, competition):
+    require_visible(caller, competition)
+    if not is_organiser_of(caller, competition):
+        raise Forbidden("only the organisers of this competition's unit may do this")
+
+
+def require_jury(caller, competition, event):
+    """The jury (organisers, officials, the event's judges) sees live marks and rankings."""
+    require_visible(caller, competition)
+    if not (is_organiser_of(caller, competition) or is_official_of(caller, competition)
+            or judge_assignment(caller, event)):
+        raise Forbidden("only the jury of this event may see its live marks")
+
+
+def require_judge(caller, competition, event):
+    """The caller's assignment on ``event``; Forbidden (not NotFound: the judge holds the id from
+    the organiser) if they are not one of its judges."""
+    assignment = judge_assignment(caller, event)
+    if assignment is None:
+        raise Forbidden("you are not assigned to judge this event")
+    return assignment
+
+
+def require_official(caller, competition):
+    require_visible(caller, competition)
+    # Personal signatures: not even an admin signs in someone else's name.
+    if not is_official_of(caller, competition):
+        raise Forbidden("only the chief judge and the supervisor named for this competition may sign off")

@@ -1,0 +1,124 @@
+"""Judging: judges assigned per event mark the entries they may mark, every change audited.
+
+A judge never marks an entry from their own enterprise, and sees entries only by blind code.
+"""
+from common.errors import Conflict, Forbidden
+from common.events import utc_now
+from common.validation import load
+from services.competitions import access
+from services.competitions.domain import lifecycle
+from services.competitions.domain.scheme import SchemeIndex
+from services.competitions.organising import find_event, history_entry
+from services.competitions.registration import APPROVED
+from services.competitions.repository import field_key, from_field_key
+from services.competitions.schemas import CompletionTimeSchema, JudgeSchema, MarkSchema
+
+
+def assign_judge(store, caller, competition_id, event_id, payload):
+    judge = load(JudgeSchema(), payload)
+    competition = store.competition(competition_id)
+    access.require_organiser(caller, competition)
+    event = find_event(competition, event_id)
+    if competition["status"] in (lifecycle.SIGNED_OFF, lifecycle.PUBLISHED, lifecycle.CANCELLED):
+        raise Conflict(f"judges cannot be assigned once the competition is {competition['status']}")
+    if any(j["judge_id"] == judge["judge_id"] for j in event["judges"]):
+        raise Conflict(f"{judge['judge_id']} already judges this event")
+    position = competition["events"].index(event)
+    store.update_competition(competition, {
+        "$push": {f"events.{position}.judges": judge,
+                  "history": history_entry(caller, "assign_judge", event_id=event_id,
+                                           judge_id=judge["judge_id"])}})
+    return judge
+
+
+def _markable_entry(store, caller, competition, event, code):
+    """The entry behind ``code``, once the caller is shown to be allowed to mark it."""
+    assignment = access.require_judge(caller, competition, event)
+    if not lifecycle.accepts_marks(competition["status"]):
+        raise Conflict(f"marks are accepted only while marking is in progress, not while "
+                       f"the competition is {competition['status']}")
+    entry = store.entry_by_code(event["id"], code)
+    if entry["status"] != APPROVED:
+        raise Conflict(f"entry {code} is {entry['status']}, not approved for marking")
+    if entry["employer"] == assignment["enterprise"]:
+        raise Forbidden("a judge never marks an entry from their own enterprise")
+    return entry
+
+
+def _audited_set(store, caller, entry, path, old, new, what, reason):
+    """Set one value of an entry if it still holds ``old``, with an audit record in the same write."""
+    condition = {"_id": entry["_id"], path: old} if old is not None else {"_id": entry["_id"], path: None}
+    changed = store.update_entry(condition, {
+        "$set": {path: new},
+        "$push": {"audit": {"at": utc_now(), "by": caller.subject, **what,
+                            "old": old, "new": new, "reason": reason}}})
+    if changed is None:
+        raise Conflict("this mark was changed by someone else meanwhile; reload and retry")
+    return changed
+
+
+def submit_mark(store, caller, competition_id, event_id, payload):
+    mark = load(MarkSchema(), payload)
+    competition = store.competition(competition_id)
+    event = find_event(competition, event_id)
+    entry = _markable_entry(store, caller, competition, event, mark["entry_code"])
+    index = SchemeIndex(event["marking_scheme"], validate=False)
+    index.mark_value(mark["aspect_id"], mark["value"])  # 400 when outside the aspect's range
+    value = mark["value"]
+    if index.aspect(mark["aspect_id"]).kind == "judgement":
+        value = int(value)
+    aspect_key, judge_key = field_key(mark["aspect_id"]), field_key(caller.subject)
+    old = entry["marks"].get(aspect_key, {}).get(judge_key)
+    if old is not None and old != value and not mark.get("reason"):
+        raise Conflict("changing a mark needs a reason", {"reason": ["required to change a mark"]})
+    if old == value:
+        return {"entry_code": entry["code"], "aspect_id": mark["aspect_id"], "value": value,
+                "changed": False}
+    _audited_set(store, caller, entry, f"marks.{aspect_key}.{judge_key}", old, value,
+                 {"aspect_id": mark["aspect_id"], "judge_id": caller.subject}, mark.get("reason"))
+    return {"entry_code": entry["code"], "aspect_id": mark["aspect_id"], "value": value,
+            "changed": True}
+
+
+def record_completion_time(store, caller, competition_id, event_id, payload):
+    data = load(CompletionTimeSchema(), payload)
+    competition = store.competition(competition_id)
+    event = find_event(competition, event_id)
+    entry = _markable_entry(store, caller, competition, event, data["entry_code"])
+    old = entry.get("completion_seconds")
+    if old is not None and old != data["seconds"] and not data.get("reason"):
+        raise Conflict("changing a completion time needs a reason", {"reason": ["required"]})
+    _audited_set(store, caller, entry, "completion_seconds", old, data["seconds"],
+                 {"aspect_id": "completion_time", "judge_id": caller.subject}, data.get("reason"))
+    return {"entry_code": entry["code"], "completion_seconds": data["seconds"]}
+
+
+def marking_sheet(store, caller, competition_id, event_id):
+    """What one judge marks: the scheme, and the entries they may mark with their own marks so far."""
+    competition = store.competition(competition_id)
+    event = find_event(competition, event_id)
+    assignment = access.require_judge(caller, competition, event)
+    judge_key = field_key(caller.subject)
+    entries = store.entries_of(event_id, [APPROVED],
+                               projection={"code": 1, "employer": 1, "marks": 1, "completion_seconds": 1})
+    sheet = []
+    for entry in entries:
+        if entry["employer"] == assignment["enterprise"]:
+            continue  # conflicts of interest are not even shown
+        sheet.append({
+            "entry_code": entry["code"],
+            "marks": {from_field_key(aspect): by_judge[judge_key]
+                      for aspect, by_judge in entry.get("marks", {}).items() if judge_key in by_judge},
+            "completion_seconds": entry.get("completion_seconds"),
+        })
+    sheet.sort(key=lambda row: row["entry_code"])
+    return {"competition_id": competition_id, "event_id": event_id, "status": competition["status"],
+            "marking_scheme": event["marking_scheme"], "entries": sheet}
+
+
+def mark_history(store, caller, competition_id, event_id, entry_code):
+    competition = store.competition(competition_id)
+    event = find_event(competition, event_id)
+    access.require_jury(caller, competition, event)
+    entry = store.entry_by_code(event_id, entry_code)
+    return {"entry_code": entry_code, "history": entry.get("audit", [])}

@@ -1,0 +1,110 @@
+"""Registration: workers enter trade events; organisers approve, reject or withdraw entries.
+
+The ID number is kept only encrypted, with a keyed hash (the person key) for "one entry per worker
+per event" and for matching the same person in other services, and a masked copy for display.
+"""
+import datetime
+
+from common.errors import Conflict
+from common.events import utc_now
+from common.personal_id import birth_date, mask_id_number
+from common.validation import load
+from services.competitions import access
+from services.competitions.domain import lifecycle
+from services.competitions.domain.eligibility import check_eligibility, enterprise_quota
+from services.competitions.organising import find_event
+from services.competitions.repository import new_id
+from services.competitions.schemas import EntryDecisionSchema, PageSchema, WorkerSchema
+from services.competitions.views import entry_view
+
+PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
+# Entries that hold a place in their employer's quota.
+HOLDS_PLACE = (PENDING, APPROVED)
+# decision -> (entry statuses it applies to, competition statuses it is allowed in, new status)
+DECISIONS = {
+    "approve": ((PENDING, REJECTED), (lifecycle.REGISTRATION_OPEN, lifecycle.REGISTRATION_CLOSED), APPROVED),
+    "reject": ((PENDING, APPROVED), (lifecycle.REGISTRATION_OPEN, lifecycle.REGISTRATION_CLOSED), REJECTED),
+    # A no-show: possible until the results are signed off.
+    "withdraw": ((PENDING, APPROVED), (lifecycle.REGISTRATION_OPEN, lifecycle.REGISTRATION_CLOSED,
+                                       lifecycle.MARKING), WITHDRAWN),
+}
+
+
+def register_entry(store, protector, caller, competition_id, event_id, payload):
+    worker = load(WorkerSchema(), payload)
+    competition = store.competition(competition_id)
+    access.require_organiser(caller, competition)
+    event = find_event(competition, event_id)
+    if not lifecycle.accepts_registrations(competition["status"]):
+        raise Conflict("registration is not open for this competition")
+    person_key = protector.person_key(worker["id_number"])
+    born = birth_date(worker["id_number"])
+    check_eligibility(event.get("eligibility"), event["trade"], {**worker, "birth_date": born},
+                      datetime.date.today())
+    quota = enterprise_quota(event.get("eligibility"))
+    if quota:
+        store.reserve_quota_place(event_id, worker["employer"], quota)
+    entry = {
+        "_id": new_id("ent"), "competition_id": competition_id, "event_id": event_id,
+        "person_key": person_key,
+        "id_number_encrypted": protector.encrypt(worker["id_number"]),
+        "id_number_masked": mask_id_number(worker["id_number"]),
+        # The region code (first six digits) places the worker for regional statistics.
+        "region_code": worker["id_number"][:6],
+        "birth_date": born.isoformat(),
+        "name": worker["name"], "employer": worker["employer"], "trade": worker["trade"],
+        "skill_level": worker["skill_level"], "phone": worker.get("phone"),
+        "status": PENDING, "marks": {}, "completion_seconds": None, "audit": [],
+        "registered_at": utc_now(), "registered_by": caller.subject,
+    }
+    try:
+        store.add_entry(entry)
+    except Conflict:
+        if quota:
+            store.release_quota_place(event_id, worker["employer"])
+        raise
+    return entry_view(entry, competition["status"])
+
+
+def list_entries(store, caller, competition_id, event_id, query):
+    query = load(PageSchema(), query or {})
+    competition = store.competition(competition_id)
+    access.require_organiser(caller, competition)
+    find_event(competition, event_id)
+    statuses = [query["status"]] if query.get("status") else None
+    entries = store.entries_of(event_id, statuses, projection={"marks": 0, "audit": 0},
+                               limit=query["limit"], offset=query["offset"])
+    return {
+        "total": store.count_entries(event_id, statuses),
+        "limit": query["limit"], "offset": query["offset"],
+        "entries": [entry_view(e, competition["status"]) for e in entries],
+    }
+
+
+def decide_entry(store, caller, competition_id, event_id, entry_id, payload):
+    data = load(EntryDecisionSchema(), payload)
+    competition = store.competition(competition_id)
+    access.require_organiser(caller, competition)
+    event = find_event(competition, event_id)
+    entry = store.entry(event_id, entry_id)
+    from_statuses, competition_statuses, status = DECISIONS[data["decision"]]
+    if competition["status"] not in competition_statuses:
+        raise Conflict(f"entries cannot be {status} while the competition is {competition['status']}")
+    if entry["status"] not in from_statuses:
+        raise Conflict(f"an entry that is {entry['status']} cannot be {status}")
+    quota = enterprise_quota(event.get("eligibility"))
+    regains_place = quota and entry["status"] not in HOLDS_PLACE and status in HOLDS_PLACE
+    if regains_place:
+        store.reserve_quota_place(event_id, entry["employer"], quota)
+    changed = store.update_entry(
+        {"_id": entry_id, "status": entry["status"]},
+        {"$set": {"status": status, "reason": data.get("reason")},
+         "$push": {"audit": {"at": utc_now(), "by": caller.subject, "action": data["decision"],
+                             "old": entry["status"], "new": status, "reason": data.get("reason")}}})
+    if changed is None:
+        if regains_place:
+            store.release_quota_place(event_id, entry["employer"])
+        raise Conflict("the entry was changed by someone else meanwhile; reload and retry")
+    if quota and entry["status"] in HOLDS_PLACE and status not in HOLDS_PLACE:
+        store.release_quota_place(event_id, entry["employer"])
+    return entry_view(changed, competition["status"])

@@ -1,0 +1,176 @@
+"""Where competitions live: one document per competition (with its trade events, judges, sign-offs
+and history), one per entry (with its marks and their audit trail), one per published result.
+
+Every change is one document write, conditioned where two callers could race; events ride in the
+same write through the outbox.
+"""
+import secrets
+import uuid
+
+import pymongo
+from pymongo.errors import DuplicateKeyError
+
+from common.errors import Conflict, NotFound
+from common.outbox import index_outbox, new_with_outbox, with_outbox
+
+# Blind entry codes: no 0/O or 1/I, so that codes read aloud or handwritten stay unambiguous.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_id(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def new_entry_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+class CompetitionRepository:
+    def __init__(self, database):
+        self.competitions = database["competitions"]
+        self.entries = database["entries"]
+        self.quotas = database["quotas"]
+        self.results = database["results"]
+        self.competitions.create_index([("organising_unit", 1)])
+        # One entry per worker per event; one blind code per entry within its event.
+        self.entries.create_index([("event_id", 1), ("person_key", 1)], unique=True)
+        self.entries.create_index([("event_id", 1), ("code", 1)], unique=True)
+        self.entries.create_index([("event_id", 1), ("status", 1)])
+        self.results.create_index([("competition_id", 1), ("event_id", 1)])
+        for collection in self.outbox_collections:
+            index_outbox(collection)
+        self.outbox_written = lambda: None  # the relay's wake-up, set by the Store
+
+    @property
+    def outbox_collections(self):
+        return [self.competitions, self.results]
+
+    # competitions
+
+    def add_competition(self, document, events=()):
+        self.competitions.insert_one(new_with_outbox(document, *events) if events else document)
+        if events:
+            self.outbox_written()
+        return document
+
+    def competition(self, competition_id):
+        document = self.competitions.find_one({"_id": competition_id}, {"outbox": 0})
+        if document is None:
+            raise NotFound(f"no competition {competition_id}")
+        return document
+
+    def update_competition(self, competition, update, events=()):
+        """Apply ``update`` if nobody changed the competition since it was read; returns the new one."""
+        update = {**update, "$inc": {**update.get("$inc", {}), "revision": 1}}
+        if events:
+            update = with_outbox(update, *events)
+        changed = self.competitions.find_one_and_update(
+            {"_id": competition["_id"], "revision": competition["revision"]}, update,
+            projection={"outbox": 0}, return_document=pymongo.ReturnDocument.AFTER)
+        if changed is None:
+            raise Conflict("the competition was changed by someone else meanwhile; reload and retry")
+        if events:
+            self.outbox_written()
+        return changed
+
+    def find_competitions(self, query, limit, offset):
+        cursor = self.competitions.find(query, {"outbox": 0}).sort("created_at", -1)
+        return list(cursor.skip(offset).limit(limit))
+
+    def finish_announcement(self, competition_id, version):
+        self.competitions.update_one({"_id": competition_id, "fanout_pending": version},
+                                     {"$unset": {"fanout_pending": ""}})
+
+    def competitions_with_pending_fanout(self):
+        return list(self.competitions.find({"fanout_pending": {"$exists": True}}, {"outbox": 0}))
+
+    # entries
+
+    def add_entry(self, document):
+        """Insert a new entry under a fresh blind code; Conflict if the worker already entered."""
+        for _ in range(10):
+            document["code"] = new_entry_code()
+            try:
+                self.entries.insert_one(document)
+                return document
+            except DuplicateKeyError as error:
+                if "person_key" in str(error.details or error):
+                    raise Conflict("this worker is already entered in this event") from None
+        raise Conflict("could not allocate a blind code; retry")
+
+    def entry(self, event_id, entry_id):
+        document = self.entries.find_one({"_id": entry_id, "event_id": event_id})
+        if document is None:
+            raise NotFound(f"no entry {entry_id} in event {event_id}")
+        return document
+
+    def entry_by_code(self, event_id, code):
+        document = self.entries.find_one({"event_id": event_id, "code": code})
+        if document is None:
+            raise NotFound(f"no entry with code {code} in event {event_id}")
+        return document
+
+    def update_entry(self, condition, update):
+        """One conditional write to one entry; returns the entry after it, or None if the
+        condition no longer held."""
+        return self.entries.find_one_and_update(condition, update,
+                                                return_document=pymongo.ReturnDocument.AFTER)
+
+    def entries_of(self, event_id, statuses=None, projection=None, limit=0, offset=0):
+        query = {"event_id": event_id}
+        if statuses:
+            query["status"] = {"$in": list(statuses)}
+        cursor = self.entries.find(query, projection).sort("registered_at", 1)
+        return list(cursor.skip(offset).limit(limit))
+
+    def count_entries(self, event_id, statuses=None):
+        query = {"event_id": event_id}
+        if statuses:
+            query["status"] = {"$in": list(statuses)}
+        return self.entries.count_documents(query)
+
+    # enterprise quotas: a counter per employer and event, raised only while under the quota
+
+    def reserve_quota_place(self, event_id, employer, quota):
+        try:
+            self.quotas.find_one_and_update(
+                {"_id": f"{event_id}|{employer}", "count": {"$lt": quota}},
+                {"$inc": {"count": 1}}, upsert=True)
+        except DuplicateKeyError:  # the counter exists and is full
+            raise Conflict(f"{employer} already has its quota of {quota} entries in this event",
+                           {"employer": [f"quota of {quota} entries reached"]}) from None
+
+    def release_quota_place(self, event_id, employer):
+        self.quotas.update_one({"_id": f"{event_id}|{employer}", "count": {"$gt": 0}},
+                               {"$inc": {"count": -1}})
+
+    # results: frozen at sign-off, announced at publication
+
+    def replace_results(self, competition_id, event_id, documents):
+        self.results.delete_many({"competition_id": competition_id, "event_id": event_id})
+        if documents:
+            self.results.insert_many(documents)
+
+    def results_of(self, competition_id, event_id=None, projection=None):
+        query = {"competition_id": competition_id}
+        if event_id:
+            query["event_id"] = event_id
+        return list(self.results.find(query, projection or {"outbox": 0}).sort("position", 1))
+
+    def announce_result(self, result_id, version, update, event):
+        """Record that a result was announced in publication ``version``, with its event; a no-op
+        if it already was, so a resumed fan-out never announces one result twice."""
+        changed = self.results.update_one(
+            {"_id": result_id, "announced_version": {"$ne": version}},
+            with_outbox({"$set": {**update, "announced_version": version}}, event))
+        if changed.modified_count:
+            self.outbox_written()
+
+
+def field_key(identifier):
+    """An aspect or judge id as a document field name: MongoDB reads '.' as a path separator."""
+    return identifier.replace(".", "~")
+
+
+def from_field_key(key):
+    return key.replace("~", ".")

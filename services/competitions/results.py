@@ -1,0 +1,244 @@
+"""Results: the jury's live ranking, sign-off, publication, corrections and the public results.
+
+Results are computed and frozen when the last of the chief judge and the supervisor signs off.
+Publication flips the competition in one write that also carries ``results_published`` in its
+outbox and marks the announcement of every contestant's award as pending; each result then gets
+its own ``contestant_awarded`` event in its own write. A crash in between leaves the announcement
+pending, and ``resume_announcements`` finishes it; a result is never announced twice per version.
+"""
+from common.errors import Conflict, NotFound
+from common.events import utc_now
+from common.validation import load
+from services.competitions import access, events
+from services.competitions.domain import lifecycle
+from services.competitions.domain.awards import assign_awards
+from services.competitions.domain.ranking import DEFAULT_TIE_BREAK, rank
+from services.competitions.domain.scheme import SchemeIndex
+from services.competitions.domain.scoring import score_entry
+from services.competitions.organising import find_event, history_entry
+from services.competitions.registration import APPROVED
+from services.competitions.repository import field_key, from_field_key
+from services.competitions.schemas import CorrectionSchema
+from services.competitions.views import REVEALED
+
+ENTRY_FIELDS = {"code": 1, "marks": 1, "completion_seconds": 1, "name": 1, "employer": 1,
+                "person_key": 1, "region_code": 1, "skill_level": 1}
+PODIUM = 3
+
+
+def _score_event(store, event, include_incomplete):
+    """(ranked entries, entries by id) for an event's approved entries."""
+    index = SchemeIndex(event["marking_scheme"], validate=False)
+    judging = event.get("judging") or None
+    entries = {e["_id"]: e for e in store.entries_of(event["id"], [APPROVED], projection=ENTRY_FIELDS)}
+    scored = []
+    for entry in entries.values():
+        marks = {from_field_key(aspect): by_judge for aspect, by_judge in entry["marks"].items()}
+        scored.append((entry["_id"], entry["code"], score_entry(index, marks, judging),
+                       entry.get("completion_seconds")))
+    tie_break = (event.get("ranking") or {}).get("tie_break", DEFAULT_TIE_BREAK)
+    return rank(scored, tie_break, include_incomplete=include_incomplete), entries
+
+
+def live_ranking(store, caller, competition_id, event_id):
+    competition = store.competition(competition_id)
+    event = find_event(competition, event_id)
+    access.require_jury(caller, competition, event)
+    ranked, entries = _score_event(store, event, include_incomplete=True)
+    revealed = competition["status"] in REVEALED
+    rows = []
+    for entry in ranked:
+        row = {"rank": entry.rank, "code": entry.code, "total": entry.total,
+               "components": entry.components, "completion_seconds": entry.completion_seconds,
+               "complete": entry.complete, "flagged": list(entry.flagged), "shared": entry.shared}
+        if revealed:
+            row.update(name=entries[entry.entry_id]["name"], employer=entries[entry.entry_id]["employer"])
+        rows.append(row)
+    return {"competition_id": competition_id, "event_id": event_id, "trade": event["trade"],
+            "status": competition["status"], "revealed": revealed, "ranking": rows}
+
+
+def _event_results(competition, event, ranked, entries):
+    """One frozen result document per ranked finalist of ``event``."""
+    awards = assign_awards(ranked, event.get("awards") or None)
+    documents = []
+    for position, (entry, award) in enumerate(zip(ranked, awards)):
+        stored = entries[entry.entry_id]
+        documents.append({
+            "_id": f"{competition['_id']}|{event['id']}|{entry.entry_id}",
+            "position": position, "competition_id": competition["_id"], "event_id": event["id"],
+            "trade": event["trade"], "entry_id": entry.entry_id, "code": entry.code,
+            "name": stored["name"], "employer": stored["employer"],
+            "person_key": stored["person_key"], "region_code": stored["region_code"],
+            "skill_level": stored["skill_level"],
+            "rank": entry.rank, "shared": entry.shared, "total": entry.total,
+            "components": entry.components, "completion_seconds": entry.completion_seconds,
+            "prize": award.prize, "prize_name": award.prize_name, "titles": list(award.titles),
+            "promotion_level": award.promotion_level, "certificate_level": award.certificate_level,
+            "passed": award.passed,
+        })
+    return documents
+
+
+def _freeze_results(store, competition, event, previous=None):
+    ranked, entries = _score_event(store, event, include_incomplete=False)
+    incomplete = store.count_entries(event["id"], [APPROVED]) - len(ranked)
+    if incomplete:
+        raise Conflict(f"{incomplete} approved entries of {event['trade']} are not fully marked",
+                       {f"events.{event['id']}": ["not fully marked"]})
+    documents = _event_results(competition, event, ranked, entries)
+    # A correction changes marks, never who is a finalist; whoever loses an award by it must
+    # still hear so.
+    for document in documents:
+        if previous and _is_awarded(previous.get(document["entry_id"], {})):
+            document["previously_awarded"] = True
+    store.replace_results(competition["_id"], event["id"], documents)
+    return documents
+
+
+def _is_awarded(result):
+    return bool(result.get("prize") or result.get("titles") or result.get("promotion_level")
+                or result.get("certificate_level"))
+
+
+def sign_off(store, caller, competition_id):
+    competition = store.competition(competition_id)
+    access.require_official(caller, competition)
+    lifecycle.next_status(competition["status"], lifecycle.SIGN_OFF)  # 409 unless marking
+    role = "chief_judge" if caller.subject == competition["officials"].get("chief_judge") else "supervisor"
+    if role in competition.get("sign_offs", {}):
+        raise Conflict(f"the {role.replace('_', ' ')} has already signed off")
+    signatures = {**competition.get("sign_offs", {}), role: {"by": caller.subject, "at": utc_now()}}
+    update = {"$set": {"sign_offs": signatures},
+              "$push": {"history": history_entry(caller, "sign_off", as_role=role)}}
+    if len(signatures) == 2:
+        for event in competition["events"]:
+            _freeze_results(store, competition, event)
+        update["$set"]["status"] = lifecycle.SIGNED_OFF
+    changed = store.update_competition(competition, update)
+    return {"competition_id": competition_id, "status": changed["status"], "sign_offs": signatures}
+
+
+def _summaries(store, competition):
+    summaries = []
+    for event in competition["events"]:
+        results = store.results_of(competition["_id"], event["id"],
+                                   projection={"rank": 1, "name": 1, "employer": 1, "total": 1,
+                                               "prize": 1, "certificate_level": 1})
+        finalists = results
+        prizes = {}
+        for result in finalists:
+            if result.get("prize"):
+                prizes[result["prize"]] = prizes.get(result["prize"], 0) + 1
+        summaries.append({
+            "event_id": event["id"], "trade": event["trade"], "finalists": len(finalists),
+            "prizes": prizes, "certified": sum(1 for r in finalists if r.get("certificate_level")),
+            "podium": [{"rank": r["rank"], "name": r["name"], "employer": r["employer"],
+                        "total": r["total"], "prize": r.get("prize")}
+                       for r in finalists if r["rank"] <= PODIUM],
+        })
+    return summaries
+
+
+def _announce_publication(store, competition, update, correlation_id, correction_reason=None):
+    version = ((competition.get("publication") or {}).get("version") or 0) + 1
+    published_at = utc_now()
+    update["$set"].update({
+        "publication": {"version": version, "published_at": published_at,
+                        "correlation_id": correlation_id},
+        "fanout_pending": version,
+    })
+    event = events.results_published(competition, version, published_at,
+                                     _summaries(store, competition), correlation_id, correction_reason)
+    changed = store.update_competition(competition, update, [event])
+    announce_awards(store, changed)
+    return {"competition_id": competition["_id"], "status": changed["status"],
+            "publication": changed["publication"]}
+
+
+def publish(store, caller, competition_id, correlation_id=None):
+    competition = store.competition(competition_id)
+    access.require_organiser(caller, competition)
+    status = lifecycle.next_status(competition["status"], lifecycle.PUBLISH)
+    update = {"$set": {"status": status}, "$push": {"history": history_entry(caller, "publish")}}
+    return _announce_publication(store, competition, update, correlation_id)
+
+
+def announce_awards(store, competition):
+    """Give every awarded contestant (and, after a correction, everyone who lost an award) their
+    event for the pending publication version; safe to run again after a crash."""
+    version = competition.get("fanout_pending")
+    if version is None:
+        return
+    reason = (competition.get("publication") or {}).get("correction_reason")
+    correlation_id = (competition.get("publication") or {}).get("correlation_id")
+    for event in competition["events"]:
+        results = store.results_of(competition["_id"], event["id"])
+        finalists = len(results)
+        for result in results:
+            if result.get("announced_version") == version:
+                continue
+            if _is_awarded(result) or result.get("previously_awarded"):
+                store.announce_result(result["_id"], version, {}, events.contestant_awarded(
+                    competition, result, version, finalists, correlation_id, reason))
+    store.finish_announcement(competition["_id"], version)
+
+
+def resume_announcements(store):
+    for competition in store.competitions_with_pending_fanout():
+        announce_awards(store, competition)
+
+
+def correct(store, caller, competition_id, payload, correlation_id=None):
+    """An explicit, audited correction of published results, which republishes them."""
+    data = load(CorrectionSchema(), payload)
+    competition = store.competition(competition_id)
+    access.require_organiser(caller, competition)
+    lifecycle.next_status(competition["status"], lifecycle.CORRECT)
+    if competition.get("fanout_pending") is not None:
+        raise Conflict("the previous publication is still being announced; retry shortly")
+    event = find_event(competition, data["event_id"])
+    index = SchemeIndex(event["marking_scheme"], validate=False)
+    judges = {j["judge_id"] for j in event["judges"]}
+    for position, mark in enumerate(data["marks"]):
+        if mark["judge_id"] not in judges:
+            raise Conflict("a corrected mark must be one of this event's judges'",
+                           {f"marks.{position}.judge_id": ["not a judge of this event"]})
+        index.mark_value(mark["aspect_id"], mark["value"])
+    previous = {r["entry_id"]: r for r in store.results_of(competition_id, event["id"])}
+    for mark in data["marks"]:
+        entry = store.entry_by_code(event["id"], mark["entry_code"])
+        path = f"marks.{field_key(mark['aspect_id'])}.{field_key(mark['judge_id'])}"
+        old = entry["marks"].get(field_key(mark["aspect_id"]), {}).get(field_key(mark["judge_id"]))
+        value = int(mark["value"]) if index.aspect(mark["aspect_id"]).kind == "judgement" else mark["value"]
+        store.update_entry({"_id": entry["_id"]}, {"$set": {path: value}, "$push": {"audit": {
+            "at": utc_now(), "by": caller.subject, "aspect_id": mark["aspect_id"],
+            "judge_id": mark["judge_id"], "old": old, "new": value, "reason": data["reason"],
+            "correction": True}}})
+    _freeze_results(store, competition, event, previous)
+    update = {"$set": {"status": lifecycle.PUBLISHED},
+              "$push": {"history": history_entry(caller, "correct", event_id=event["id"],
+                                                 reason=data["reason"], marks=data["marks"])}}
+    competition["publication"] = {**(competition.get("publication") or {}),
+                                  "correction_reason": data["reason"]}
+    result = _announce_publication(store, competition, update, correlation_id, data["reason"])
+    return result
+
+
+def published_results(store, competition_id, event_id=None):
+    """What the public sees: nothing before publication, then every finalist's result."""
+    competition = store.competitions.find_one({"_id": competition_id}, {"outbox": 0})
+    if competition is None or competition["status"] != lifecycle.PUBLISHED:
+        raise NotFound(f"no published results for competition {competition_id}")
+    shown = ("rank", "shared", "code", "name", "employer", "total", "components", "prize",
+             "prize_name", "titles", "promotion_level", "certificate_level")
+    output = []
+    for event in competition["events"]:
+        if event_id and event["id"] != event_id:
+            continue
+        results = store.results_of(competition_id, event["id"])
+        output.append({"event_id": event["id"], "trade": event["trade"], "results": [
+            {key: r.get(key) for key in shown} for r in results]})
+    return {"competition_id": competition_id, "name": competition["name"], "level": competition["level"],
+            "industry_chain": competition["industry_chain"], "publication": competition["publication"],
+            "events": output}

@@ -1,0 +1,72 @@
+"""Small, valid competition data for tests at every layer."""
+import datetime
+import itertools
+
+from common.auth import Principal
+from common.personal_id import make_id_number
+
+_sequence = itertools.count(100)
+
+UNIT = "jianhu-union"
+
+
+def organiser(unit=UNIT, subject="org-1"):
+    return Principal(subject=subject, role="organizer", unit=unit, name="组织者")
+
+
+def judge(subject):
+    return Principal(subject=subject, role="judge", name=subject)
+
+
+def chief_judge(unit=UNIT, subject="chief-1"):
+    return Principal(subject=subject, role="chief_judge", unit=unit)
+
+
+def supervisor(unit=UNIT, subject="super-1"):
+    return Principal(subject=subject, role="supervisor", unit=unit)
+
+
+def marking_scheme():
+    """Theory 30 / practical 70: a theory paper, one measurement and two judgement aspects."""
+    return {
+        "components": [{"key": "theory", "name": "理论", "weight": 30},
+                       {"key": "practical", "name": "实操", "weight": 70}],
+        "criteria": [
+            {"id": "T", "name": "理论知识", "component": "theory", "sub_criteria": [
+                {"id": "T1", "name": "笔试", "aspects": [
+                    {"id": "T1.1", "kind": "measurement", "description": "试卷得分", "max_mark": 100,
+                     "graded": True}]}]},
+            {"id": "A", "name": "零件加工", "component": "practical", "sub_criteria": [
+                {"id": "A1", "name": "尺寸精度", "aspects": [
+                    {"id": "A1.1", "kind": "measurement", "description": "外圆 Φ25", "max_mark": 10,
+                     "nominal": 25.0, "tolerance_bands": [{"deviation": 0.02, "fraction": 1.0},
+                                                          {"deviation": 0.05, "fraction": 0.5}]}]},
+                {"id": "A2", "name": "工艺", "aspects": [
+                    {"id": "A2.1", "kind": "judgement", "description": "表面质量", "max_mark": 6},
+                    {"id": "A2.2", "kind": "judgement", "description": "安全文明生产", "max_mark": 4}]}]},
+        ],
+    }
+
+
+def competition_payload(**overrides):
+    payload = {
+        "name": "2026年建湖县数控车工职业技能竞赛",
+        "level": "city",
+        "industry_chain": "装备制造",
+        "year": 2026,
+        "events": [{"trade": "数控车工", "marking_scheme": marking_scheme(),
+                    "judging": {"drop_extremes_from": 5, "max_spread": 1},
+                    "awards": {"prizes": {"basis": "count", "bands": [
+                        {"prize": "first", "count": 1}, {"prize": "second", "count": 1}]},
+                        "titles": [{"title": "技术能手", "top": 1}],
+                        "certificate": {"level": "高级工", "pass_mark": 60}}}],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def worker(employer="江苏建湖机床厂", name=None, birth=datetime.date(1990, 5, 17), **overrides):
+    sequence = next(_sequence)
+    return {"name": name or f"选手{sequence}", "employer": employer, "trade": "数控车工",
+            "skill_level": "中级工",
+            "id_number": make_id_number(birth=birth, sequence=sequence % 1000), **overrides}
