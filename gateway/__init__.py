@@ -1,0 +1,1 @@
+"""The HTTP gateway: the public JSON API in front of the services."""

@@ -1,0 +1,77 @@
+"""The OpenAPI document served by the running gateway covers every route, and the health check."""
+import pytest
+
+from common.openapi import missing_routes
+from common.web import iter_routes
+from gateway import schemas
+from gateway.service import GatewayService
+from services.competitions.service import CompetitionsService
+
+
+@pytest.fixture
+def running(runner_factory, service_config, web_config):
+    runner = runner_factory({**service_config, **web_config}, GatewayService, CompetitionsService)
+    runner.start()
+    return runner
+
+
+def test_every_route_is_in_the_served_openapi_document(running, web_session):
+    response = web_session.get("/openapi.json")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert missing_routes(GatewayService, document) == []
+    # and the routes this gateway promises are all there
+    paths = document["paths"]
+    assert "post" in paths["/competitions"]
+    assert "get" in paths["/competitions/{competition_id}/events/{event_id}/ranking"]
+    assert "get" in paths["/public/competitions/{competition_id}/results"]
+    assert paths["/public/competitions/{competition_id}/results"]["get"]["security"] == []
+
+
+def test_health_answers_without_a_token(running, web_session):
+    response = web_session.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_every_route_has_a_summary_and_tags():
+    routes = iter_routes(GatewayService)
+
+    assert len(routes) == 22
+    for route in routes:
+        assert route.summary, route.method_name
+        assert route.tags, route.method_name
+
+
+def test_no_response_schema_can_carry_a_full_id_number():
+    for name in dir(schemas):
+        schema_cls = getattr(schemas, name)
+        if not (isinstance(schema_cls, type) and issubclass(schema_cls, schemas.Schema)):
+            continue
+        for field_name, field in schema_cls._declared_fields.items():
+            key = field.data_key or field_name
+            if "id_number" in key or "id_number" in (field.attribute or ""):
+                assert isinstance(field, schemas.MaskedIdNumber), f"{name}.{field_name}"
+                assert key == "id_number_masked", f"{name}.{field_name}"
+
+
+def test_the_masked_field_masks_even_a_full_number():
+    dumped = schemas.EntryViewSchema().dump({"id": "ent-1", "id_number": "32092519900517123X"})
+
+    assert dumped["id_number_masked"] == "320***********123X"
+    assert "id_number" not in dumped
+
+
+def test_the_gateway_calls_only_methods_the_competitions_service_has():
+    import inspect
+    import re
+
+    source = inspect.getsource(GatewayService)
+    called = set(re.findall(r"self\.competitions\.([a-z_]+)\(", source))
+
+    assert called
+    assert called <= {name for name in dir(CompetitionsService) if not name.startswith("_")}
