@@ -27,11 +27,12 @@ import inspect
 import json
 import logging
 import re
-import socket
 import uuid
 from functools import partial
 
+import amqp.exceptions
 import eventlet
+import kombu.exceptions
 from eventlet.event import Event
 from marshmallow import RAISE, Schema, ValidationError
 from marshmallow import fields as ma_fields
@@ -60,20 +61,14 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 _READ_CHUNK = 64 * 1024
 
 
-def _broker_errors():
-    import amqp.exceptions
-    import kombu.exceptions
-
-    return (
-        kombu.exceptions.OperationalError,
-        amqp.exceptions.ConnectionError,
-        amqp.exceptions.RecoverableConnectionError,
-        ConnectionError,
-        socket.error,
-    )
-
-
-BROKER_ERRORS = _broker_errors()
+# Connection failures to the broker (or another backing service) as kombu and amqp raise them.
+# Deliberately not OSError as a whole: a missing file is not an outage.
+BROKER_ERRORS = (
+    kombu.exceptions.OperationalError,
+    amqp.exceptions.ConnectionError,
+    amqp.exceptions.RecoverableConnectionError,
+    ConnectionError,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,15 +114,15 @@ def error_response(exc, request_id=None):
             _log.warning("request %s: %s %s", request_id, exc.code, exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, errors.Unauthorized) else None
         return json_response(exc.to_dict(), exc.status, headers)
-    if isinstance(exc, (RpcTimeout, eventlet.Timeout)):
+    if isinstance(exc, (RpcTimeout, eventlet.Timeout, TimeoutError)):
         _log.warning("request %s: timed out: %r", request_id, exc)
         return error_response(errors.GatewayTimeout("a service did not answer in time"))
     if isinstance(exc, (UnknownService, ContainerBeingKilled)):
         _log.warning("request %s: service unavailable: %r", request_id, exc)
         return error_response(errors.ServiceUnavailable("a service is not available"))
     if isinstance(exc, BROKER_ERRORS):
-        _log.warning("request %s: message broker unreachable: %r", request_id, exc)
-        return error_response(errors.ServiceUnavailable("the message broker is not reachable"))
+        _log.warning("request %s: connection failed: %r", request_id, exc)
+        return error_response(errors.ServiceUnavailable("a backing service is not reachable"))
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return http_exception_response(exc)
     _log.error("request %s failed", request_id, exc_info=(type(exc), exc, exc.__traceback__))

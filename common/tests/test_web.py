@@ -332,3 +332,22 @@ def test_flatten_messages():
     assert flatten_messages(messages) == {
         "a": ["bad"], "b.c": ["worse"], "b": ["whole b"], "items.0.name": ["missing"],
         "_schema": ["top"]}
+
+
+@pytest.mark.parametrize("exc, status, error", [
+    (Conflict("taken"), 409, "conflict"),
+    (eventlet.Timeout(), 504, "gateway_timeout"),
+    (TimeoutError(), 504, "gateway_timeout"),
+    (ConnectionRefusedError(111, "refused"), 503, "service_unavailable"),
+    (FileNotFoundError(2, "no such file"), 500, "internal_error"),
+    (KeyError("x"), 500, "internal_error"),
+])
+def test_error_mapping(exc, status, error):
+    from common.web import error_response
+
+    if isinstance(exc, eventlet.Timeout):
+        exc.cancel()
+    response = error_response(exc, "rid-1")
+    assert response.status_code == status
+    assert response.content_type == "application/json; charset=utf-8"
+    assert json.loads(response.get_data())["error"] == error
