@@ -7,6 +7,8 @@ Only for the embedded default, where the gateway verifies tokens with the same s
 """
 import sys
 
+import yaml
+
 from common import auth
 from common.config import DEFAULT_CONFIG_PATH, load_config
 
@@ -34,6 +36,8 @@ def main(args):
         config = load_config(args.config)
     except OSError as exc:
         raise SystemExit(f"token: cannot read {args.config}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise SystemExit(f"token: {args.config} is not valid YAML: {exc}") from None
     secret = (config or {}).get("TOKEN_SECRET")
     if not secret:
         raise SystemExit(f"token: TOKEN_SECRET is not set in {args.config}")
