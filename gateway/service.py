@@ -211,7 +211,8 @@ class GatewayService:
            summary="A competition's published results, for everyone (`?format=html` for a board)",
            description=HTML_NOTE)
     def published_results(self, request, principal, query, competition_id):
-        view = self.competitions.published_results(competition_id)
+        # No caller: what is published is public.
+        view = self.competitions.published_results(None, competition_id)
         if query["format"] == "html":
             return boards.html_response(boards.results_board(out.PublishedResultsSchema().dump(view)))
         return view

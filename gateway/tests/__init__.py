@@ -135,7 +135,11 @@ def competition_payload(**overrides):
         "level": "county",
         "industry_chain": "装备制造",
         "year": 2026,
-        "events": [{"trade": "数控车工", "marking_scheme": marking_scheme()}],
+        "events": [{"trade": "数控车工", "marking_scheme": marking_scheme(),
+                    # a small field: fixed counts, as shares of three would round to no prize
+                    "awards": {"prizes": {"basis": "count", "bands": [
+                        {"prize": "first", "count": 1}, {"prize": "second", "count": 1},
+                        {"prize": "third", "count": 1}]}}}],
     }
     payload.update(overrides)
     return payload
