@@ -10,16 +10,20 @@ common.web answers as JSON:
 * anything else raised by the service       -> nameko's RemoteError (500, details logged only)
 
 A reply that arrives after its deadline is dropped by the reply listener.
+
+The gateway's request id travels with every call as nameko context data; a service reads it with
+``correlation_id = CorrelationId()`` to stamp the events it publishes.
 """
 import logging
 
 import eventlet
 from nameko.amqp.publish import Publisher
+from nameko.contextdata import ContextDataProvider
 from nameko.exceptions import UnknownService
 from nameko.rpc import MethodProxy, RpcProxy
 
 from common.errors import GatewayTimeout, JiangxinError, ServiceUnavailable
-from common.web import BROKER_ERRORS
+from common.web import BROKER_ERRORS, CORRELATION_ID_CONTEXT_KEY
 
 _log = logging.getLogger(__name__)
 
@@ -149,3 +153,9 @@ class ServiceRpc(RpcProxy):
     def get_dependency(self, worker_ctx):
         return TimedServiceProxy(worker_ctx, self.target_service, self.rpc_reply_listener,
                                  self.timeout, self.options)
+
+
+class CorrelationId(ContextDataProvider):
+    """In a service: the id of the gateway request that caused this call, or None."""
+
+    context_key = CORRELATION_ID_CONTEXT_KEY

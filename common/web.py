@@ -14,6 +14,19 @@ runs and after it returns:
   available as ``request.request_id`` and passed on to services as the nameko context value
   ``correlation_id``.
 
+    class Gateway:
+        name = "gateway"
+        competitions = ServiceRpc("competitions")          # common.rpc
+
+        @route("POST", "/competitions", body=CompetitionIn, response=CompetitionOut,
+               status=201, roles=[auth.ORGANIZER, auth.ADMIN], tags=["competitions"])
+        def create_competition(self, request, principal, payload):
+            return self.competitions.create(principal.to_dict(), payload)
+
+        @route("GET", "/competitions/<string:competition_id>", response=CompetitionOut)
+        def get_competition(self, request, principal, competition_id):
+            return self.competitions.get(principal.to_dict(), competition_id)
+
 The gateway uses ``route`` only. A plain ``@http`` in the same service would share the web server
 (there is one per container), but whichever of the two is bound first decides whether unknown
 routes are answered in JSON.
@@ -36,6 +49,7 @@ import kombu.exceptions
 from eventlet.event import Event
 from marshmallow import RAISE, Schema, ValidationError
 from marshmallow import fields as ma_fields
+from nameko.constants import USER_ID_CONTEXT_KEY
 from nameko.exceptions import ContainerBeingKilled, RpcTimeout, UnknownService
 from nameko.extensions import register_entrypoint
 from nameko.web.handlers import HttpRequestHandler
@@ -56,6 +70,8 @@ HTTP_SOCKET_TIMEOUT_KEY = "HTTP_SOCKET_TIMEOUT"
 DEFAULT_HTTP_SOCKET_TIMEOUT = 60.0
 
 REQUEST_ID_HEADER = "X-Request-Id"
+# nameko context key carrying the request id to services (RPC headers ``nameko.correlation_id``).
+CORRELATION_ID_CONTEXT_KEY = "correlation_id"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 _READ_CHUNK = 64 * 1024
@@ -284,6 +300,8 @@ class Route(HttpRequestHandler):
             raise ValueError("a public route cannot require roles")
         if roles is not None:
             roles = tuple(roles)
+            if not roles:
+                raise ValueError("roles must name at least one role; omit it to allow any role")
             unknown = set(roles) - set(auth.ALL_ROLES)
             if unknown:
                 raise ValueError(f"unknown roles {sorted(unknown)}")
@@ -377,9 +395,9 @@ class Route(HttpRequestHandler):
                 kwargs["query"] = self.load_query(request)
             if self._body_schema is not None:
                 kwargs["payload"] = self.load_body(request, limit)
-            context_data = {"correlation_id": request_id}
+            context_data = {CORRELATION_ID_CONTEXT_KEY: request_id}
             if principal is not None:
-                context_data["user_id"] = principal.subject
+                context_data[USER_ID_CONTEXT_KEY] = principal.subject
             event = Event()
             self.container.spawn_worker(
                 self, (request,), kwargs, context_data=context_data,

@@ -4,18 +4,27 @@ import time
 import eventlet
 import pytest
 from mock import PropertyMock, patch
+from nameko.contextdata import UserId
 from nameko.exceptions import RemoteError
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
 from nameko.testing.utils import find_free_port, get_container
 
+from common.auth import JUDGE, issue_token
 from common.errors import GatewayTimeout, NotFound, ServiceUnavailable
-from common.rpc import ServiceRpc, _MethodProxy
+from common.rpc import CorrelationId, ServiceRpc, _MethodProxy
 from common.web import route
 
 
 class TargetService:
     name = "rpc_target"
+
+    correlation_id = CorrelationId()
+    user_id = UserId()
+
+    @rpc
+    def context(self):
+        return {"correlation_id": self.correlation_id, "user_id": self.user_id}
 
     @rpc
     def echo(self, value):
@@ -145,6 +154,10 @@ class GatewayService:
     def slow(self, request, principal):
         return self.target.slow(1.0)
 
+    @route("GET", "/context")
+    def context(self, request, principal):
+        return self.target.context()
+
     @route("GET", "/broken", public=True)
     def broken(self, request, principal):
         return self.target.broken()
@@ -164,3 +177,13 @@ def test_gateway_answers_service_failures_in_json(runner_factory, rabbit_config,
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     assert response.json()["error"] == error
     assert "internal detail" not in response.text
+
+
+def test_request_id_reaches_the_service(runner_factory, rabbit_config, web_config, web_session):
+    secret = "x" * 32
+    config = {**rabbit_config, **web_config, "TOKEN_SECRET": secret}
+    runner_factory(config, TargetService, GatewayService).start()
+    token = issue_token(secret, "user-42", JUDGE)
+    response = web_session.get(
+        "/context", headers={"X-Request-Id": "req-7", "Authorization": f"Bearer {token}"})
+    assert response.json() == {"correlation_id": "req-7", "user_id": "user-42"}

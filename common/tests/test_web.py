@@ -207,6 +207,8 @@ def test_oversize_body_is_413(web, web_session):
     response = web_session.post(
         "/items", json={"name": "a", "count": 1, "tags": ["x" * 100] * 30}, headers=bearer())
     assert_json_error(response, 413, "payload_too_large")
+    # The connection stays usable for the next request.
+    assert web_session.post("/items", json={"name": "a", "count": 1}, headers=bearer()).ok
 
 
 def test_oversize_chunked_body_is_413(web, web_session):
@@ -217,6 +219,7 @@ def test_oversize_chunked_body_is_413(web, web_session):
 
     response = web_session.post("/items", data=chunks(), headers=bearer())
     assert_json_error(response, 413, "payload_too_large")
+    assert web_session.get("/ping").ok
 
 
 def test_small_chunked_body_is_read(web, web_session):
@@ -320,6 +323,8 @@ def test_route_rejects_unknown_roles_and_public_with_roles():
         route("GET", "/x", roles=["emperor"])
     with pytest.raises(ValueError):
         route("GET", "/x", public=True, roles=[auth.ADMIN])
+    with pytest.raises(ValueError):
+        route("GET", "/x", roles=[])
 
 
 def test_flatten_messages():
