@@ -1,0 +1,261 @@
+"""Bad requests get JSON errors that say what is wrong, and change nothing: each refusal is
+followed by a re-read compared with the state before it."""
+import pytest
+
+from gateway.tests import (create_competition, gateway_system, organiser_token,  # noqa: F401
+                           token, worker)
+
+
+@pytest.fixture(scope="module")
+def org():
+    return organiser_token()
+
+
+@pytest.fixture(scope="module")
+def draft(gateway_system):
+    return create_competition(gateway_system)
+
+
+def snapshot(api, competition_id):
+    return api.ok("GET", f"/competitions/{competition_id}", as_=organiser_token())
+
+
+def all_competitions(api):
+    return api.ok("GET", "/competitions", as_=organiser_token(), params={"limit": 500})
+
+
+def assert_error(response, status, code):
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert body["error"] == code
+    assert body["message"]
+    assert "Traceback" not in response.text
+    return body
+
+
+# --- malformed and invalid bodies
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b'"a string"', b"\xff\xfe{}",
+                                 b'{"name": NaN}'])
+def test_a_body_that_is_not_a_json_object_is_400(gateway_system, org, raw):
+    api = gateway_system
+    before = all_competitions(api)
+
+    response = api.post("/competitions", as_=org, data=raw,
+                        headers={"Content-Type": "application/json"})
+
+    assert_error(response, 400, "bad_request")
+    assert all_competitions(api) == before
+
+
+def test_an_unknown_field_is_400_and_named(gateway_system, org, draft):
+    api = gateway_system
+    competition, _ = draft
+    before = snapshot(api, competition["id"])
+
+    response = api.post(f"/competitions/{competition['id']}/status", as_=org,
+                        json={"action": "open_registration", "force": True})
+
+    body = assert_error(response, 400, "bad_request")
+    assert list(body["fields"]) == ["force"]
+    assert snapshot(api, competition["id"]) == before
+
+
+def test_an_unknown_nested_field_is_named_by_its_path(gateway_system, org, draft):
+    api = gateway_system
+    competition, eid = draft
+    before = snapshot(api, competition["id"])
+
+    response = api.patch(f"/competitions/{competition['id']}/events/{eid}", as_=org,
+                         json={"judging": {"max_spread": 1, "secret_bonus": 5}})
+
+    body = assert_error(response, 400, "bad_request")
+    assert "judging.secret_bonus" in body["fields"]
+    assert snapshot(api, competition["id"]) == before
+
+
+def test_a_wrong_type_is_400_and_named(gateway_system, org):
+    api = gateway_system
+    before = all_competitions(api)
+
+    response = api.post("/competitions", as_=org,
+                        json={"name": ["not", "a", "string"], "level": "city",
+                              "industry_chain": "装备制造", "year": "twenty"})
+
+    body = assert_error(response, 400, "bad_request")
+    assert {"name", "year"} <= set(body["fields"])
+    assert all_competitions(api) == before
+
+
+def test_an_oversize_string_is_400(gateway_system, org):
+    api = gateway_system
+    before = all_competitions(api)
+
+    response = api.post("/competitions", as_=org,
+                        json={"name": "赛" * 201, "level": "city", "industry_chain": "装备制造"})
+
+    body = assert_error(response, 400, "bad_request")
+    assert list(body["fields"]) == ["name"]
+    assert all_competitions(api) == before
+
+
+def test_a_missing_required_field_and_a_bad_choice_are_400(gateway_system, org):
+    api = gateway_system
+    before = all_competitions(api)
+
+    response = api.post("/competitions", as_=org, json={"name": "竞赛", "level": "galactic"})
+
+    body = assert_error(response, 400, "bad_request")
+    assert {"level", "industry_chain"} <= set(body["fields"])
+    assert all_competitions(api) == before
+
+
+def test_an_invalid_id_number_is_400_and_registers_no_one(gateway_system, org):
+    api = gateway_system
+    competition, eid = create_competition(api)
+    base = f"/competitions/{competition['id']}"
+    api.ok("POST", f"{base}/status", as_=org, json={"action": "open_registration"})
+    bad = worker()
+    bad["id_number"] = bad["id_number"][:17] + ("0" if bad["id_number"][17] != "0" else "1")
+
+    response = api.post(f"{base}/events/{eid}/entries", as_=org, json=bad)
+
+    body = assert_error(response, 400, "bad_request")
+    assert "id_number" in body["fields"]
+    assert bad["id_number"] not in response.text
+    assert api.ok("GET", f"{base}/events/{eid}/entries", as_=org)["total"] == 0
+
+
+def test_a_bad_query_string_is_400(gateway_system, org):
+    api = gateway_system
+
+    body = assert_error(api.get("/competitions", as_=org, params={"limit": "lots"}), 400,
+                        "bad_request")
+    assert "limit" in body["fields"]
+    body = assert_error(api.get("/competitions", as_=org, params={"sort": "name"}), 400,
+                        "bad_request")
+    assert "sort" in body["fields"]
+
+
+def test_an_unknown_board_format_is_400(gateway_system, org, draft):
+    competition, eid = draft
+    response = gateway_system.get(f"/competitions/{competition['id']}/events/{eid}/ranking",
+                                  as_=org, params={"format": "pdf"})
+
+    body = assert_error(response, 400, "bad_request")
+    assert "format" in body["fields"]
+
+
+def test_a_body_over_the_limit_is_413(gateway_system, org):
+    api = gateway_system
+    before = all_competitions(api)
+
+    response = api.post("/competitions", as_=org, data=b"{" + b" " * (1024 * 1024 + 10) + b"}",
+                        headers={"Content-Type": "application/json"})
+
+    assert_error(response, 413, "payload_too_large")
+    assert all_competitions(api) == before
+
+
+# --- unknown things
+
+
+def test_an_unknown_competition_is_404(gateway_system, org):
+    api = gateway_system
+
+    assert_error(api.get("/competitions/cmp-doesnotexist", as_=org), 404, "not_found")
+    assert_error(api.post("/competitions/cmp-doesnotexist/status", as_=org,
+                          json={"action": "cancel"}), 404, "not_found")
+    assert_error(api.get("/public/competitions/cmp-doesnotexist/results"), 404, "not_found")
+
+
+def test_an_unknown_event_or_entry_is_404_and_changes_nothing(gateway_system, org, draft):
+    api = gateway_system
+    competition, eid = draft
+    cid = competition["id"]
+    before = snapshot(api, cid)
+
+    assert_error(api.patch(f"/competitions/{cid}/events/evt-nope", as_=org, json={"name": "x"}),
+                 404, "not_found")
+    assert_error(api.post(f"/competitions/{cid}/events/{eid}/entries/ent-nope/decision", as_=org,
+                          json={"decision": "approve"}), 404, "not_found")
+    assert snapshot(api, cid) == before
+
+
+def test_an_unknown_route_is_a_json_404(gateway_system):
+    body = assert_error(gateway_system.get("/no/such/thing"), 404, "not_found")
+
+    assert "/no/such/thing" in body["message"]
+
+
+def test_a_wrong_method_is_a_json_405(gateway_system, org, draft):
+    api = gateway_system
+    competition, _ = draft
+    before = snapshot(api, competition["id"])
+
+    response = api.delete(f"/competitions/{competition['id']}", as_=org)
+
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response.headers["Allow"]
+    assert snapshot(api, competition["id"]) == before
+    assert_error(api.put("/competitions", as_=org, json={}), 405, "method_not_allowed")
+
+
+# --- the lifecycle
+
+
+def test_an_illegal_transition_is_409_and_changes_nothing(gateway_system, org, draft):
+    api = gateway_system
+    competition, _ = draft
+    before = snapshot(api, competition["id"])
+
+    response = api.post(f"/competitions/{competition['id']}/status", as_=org,
+                        json={"action": "start_marking"})
+
+    assert_error(response, 409, "conflict")
+    assert snapshot(api, competition["id"]) == before
+    assert_error(api.post(f"/competitions/{competition['id']}/publish", as_=org), 409, "conflict")
+    assert snapshot(api, competition["id"]) == before
+
+
+def test_registering_before_registration_opens_is_409(gateway_system, org, draft):
+    api = gateway_system
+    competition, eid = draft
+    base = f"/competitions/{competition['id']}/events/{eid}/entries"
+
+    assert_error(api.post(base, as_=org, json=worker()), 409, "conflict")
+    assert api.ok("GET", base, as_=org)["total"] == 0
+
+
+def test_the_same_worker_twice_is_409(gateway_system, org):
+    api = gateway_system
+    competition, eid = create_competition(api)
+    base = f"/competitions/{competition['id']}"
+    api.ok("POST", f"{base}/status", as_=org, json={"action": "open_registration"})
+    data = worker()
+    api.ok("POST", f"{base}/events/{eid}/entries", as_=org, json=data)
+
+    assert_error(api.post(f"{base}/events/{eid}/entries", as_=org, json=data), 409, "conflict")
+    assert api.ok("GET", f"{base}/events/{eid}/entries", as_=org)["total"] == 1
+
+
+def test_a_request_id_is_echoed(gateway_system):
+    response = gateway_system.get("/health", headers={"X-Request-Id": "trace-123"})
+
+    assert response.headers["X-Request-Id"] == "trace-123"
+    assert gateway_system.get("/nope").headers["X-Request-Id"]
+
+
+def test_marks_are_refused_before_marking_starts(gateway_system, draft):
+    api = gateway_system
+    competition, eid = draft
+    cid = competition["id"]
+    api.ok("POST", f"/competitions/{cid}/events/{eid}/judges", as_=organiser_token(),
+           json={"judge_id": "judge-7", "name": "裁判7", "enterprise": "评审中心"})
+
+    response = api.post(f"/competitions/{cid}/events/{eid}/marks", as_=token("judge", "judge-7"),
+                        json={"entry_code": "ABC234", "aspect_id": "T1.1", "value": 50})
+
+    assert_error(response, 409, "conflict")
