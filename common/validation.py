@@ -5,14 +5,29 @@ from common.errors import BadRequest
 
 
 def flatten_messages(messages, prefix=""):
-    """marshmallow's nested messages as ``{"dotted.path": ["problem", ...]}``."""
+    """marshmallow's nested error messages as ``{"dotted.path": ["message", ...]}``.
+
+    Schema-level errors (``_schema``) are reported on the enclosing path, at the top as
+    ``_schema``.
+    """
     flat = {}
-    for key, value in messages.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten_messages(value, f"{path}."))
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                key = str(key)
+                child = path if key == "_schema" and path else (f"{path}.{key}" if path else key)
+                walk(value, child)
+        elif isinstance(node, (list, tuple)):
+            if all(isinstance(item, str) for item in node):
+                flat.setdefault(path or "_schema", []).extend(node)
+            else:
+                for item in node:
+                    walk(item, path)
         else:
-            flat[path] = value if isinstance(value, list) else [value]
+            flat.setdefault(path or "_schema", []).append(str(node))
+
+    walk(messages, prefix)
     return flat
 
 
@@ -20,5 +35,4 @@ def load(schema, payload, message="the request is not valid"):
     try:
         return schema.load(payload)
     except ValidationError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        raise BadRequest(message, flatten_messages(messages)) from None
+        raise BadRequest(message, flatten_messages(error.messages)) from None

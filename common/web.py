@@ -58,6 +58,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from common.validation import flatten_messages
 from common import auth, errors
 
 _log = logging.getLogger(__name__)
@@ -173,33 +174,6 @@ def http_exception_response(exc, request=None):
     else:
         message = exc.description or exc.name
     return json_response(error_body(_snake(exc.name), message), code, headers)
-
-
-def flatten_messages(messages, prefix=""):
-    """marshmallow's nested error messages as ``{"dotted.path": ["message", ...]}``.
-
-    Schema-level errors (``_schema``) are reported on the enclosing path, at the top as
-    ``_schema``.
-    """
-    flat = {}
-
-    def walk(node, path):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                key = str(key)
-                child = path if key == "_schema" and path else (f"{path}.{key}" if path else key)
-                walk(value, child)
-        elif isinstance(node, (list, tuple)):
-            if all(isinstance(item, str) for item in node):
-                flat.setdefault(path or "_schema", []).extend(node)
-            else:
-                for item in node:
-                    walk(item, path)
-        else:
-            flat.setdefault(path or "_schema", []).append(str(node))
-
-    walk(messages, prefix)
-    return flat
 
 
 # ---------------------------------------------------------------------------------------------

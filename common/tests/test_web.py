@@ -8,7 +8,8 @@ from werkzeug.wrappers import Response
 
 from common import auth
 from common.errors import Conflict, NotFound
-from common.web import flatten_messages, iter_routes, route
+from common.validation import flatten_messages
+from common.web import iter_routes, route
 
 SECRET = "test-token-secret-0123456789abcdefghijklmnop"
 MAX_BYTES = 2048
