@@ -15,6 +15,11 @@ CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-u
 
 PRIZE_NAMES = {"first": "一等奖", "second": "二等奖", "third": "三等奖", "honourable": "优胜奖"}
 
+# The usual components and levels, in the words printed on certificates; others show their key.
+COMPONENT_NAMES = {"theory": "理论", "practical": "实操"}
+LEVEL_NAMES = {"enterprise": "企业级", "county": "县级", "city": "市级", "provincial": "省级",
+               "national": "国家级"}
+
 STATUS_NAMES = {
     "draft": "草稿 draft",
     "registration_open": "报名中 registration open",
@@ -63,6 +68,11 @@ def _component_keys(rows):
     return keys
 
 
+def _component_label(key):
+    name = COMPONENT_NAMES.get(key)
+    return f"{name} {key}" if name else key
+
+
 def _flags(row):
     flags = []
     if row.get("complete") is False:
@@ -88,7 +98,7 @@ def _table(rows):
         return '<p class="empty">暂无成绩 No results yet.</p>'
     components = _component_keys(rows)
     head = ["名次 Rank", "选手 Contestant", "总分 Total",
-            *components, "标记 Flags", "奖项 Prize"]
+            *[_component_label(key) for key in components], "标记 Flags", "奖项 Prize"]
     out = ["<table><thead><tr>"]
     out.extend(f'<th scope="col">{_e(label)}</th>' for label in head)
     out.append("</tr></thead><tbody>")
@@ -138,7 +148,7 @@ def ranking_board(view):
 def results_board(view):
     """The published results of a competition (the published_results view), one table per event."""
     publication = view.get("publication") or {}
-    meta_parts = [view.get("industry_chain"), view.get("level"),
+    meta_parts = [view.get("industry_chain"), LEVEL_NAMES.get(view.get("level"), view.get("level")),
                   f"发布 published {publication.get('published_at', '')}",
                   f"版本 version {publication.get('version', '')}"]
     if publication.get("correction_reason"):

@@ -55,7 +55,7 @@ def test_the_live_board_shows_rank_code_total_components_and_flags():
     page = boards.ranking_board(live_view())
     rows = Cells(page).rows
 
-    assert rows[0] == ["名次 Rank", "选手 Contestant", "总分 Total", "theory", "practical",
+    assert rows[0] == ["名次 Rank", "选手 Contestant", "总分 Total", "理论 theory", "实操 practical",
                        "标记 Flags", "奖项 Prize"]
     assert rows[1][:5] == ["1", "K7M2QX", "88.50", "90.00", "87.86"]
     assert "并列 tied" in rows[2][5] and "P2.1" in rows[2][5]
@@ -120,6 +120,7 @@ def test_the_results_board_shows_names_prizes_and_titles_per_event():
     assert rows[1][-1] == "一等奖；技术能手；晋升 技师"
     assert rows[2][-1] == "二等奖"
     assert "版本 version 2" in page
+    assert "县级" in page
 
 
 def test_the_html_response_forbids_scripts():
