@@ -13,7 +13,8 @@ class JiangxinError(Exception):
     code = "internal_error"
 
     def __init__(self, message, fields=None):
-        super().__init__(message, fields)
+        # Arguments cross RPC as they are: None would arrive as the string "None".
+        super().__init__(message, fields or {})
         self.message = message
         self.fields = fields or {}
 

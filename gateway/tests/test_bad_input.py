@@ -261,10 +261,6 @@ def test_marks_are_refused_before_marking_starts(gateway_system, draft):
     assert_error(response, 409, "conflict")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "common/errors.py passes fields=None into the exception's args; nameko stringifies args on the "
-    "way back, so a service's error without fields arrives with fields == 'None'. "
-    "Remove this mark once JiangxinError stores `fields or {}` in its args."))
 def test_an_error_from_a_service_carries_fields_only_as_a_mapping(gateway_system, org):
     response = gateway_system.get("/competitions/cmp-doesnotexist", as_=org)
 

@@ -145,7 +145,7 @@ def _announce_publication(store, competition, update, correlation_id, correction
     published_at = utc_now()
     update["$set"].update({
         "publication": {"version": version, "published_at": published_at,
-                        "correlation_id": correlation_id},
+                        "correlation_id": correlation_id, "correction_reason": correction_reason},
         "fanout_pending": version,
     })
     event = events.results_published(competition, version, published_at,
@@ -219,10 +219,7 @@ def correct(store, caller, competition_id, payload, correlation_id=None):
     update = {"$set": {"status": lifecycle.PUBLISHED},
               "$push": {"history": history_entry(caller, "correct", event_id=event["id"],
                                                  reason=data["reason"], marks=data["marks"])}}
-    competition["publication"] = {**(competition.get("publication") or {}),
-                                  "correction_reason": data["reason"]}
-    result = _announce_publication(store, competition, update, correlation_id, data["reason"])
-    return result
+    return _announce_publication(store, competition, update, correlation_id, data["reason"])
 
 
 def published_results(store, competition_id, event_id=None):
