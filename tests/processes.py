@@ -17,12 +17,11 @@ from contextlib import contextmanager
 
 import requests
 from kombu import Connection
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port
 
 from cli.run import start_services, stop_services
-from common.errors import NotFound
 from common.storage import open_database
 from common.topology import declare_subscriptions
 
@@ -35,6 +34,9 @@ GATEWAY = "gateway.service"
 
 TOKEN_SECRET = "e2e-token-secret-0123456789abcdef0123456789"
 PERSONAL_DATA_SECRET = "e2e-personal-data-secret-0123456789abcdef"
+
+# Who asks a service whether it is up.
+PROBE = {"subject": "readiness-probe", "role": "admin"}
 
 # Processes still running when the interpreter exits (a test run interrupted mid-way) are killed.
 _LIVE = set()
@@ -79,9 +81,9 @@ class Broker:
         self.api = api
         self.amqp_address = amqp_address
         self.user = user
+        self.password = password
         self.session = requests.Session()
         self.session.auth = (user, password)
-        self.password = password
 
     def _call(self, method, *path, **kwargs):
         url = "/".join([self.api, *(requests.utils.quote(p, safe="") for p in path)])
@@ -198,16 +200,16 @@ class System:
             yield cluster
 
     def wait_for_competitions(self, timeout=60):
-        """Until the competitions service answers an RPC (NotFound for a competition nobody has)."""
+        """Until the competitions service answers an RPC."""
         def answers():
             self._require_running(COMPETITIONS)
             try:
                 with self.rpc(timeout=5) as cluster:
-                    cluster.competitions.published_results(None, "cmp-none")
+                    cluster.competitions.list_competitions(PROBE, {"limit": 1})
             except UnknownService:
                 return False  # its RPC queue is not there yet
-            except NotFound:
-                return True
+            except RpcTimeout:
+                return False  # there, but still starting up
             return True
         wait_until(answers, timeout, interval=0.3, message="competitions answering RPC")
 
