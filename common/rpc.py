@@ -21,6 +21,7 @@ from nameko.amqp.publish import Publisher
 from nameko.contextdata import ContextDataProvider
 from nameko.exceptions import UnknownService
 from nameko.rpc import MethodProxy, RpcProxy
+from nameko.rpc import rpc as nameko_rpc
 
 from common.errors import GatewayTimeout, JiangxinError, ServiceUnavailable
 from common.web import BROKER_ERRORS, CORRELATION_ID_CONTEXT_KEY
@@ -159,3 +160,9 @@ class CorrelationId(ContextDataProvider):
     """In a service: the id of the gateway request that caused this call, or None."""
 
     context_key = CORRELATION_ID_CONTEXT_KEY
+
+
+def rpc(method):
+    """A service's RPC entrypoint. Its JiangxinErrors are answers to the caller (a 404, a 409),
+    not failures of the service: nameko then logs them without a traceback."""
+    return nameko_rpc(expected_exceptions=JiangxinError)(method)

@@ -43,7 +43,7 @@ class Store(DependencyProvider):
             source=self.container.service_name,
             collections=self.repository.outbox_collections,
             # Off only where a test stands in for a process that died before publishing.
-            enabled=config.get("OUTBOX_RELAY", True) is not False,
+            enabled=str(config.get("OUTBOX_RELAY", True)).lower() not in ("false", "0", "no", "off"),
         )
         # A write that fills the outbox wakes the relay at once instead of at its next poll.
         self.repository.outbox_written = self.relay.wake

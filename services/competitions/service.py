@@ -3,9 +3,9 @@
 Every RPC takes the caller (the gateway's verified principal, as a dict) first: what the caller
 may see and touch is decided here, by the service that owns the data.
 """
-from nameko.rpc import rpc
 from nameko.timer import timer
 
+from common.rpc import rpc
 from common.storage import Store
 from services.competitions import judging, organising, registration, results
 from services.competitions.access import caller_from

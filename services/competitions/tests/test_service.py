@@ -5,6 +5,9 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
+from common.storage import open_database
+from services.competitions import results
+from services.competitions.repository import CompetitionRepository
 from services.competitions.service import CompetitionsService
 from tests import factories
 
@@ -143,3 +146,39 @@ def test_unassigned_judges_and_other_units_are_kept_out(competitions):
         call("marking_sheet", factories.judge("judge-99"), cid, eid)
     with pytest.raises(NotFound):
         call("get_competition", factories.organiser(unit="other-union"), cid)
+
+
+def test_an_announcement_cut_short_by_a_crash_is_finished_once(competitions, service_config):
+    """The process dies after the publication write, part-way through the awards' own writes."""
+    call = competitions
+    cid, eid = run_to_marking(call)
+    mark_everything(call, cid, eid)
+    call("sign_off", factories.chief_judge(), cid)
+    call("sign_off", factories.supervisor(), cid)
+    call.container.stop()
+    repository = CompetitionRepository(open_database(service_config, "competitions"))
+    announce = repository.announce_result
+    announced = []
+
+    def dies_after_the_first(*args):
+        if announced:
+            raise SystemExit("killed")
+        announced.append(args)
+        announce(*args)
+
+    repository.announce_result = dies_after_the_first
+    with pytest.raises(SystemExit):
+        results.publish(repository, factories.organiser(), cid)
+
+    competition = repository.competitions.find_one({"_id": cid})
+    assert competition["status"] == "published" and competition["fanout_pending"] == 1
+    assert len(competition["outbox"]) == 1  # results_published went with the publication write
+
+    repository.announce_result = announce
+    results.resume_announcements(repository)
+    results.resume_announcements(repository)  # a second pass finds nothing left to do
+
+    awards = [envelope for result in repository.results.find({"competition_id": cid})
+              for envelope in result.get("outbox", [])]
+    assert len(awards) == 3 and len({a["data"]["entry_id"] for a in awards}) == 3
+    assert "fanout_pending" not in repository.competitions.find_one({"_id": cid})
