@@ -40,7 +40,8 @@ DEFAULT_AWARDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the same reason as RankedEntry: one is built per finalist.
+@dataclass(slots=True)
 class Award:
     entry_id: Any
     code: str
@@ -207,24 +208,26 @@ def assign_awards(ranked, rules=None, certified_level=None):
     pass_mark = certificate["pass_mark"]
     passing_level = certificate["level"] if certificate["level"] is not None else certified_level
 
+    # Titles and promotions reach only the top places: below the last rank they name, nobody has one.
+    reach = max([top for _name, top in titles] + [high for _low, high, _level in promotions], default=0)
     awards = []
+    position = None
+    held = ()
+    promotion = None
     for entry, prize in zip(finalists, prizes):
-        position = entry.rank
-        promotion = next((level for low, high, level in promotions if low <= position <= high), None)
-        passed = all(score >= pass_mark for score in entry.components.values())
+        if entry.rank != position:
+            # Titles and promotions depend on the rank only: work them out once per tie group.
+            position = entry.rank
+            if position <= reach:
+                held = tuple(name for name, top in titles if position <= top)
+                promotion = next((level for low, high, level in promotions if low <= position <= high), None)
+            else:
+                held, promotion = (), None
+        passed = min(entry.components.values()) >= pass_mark
         # A promotion is itself a certified level; otherwise a pass earns the event's level.
         certificate_level = promotion or (passing_level if passed else None)
         awards.append(
-            Award(
-                entry_id=entry.entry_id,
-                code=entry.code,
-                rank=position,
-                prize=prize,
-                prize_name=PRIZE_NAMES.get(prize),
-                titles=tuple(name for name, top in titles if position <= top),
-                promotion_level=promotion,
-                certificate_level=certificate_level,
-                passed=passed,
-            )
+            Award(entry.entry_id, entry.code, position, prize, PRIZE_NAMES.get(prize), held, promotion,
+                  certificate_level, passed)
         )
     return awards

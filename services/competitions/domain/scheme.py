@@ -231,7 +231,8 @@ class SchemeIndex:
             self.component_max[aspect.component] += aspect.max_mark
 
         # What scoring needs per aspect, flattened into tuples so that its loop does no attribute
-        # lookups or calls: (id, mode, component position, max mark, nominal, ((deviation, mark), ...)).
+        # lookups or calls: (id, mode, component position, max mark, mark per level, nominal,
+        # ((deviation with edge slack, mark), ...)).
         position = {c.key: i for i, c in enumerate(self.components)}
         self.plan = tuple(
             (
@@ -239,6 +240,7 @@ class SchemeIndex:
                 a.mode,
                 position[a.component],
                 a.max_mark,
+                a.max_mark / MAX_LEVEL,
                 a.nominal,
                 tuple((d + _EDGE_SLACK * max(1.0, abs(a.nominal or 0.0)), a.max_mark * f) for d, f in a.bands),
             )

@@ -80,10 +80,14 @@ def _settings(rules):
 
 
 def _stable_round(value):
-    # Round twice: the first rounding folds float noise (1e-14) into one value, so that two equal
-    # performances summed in a different order cannot land on opposite sides of a 4th-decimal half
-    # (a component score of k/32, such as 12.03125, sits exactly on one).
-    return round(round(value, 9), 4)
+    """Round a 0..100 score to 4 decimal places, the same way for every float-noise variant of it.
+
+    Rounding to 9 places first folds the noise (about 1e-14) of summing equal marks in a different
+    order into one value, so that two equal performances cannot land on opposite sides of a
+    4th-decimal half (a component score of k/32, such as 12.03125, sits exactly on one). Integer
+    rounding of the scaled value does it at half the cost of round(round(value, 9), 4).
+    """
+    return round(round(value * 1e9) / 1e5) / 1e4
 
 
 def _banded(measured, nominal, bands):
@@ -94,38 +98,56 @@ def _banded(measured, nominal, bands):
     return 0.0
 
 
+# (drop_extremes_from, levels in judge order) -> (averaged level, spread). Judges give whole levels
+# 0..3, so five judges can only produce 4**5 = 1024 different tuples: looking the aggregate up is
+# twice as fast as sorting and averaging the levels for every aspect of every entry. Bounded so
+# that an unusual panel size cannot grow it without limit.
+_LEVEL_SUMMARIES = {}
+_SUMMARY_LIMIT = 200_000
+
+
+def _summarise(levels, drop_from):
+    ordered = sorted(levels)
+    if drop_from and len(ordered) >= drop_from:
+        counted = ordered[1:-1]
+    else:
+        counted = ordered
+    return sum(counted) / len(counted), ordered[-1] - ordered[0]
+
+
 def score_entry(index, marks, rules=None):
     """Score one entry from its judges' marks against a SchemeIndex; see the module docstring."""
     drop_from, max_spread, min_judges = _settings(rules)
-    if drop_from == 0:
-        drop_from = 1 << 30
+    summaries = _LEVEL_SUMMARIES.get(drop_from)
+    if summaries is None:
+        summaries = _LEVEL_SUMMARIES.setdefault(drop_from, {})
     sums = [0.0] * len(index.component_keys)
     flagged = []
     missing = []
     get = marks.get
     # This runs for every aspect of tens of thousands of entries: one flat loop over the
-    # precomputed plan, no per-mark calls beyond sorted() and sum() of a handful of values.
-    for aspect_id, mode, position, max_mark, nominal, bands in index.plan:
+    # precomputed plan, with no per-mark work beyond building one tuple of the judges' levels.
+    for aspect_id, mode, position, max_mark, per_level, nominal, bands in index.plan:
         judged = get(aspect_id)
         if not judged:
             missing.append(aspect_id)
             continue
         if mode == JUDGED:
-            n = len(judged)
-            levels = sorted(judged.values())
-            low = levels[0]
-            high = levels[-1]
-            if high - low > max_spread:
+            levels = tuple(judged.values())
+            try:
+                level, spread = summaries[levels]
+            except KeyError:
+                level, spread = _summarise(levels, drop_from)
+                if len(summaries) < _SUMMARY_LIMIT:
+                    summaries[levels] = level, spread
+            sums[position] += level * per_level
+            if spread > max_spread:
                 flagged.append(aspect_id)
-            if n >= drop_from:
-                sums[position] += (sum(levels) - low - high) * max_mark / (MAX_LEVEL * (n - 2))
-            else:
-                sums[position] += sum(levels) * max_mark / (MAX_LEVEL * n)
-            if n < min_judges:
+            if len(levels) < min_judges:
                 missing.append(aspect_id)
         elif len(judged) == 1:
-            for value in judged.values():
-                sums[position] += _banded(value, nominal, bands) if mode == BANDED else value
+            (value,) = judged.values()
+            sums[position] += _banded(value, nominal, bands) if mode == BANDED else value
         else:
             if mode == BANDED:
                 values = [_banded(value, nominal, bands) for value in judged.values()]
@@ -140,17 +162,17 @@ def score_entry(index, marks, rules=None):
     components = {}
     total = 0.0
     for key, weight, most, got in zip(index.component_keys, index.component_weights, index.component_totals, sums):
-        score = _stable_round(100.0 * got / most)
+        score = round(round(got * 1e11 / most) / 1e5) / 1e4  # _stable_round(100 * got / most), inlined
         components[key] = score
         total += weight * score
-    return EntryScore(_stable_round(total / 100.0), components, not missing, flagged, missing)
+    return EntryScore(round(round(total * 1e7) / 1e5) / 1e4, components, not missing, flagged, missing)
 
 
 def aspect_results(index, marks, rules=None):
     """Per-aspect detail of one entry's score, in scheme order (slower than score_entry; for display)."""
     drop_from, max_spread, min_judges = _settings(rules)
     results = []
-    for aspect_id, mode, _position, max_mark, nominal, bands in index.plan:
+    for aspect_id, mode, _position, max_mark, per_level, nominal, bands in index.plan:
         component = index.aspects[aspect_id].component
         values = tuple((marks.get(aspect_id) or {}).values())
         if not values:
@@ -159,9 +181,9 @@ def aspect_results(index, marks, rules=None):
         if mode == JUDGED:
             levels = sorted(values)
             counted = tuple(levels[1:-1]) if drop_from and len(levels) >= drop_from else tuple(levels)
-            level = sum(counted) / len(counted)
-            awarded = sum(counted) * max_mark / (MAX_LEVEL * len(counted))
-            flagged = levels[-1] - levels[0] > max_spread
+            level, spread = _summarise(values, drop_from)
+            awarded = level * per_level  # the same arithmetic as score_entry, to the last bit
+            flagged = spread > max_spread
             results.append(
                 AspectResult(aspect_id, component, max_mark, values, counted, awarded, level, flagged,
                              len(values) < min_judges)

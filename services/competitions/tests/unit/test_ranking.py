@@ -83,7 +83,7 @@ def test_the_live_board_lists_incomplete_entries_after_complete_ones():
 
 def test_flags_are_carried_to_the_board():
     ranked = rank([entry(1, 90.0, flagged=["A2.1"])])
-    assert ranked[0].flagged == ("A2.1",)
+    assert ranked[0].flagged == ["A2.1"]
     assert ranked[0].components == {"theory": 50.0, "practical": 50.0}
 
 
