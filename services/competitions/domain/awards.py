@@ -14,9 +14,9 @@ if the whole group fits in what is left of it, otherwise that band closes and th
 next one. So no band ever holds more than its size, tied entries always get the same prize, and a
 worse rank never gets a better prize. A band of a share holds floor(share% x finalists) entries.
 """
-from dataclasses import dataclass
+import copy
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from common.errors import BadRequest
 
@@ -40,9 +40,9 @@ DEFAULT_AWARDS = {
 }
 
 
-# Not frozen, for the same reason as RankedEntry: one is built per finalist.
-@dataclass(slots=True)
-class Award:
+# A named tuple rather than a dataclass: it holds only text, numbers and a tuple of titles, so
+# the garbage collector stops tracking it, and a big event builds one per finalist.
+class Award(NamedTuple):
     entry_id: Any
     code: str
     rank: int
@@ -65,7 +65,8 @@ def _is_number(value):
 def with_defaults(rules):
     """The rules with every missing key taken from DEFAULT_AWARDS."""
     rules = rules or {}
-    merged = {key: rules.get(key, default) for key, default in DEFAULT_AWARDS.items()}
+    # Copies of the defaults, so that a caller changing its rules never changes DEFAULT_AWARDS.
+    merged = {key: rules[key] if key in rules else copy.deepcopy(default) for key, default in DEFAULT_AWARDS.items()}
     merged["certificate"] = {**DEFAULT_AWARDS["certificate"], **(merged["certificate"] or {})}
     return merged
 

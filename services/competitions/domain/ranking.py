@@ -41,7 +41,7 @@ class RankedEntry:
     components: dict
     completion_seconds: float | None
     complete: bool
-    flagged: list  # aspect ids awaiting review
+    flagged: tuple  # aspect ids awaiting review
     shared: bool  # the rank is shared with at least one other entry
     tie_broken_by: str | None  # the tie-break that put this entry below the one above it on equal totals
 
@@ -76,6 +76,7 @@ def _unpack(item):
 
 
 _NO_TIME = float("inf")  # no recorded time sorts after every recorded one
+_INCOMPLETE = 1e6  # added to an incomplete entry's standing: totals are 0..100
 
 
 def rank(scores, tie_break=DEFAULT_TIE_BREAK, include_incomplete=False):
@@ -86,16 +87,21 @@ def rank(scores, tie_break=DEFAULT_TIE_BREAK, include_incomplete=False):
     chain = tuple(None if key == COMPLETION_TIME else key[len(COMPONENT_PREFIX):] for key in tie_break)
     depth = len(chain)
 
-    # One flat key per entry: (incomplete?, -total, <tie-break values, smaller is better>, code,
-    # entry id, position in the input). Everything before the code decides the rank; code and id
-    # only fix the display order inside a shared rank. Flat tuples of numbers and text compare
-    # faster than nested ones, and hold no objects, so the garbage collector soon stops tracking them.
+    # One flat key per entry: (standing, <tie-break values, smaller is better>, code, entry id,
+    # position in the input). Standing and tie-breaks decide the rank; code and id only fix the
+    # display order inside a shared rank. The standing is one float, -total for complete entries and
+    # far above any of those for incomplete ones, because CPython's sort compares tuples that start
+    # with a float several times faster than tuples that start with a bool. The keys hold only
+    # numbers and text, so the garbage collector soon stops tracking them.
     items = scores if isinstance(scores, (list, tuple)) else list(scores)
     keys = []
     for position, item in enumerate(items):
         entry_id, code, score, seconds = _unpack(item)
-        complete = score.complete
-        if not complete and not include_incomplete:
+        if score.complete:
+            standing = -score.total
+        elif include_incomplete:
+            standing = _INCOMPLETE - score.total
+        else:
             continue
         parts = score.components
         try:
@@ -106,37 +112,43 @@ def rank(scores, tie_break=DEFAULT_TIE_BREAK, include_incomplete=False):
                 f"the tie-break names the component {missing.args[0]!r}, which the scores do not have",
                 {path: ["no such component in the marking scheme"]},
             ) from None
-        keys.append((not complete, -score.total, *values, str(code), str(entry_id), position))
+        keys.append((standing, *values, str(code), str(entry_id), position))
     keys.sort()
 
-    decided = depth + 2  # the length of the part of a key that decides the rank
+    decided = depth + 1  # the length of the part of a key that decides the rank
     ranks = []
     broken = []
     previous = None
     current = 0
     for position, key in enumerate(keys):
         broken_by = None
-        if previous is None or key[1] != previous[1] or key[0] != previous[0]:
+        if previous is None or key[0] != previous[0]:
             current = position + 1  # a different total: the common case, decided without slicing
         elif key[:decided] != previous[:decided]:
             # Same completeness and total as the entry above: name the first tie-break that differed.
             current = position + 1
             for i in range(depth):
-                if key[2 + i] != previous[2 + i]:
+                if key[1 + i] != previous[1 + i]:
                     broken_by = tie_break[i]
                     break
         ranks.append(current)
         broken.append(broken_by)
         previous = key
 
-    last = len(ranks) - 1
+    ranks.append(0)  # a sentinel: the entry after the last never shares its rank
     ranked = []
+    append = ranked.append
+    above = 0
     for position, key in enumerate(keys):
-        entry_id, code, score, seconds = _unpack(items[key[-1]])
+        item = items[key[-1]]
+        if isinstance(item, tuple):
+            entry_id, code, score, seconds = item
+        else:
+            entry_id, code, score, seconds = _unpack(item)
         here = ranks[position]
-        shared = (position > 0 and ranks[position - 1] == here) or (position < last and ranks[position + 1] == here)
-        ranked.append(
+        append(
             RankedEntry(entry_id, code, here, score.total, score.components, seconds, score.complete, score.flagged,
-                        shared, broken[position])
+                        here == above or here == ranks[position + 1], broken[position])
         )
+        above = here
     return ranked

@@ -247,8 +247,9 @@ class SchemeIndex:
             for a in self.aspects.values()
         )
         self.component_keys = tuple(c.key for c in self.components)
-        self.component_weights = tuple(c.weight for c in self.components)
-        self.component_totals = tuple(self.component_max[c.key] for c in self.components)
+        # Per component for scoring: (key, weight, factor turning a sum of marks into a 0..100
+        # score scaled by 1e9, the first step of rounding it).
+        self.score_parts = tuple((c.key, c.weight, 1e11 / self.component_max[c.key]) for c in self.components)
 
     def aspect(self, aspect_id):
         try:

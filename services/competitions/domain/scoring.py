@@ -14,7 +14,8 @@ A measurement aspect normally has one judge; when several entered it and their m
 flagged and the lower median of their marks counts (the benefit of a doubt goes to no one).
 """
 import statistics
-from dataclasses import dataclass, field
+from math import floor
+from dataclasses import dataclass
 
 from common.errors import BadRequest
 
@@ -28,8 +29,8 @@ class EntryScore:
     total: float  # weighted, 0..100
     components: dict  # component key -> 0..100
     complete: bool  # every aspect has its marks
-    flagged: list = field(default_factory=list)  # aspect ids to review
-    missing: list = field(default_factory=list)  # aspect ids without (enough) marks
+    flagged: tuple = ()  # aspect ids to review, in scheme order
+    missing: tuple = ()  # aspect ids without (enough) marks, in scheme order
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +80,18 @@ def _settings(rules):
     )
 
 
+_DEFAULT_SETTINGS = _settings(None)
+
+
 def _stable_round(value):
     """Round a 0..100 score to 4 decimal places, the same way for every float-noise variant of it.
 
     Rounding to 9 places first folds the noise (about 1e-14) of summing equal marks in a different
     order into one value, so that two equal performances cannot land on opposite sides of a
-    4th-decimal half (a component score of k/32, such as 12.03125, sits exactly on one). Integer
-    rounding of the scaled value does it at half the cost of round(round(value, 9), 4).
+    4th-decimal half (a component score of k/32, such as 12.03125, sits exactly on one). Halves go
+    up, as on a printed results sheet. Integer arithmetic: round(round(v, 9), 4) costs twice as much.
     """
-    return round(round(value * 1e9) / 1e5) / 1e4
+    return ((floor(value * 1e9 + 0.5) + 50_000) // 100_000) / 1e4
 
 
 def _banded(measured, nominal, bands):
@@ -98,33 +102,38 @@ def _banded(measured, nominal, bands):
     return 0.0
 
 
-# (drop_extremes_from, levels in judge order) -> (averaged level, spread). Judges give whole levels
-# 0..3, so five judges can only produce 4**5 = 1024 different tuples: looking the aggregate up is
-# twice as fast as sorting and averaging the levels for every aspect of every entry. Bounded so
-# that an unusual panel size cannot grow it without limit.
+# drop_extremes_from -> {levels in judge order: (averaged level, spread, judges)}. Judges give
+# whole levels 0..3, so five judges can only produce 4**5 = 1024 different tuples: looking the
+# aggregate up is twice as fast as sorting and averaging the levels for every aspect of every
+# entry. Bounded (4**8 tuples per rule, a few MB) so that large panels cannot grow it for ever.
 _LEVEL_SUMMARIES = {}
-_SUMMARY_LIMIT = 200_000
+_SUMMARY_LIMIT = 4**8
 
 
 def _summarise(levels, drop_from):
+    """(averaged level, spread between judges, number of judges) of one aspect's levels."""
     ordered = sorted(levels)
     if drop_from and len(ordered) >= drop_from:
         counted = ordered[1:-1]
     else:
         counted = ordered
-    return sum(counted) / len(counted), ordered[-1] - ordered[0]
+    return sum(counted) / len(counted), ordered[-1] - ordered[0], len(ordered)
 
 
 def score_entry(index, marks, rules=None):
     """Score one entry from its judges' marks against a SchemeIndex; see the module docstring."""
-    drop_from, max_spread, min_judges = _settings(rules)
+    if rules is None:
+        drop_from, max_spread, min_judges = _DEFAULT_SETTINGS
+    else:
+        drop_from, max_spread, min_judges = _settings(rules)
     summaries = _LEVEL_SUMMARIES.get(drop_from)
     if summaries is None:
         summaries = _LEVEL_SUMMARIES.setdefault(drop_from, {})
-    sums = [0.0] * len(index.component_keys)
+    sums = [0.0] * len(index.score_parts)
     flagged = []
     missing = []
     get = marks.get
+    judgement, banded = JUDGED, BANDED  # locals: read for every aspect
     # This runs for every aspect of tens of thousands of entries: one flat loop over the
     # precomputed plan, with no per-mark work beyond building one tuple of the judges' levels.
     for aspect_id, mode, position, max_mark, per_level, nominal, bands in index.plan:
@@ -132,24 +141,24 @@ def score_entry(index, marks, rules=None):
         if not judged:
             missing.append(aspect_id)
             continue
-        if mode == JUDGED:
+        if mode == judgement:
             levels = tuple(judged.values())
             try:
-                level, spread = summaries[levels]
+                level, spread, n = summaries[levels]
             except KeyError:
-                level, spread = _summarise(levels, drop_from)
+                level, spread, n = _summarise(levels, drop_from)
                 if len(summaries) < _SUMMARY_LIMIT:
-                    summaries[levels] = level, spread
+                    summaries[levels] = level, spread, n
             sums[position] += level * per_level
             if spread > max_spread:
                 flagged.append(aspect_id)
-            if len(levels) < min_judges:
+            if n < min_judges:
                 missing.append(aspect_id)
         elif len(judged) == 1:
             (value,) = judged.values()
-            sums[position] += _banded(value, nominal, bands) if mode == BANDED else value
+            sums[position] += _banded(value, nominal, bands) if mode == banded else value
         else:
-            if mode == BANDED:
+            if mode == banded:
                 values = [_banded(value, nominal, bands) for value in judged.values()]
             else:
                 values = list(judged.values())
@@ -161,11 +170,16 @@ def score_entry(index, marks, rules=None):
 
     components = {}
     total = 0.0
-    for key, weight, most, got in zip(index.component_keys, index.component_weights, index.component_totals, sums):
-        score = round(round(got * 1e11 / most) / 1e5) / 1e4  # _stable_round(100 * got / most), inlined
+    for (key, weight, factor), got in zip(index.score_parts, sums):
+        score = ((floor(got * factor + 0.5) + 50_000) // 100_000) / 1e4  # _stable_round, inlined
         components[key] = score
         total += weight * score
-    return EntryScore(round(round(total * 1e7) / 1e5) / 1e4, components, not missing, flagged, missing)
+    total = ((floor(total * 1e7 + 0.5) + 50_000) // 100_000) / 1e4  # _stable_round(total / 100)
+    # Tuples, not the lists built above: the garbage collector soon stops tracking a tuple of ids,
+    # which matters when an event keeps 60,000 scores alive.
+    flagged = tuple(flagged) if flagged else ()
+    missing = tuple(missing) if missing else ()
+    return EntryScore(total, components, not missing, flagged, missing)
 
 
 def aspect_results(index, marks, rules=None):
@@ -181,7 +195,7 @@ def aspect_results(index, marks, rules=None):
         if mode == JUDGED:
             levels = sorted(values)
             counted = tuple(levels[1:-1]) if drop_from and len(levels) >= drop_from else tuple(levels)
-            level, spread = _summarise(values, drop_from)
+            level, spread, _n = _summarise(values, drop_from)
             awarded = level * per_level  # the same arithmetic as score_entry, to the last bit
             flagged = spread > max_spread
             results.append(

@@ -10,7 +10,7 @@ from services.competitions.domain.scoring import EntryScore
 
 
 def entry(entry_id, total, practical=50.0, theory=50.0, seconds=None, complete=True, code=None, flagged=()):
-    score = EntryScore(total, {"theory": theory, "practical": practical}, complete, list(flagged), [] if complete else ["X"])
+    score = EntryScore(total, {"theory": theory, "practical": practical}, complete, tuple(flagged), () if complete else ("X",))
     return Scored(entry_id, code or f"C{entry_id:03d}", score, seconds)
 
 
@@ -83,7 +83,7 @@ def test_the_live_board_lists_incomplete_entries_after_complete_ones():
 
 def test_flags_are_carried_to_the_board():
     ranked = rank([entry(1, 90.0, flagged=["A2.1"])])
-    assert ranked[0].flagged == ["A2.1"]
+    assert ranked[0].flagged == ("A2.1",)
     assert ranked[0].components == {"theory": 50.0, "practical": 50.0}
 
 

@@ -32,13 +32,13 @@ def test_full_marks_everywhere_score_100():
     score = score_entry(INDEX, full_marks())
     assert score.total == 100.0
     assert score.components == {"theory": 100.0, "practical": 100.0}
-    assert score.complete and score.flagged == [] and score.missing == []
+    assert score.complete and score.flagged == () and score.missing == ()
 
 
 def test_no_marks_at_all_is_an_incomplete_zero():
     score = score_entry(INDEX, {})
     assert score.total == 0.0 and not score.complete
-    assert score.missing == ["T1", "A1.1", "A1.2", "A2.1", "A2.2"]
+    assert score.missing == ("T1", "A1.1", "A1.2", "A2.1", "A2.2")
 
 
 def test_components_are_percentages_of_their_maxima_and_the_total_is_weighted():
@@ -78,23 +78,23 @@ def test_a_spread_wider_than_allowed_flags_the_aspect():
     marks = full_marks()
     marks["A2.1"] = judges(3, 3, 2, 2, 3)  # spread 1: fine
     marks["A2.2"] = judges(3, 1, 2, 2, 2)  # spread 2: review
-    assert score_entry(INDEX, marks).flagged == ["A2.2"]
-    assert score_entry(INDEX, marks, {"max_spread": 2}).flagged == []
-    assert score_entry(INDEX, marks, {"max_spread": 0}).flagged == ["A2.1", "A2.2"]
+    assert score_entry(INDEX, marks).flagged == ("A2.2",)
+    assert score_entry(INDEX, marks, {"max_spread": 2}).flagged == ()
+    assert score_entry(INDEX, marks, {"max_spread": 0}).flagged == ("A2.1", "A2.2")
 
 
 def test_a_flag_does_not_make_an_entry_incomplete():
     marks = full_marks()
     marks["A2.2"] = judges(3, 0, 3, 3, 3)
     score = score_entry(INDEX, marks)
-    assert score.flagged == ["A2.2"] and score.complete
+    assert score.flagged == ("A2.2",) and score.complete
 
 
 def test_a_judgement_aspect_with_too_few_judges_counts_as_missing():
     marks = full_marks()
     marks["A2.1"] = {"j1": 3, "j2": 3}
     score = score_entry(INDEX, marks, {"min_judges": 3})
-    assert score.missing == ["A2.1"] and not score.complete
+    assert score.missing == ("A2.1",) and not score.complete
     assert score.components["practical"] == 100.0  # what is there still counts on the live board
 
 
@@ -103,7 +103,7 @@ def test_a_missing_aspect_counts_zero_and_is_listed():
     del marks["A1.2"]
     marks["A1.1"] = {}
     score = score_entry(INDEX, marks)
-    assert score.missing == ["A1.1", "A1.2"] and not score.complete
+    assert score.missing == ("A1.1", "A1.2") and not score.complete
     assert score.components["practical"] == round(100 * 9 / 13, 4)
 
 
@@ -119,17 +119,17 @@ def test_measurement_judges_who_disagree_are_flagged_and_the_lower_median_counts
     marks = full_marks()
     marks["A1.1"] = {"j1": 2.0, "j2": 0, "j3": 2.0, "j4": 0}  # lower median of 0, 0, 2, 2 is 0
     score = score_entry(INDEX, marks)
-    assert score.flagged == ["A1.1"]
+    assert score.flagged == ("A1.1",)
     assert score.components["practical"] == round(100 * 11 / 13, 4)
 
 
 def test_banded_judges_who_agree_on_the_mark_are_not_flagged():
     marks = full_marks()
     marks["A1.2"] = {"j1": 25.01, "j2": 24.99}  # different readings, both full marks
-    assert score_entry(INDEX, marks).flagged == []
+    assert score_entry(INDEX, marks).flagged == ()
     marks["A1.2"] = {"j1": 25.01, "j2": 25.04, "j3": 25.3}  # marks 2, 1, 0 -> median 1
     score = score_entry(INDEX, marks)
-    assert score.flagged == ["A1.2"]
+    assert score.flagged == ("A1.2",)
     assert score.components["practical"] == round(100 * 12 / 13, 4)
 
 
@@ -196,8 +196,8 @@ def test_the_detail_adds_up_to_the_score(theory, full, measured, a21, a22):
         sums[result.component] += result.awarded
     assert score.components["theory"] == pytest.approx(sums["theory"], abs=1e-4)
     assert score.components["practical"] == pytest.approx(100 * sums["practical"] / 13, abs=1e-4)
-    assert score.flagged == [r.aspect_id for r in detail if r.flagged]
-    assert score.missing == [r.aspect_id for r in detail if r.missing]
+    assert score.flagged == tuple(r.aspect_id for r in detail if r.flagged)
+    assert score.missing == tuple(r.aspect_id for r in detail if r.missing)
     assert 0 <= score.total <= 100
 
 
