@@ -140,6 +140,24 @@ def test_the_score_is_rounded_to_four_places():
     assert score.components["practical"] == 84.6154  # 100 * 11 / 13
 
 
+def test_a_score_exactly_on_a_half_rounds_up():
+    scheme = {
+        "components": [{"key": "practical", "name": "实操", "weight": 100}],
+        "criteria": [{"id": "P", "name": "p", "component": "practical", "sub_criteria": [
+            {"id": "P1", "name": "p1", "aspects": [
+                {"id": "M", "kind": "measurement", "description": "", "max_mark": 32, "graded": True}]}]}],
+    }
+    score = score_entry(SchemeIndex(scheme), {"M": {"j1": 3.85}})  # 100 * 3.85 / 32 = 12.03125
+    assert score.components["practical"] == 12.0313 and score.total == 12.0313
+
+
+def test_extremes_are_dropped_from_any_configured_panel_size():
+    marks = full_marks()
+    marks["A2.1"] = {"j1": 0, "j2": 1, "j3": 2, "j4": 3}  # drop 0 and 3: level 1.5
+    score = score_entry(INDEX, marks, {"drop_extremes_from": 3, "max_spread": 3})
+    assert score.components["practical"] == round(100 * (13 - 1.5) / 13, 4)
+
+
 def test_rounding_folds_float_noise_on_a_half_boundary():
     # 12.03125 sits exactly on a 4th-decimal half; noise must not split equal values.
     assert scoring._stable_round(12.03125 + 1e-13) == scoring._stable_round(12.03125 - 1e-13)
