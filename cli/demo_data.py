@@ -1,0 +1,536 @@
+"""`demo-data`: load a city's skills-competition programme into a running system, through its API.
+
+    make run                      # in one terminal
+    python -m cli demo-data       # in another: [--gateway http://127.0.0.1:8000] [--contestants 3000]
+                                  #             [--chains 9] [--trades 30] [--config config.yaml]
+
+What it loads, the way organisers, judges and officials would through the gateway: one city-level
+competition per industry chain (产业链) of Zhengzhou's programme, each with the trade events (工种)
+of that chain, 3,000 contestants with valid resident ID numbers, names and employers, registered
+and approved (a few rejected, with a reason), five judges per event, every entry marked by all five
+judges (theory paper, a measured result, two judgement aspects) with its completion time, then
+signed off by the chief judge and the supervisor and published. At the end it prints the address of
+a public HTML results board and the command for a token to explore the rest.
+
+Everything it sends is derived from ``--seed``: the same seed gives the same people, employers and
+marks. Blind entry codes are drawn by the service, so which code carries which marks differs between
+runs. Each run creates a new programme beside any earlier one.
+"""
+import argparse
+import concurrent.futures
+import datetime
+import http.client
+import json
+import random
+import sys
+import threading
+import time
+import urllib.parse
+
+from common.auth import issue_token
+from common.config import DEFAULT_CONFIG_PATH, load_config
+from common.personal_id import make_id_number
+
+CITY = "郑州市"
+UNIT = "zhengzhou-ftu"  # 郑州市总工会
+YEAR = 2026
+REQUEST_TIMEOUT = 60.0
+RETRIES = 3
+
+# Industry chain -> (slug for ids, trades (工种) of its competition, employers of its workers).
+# The trades are occupations of the national classification; the employers are made up.
+CHAINS = {
+    "超硬材料": ("superhard", ["磨料制造工", "磨具制造工", "工具钳工"], [
+        "郑州华钻超硬材料有限公司", "郑州中原磨料磨具有限公司", "新郑金刚石工具有限公司",
+        "荥阳立方氮化硼制品有限公司", "郑州三磨超硬刀具有限公司"]),
+    "汽车制造": ("auto", ["汽车维修工", "汽车装调工", "涂装工", "电焊工"], [
+        "郑州豫龙客车股份有限公司", "中牟汽车零部件有限公司", "郑州东风专用车有限公司",
+        "郑州经开区汽车装配有限公司", "郑州宏达汽车服务有限公司"]),
+    "智能传感器": ("sensor", ["半导体芯片制造工", "电子仪器仪表装配工", "仪器仪表维修工"], [
+        "郑州中原传感技术有限公司", "郑州高新区智感电子有限公司", "金水区精测仪表有限公司",
+        "郑州汉芯微电子有限公司"]),
+    "机器人": ("robot", ["工业机器人系统操作员", "工业机器人系统运维员", "电工", "机修钳工"], [
+        "郑州智造机器人有限公司", "郑州中原自动化装备有限公司", "二七区协作机器人有限公司",
+        "郑州嵩山智能科技有限公司"]),
+    "装备制造": ("equipment", ["数控车工", "数控铣工", "加工中心操作工", "钳工"], [
+        "郑州重型机械有限公司", "郑州中原数控机床有限公司", "上街区精密机械厂",
+        "巩义市阀门制造有限公司", "郑州矿山装备有限公司"]),
+    "无人机": ("uav", ["无人机驾驶员", "无人机装调检修工", "电子设备装接工"], [
+        "郑州航空港无人机有限公司", "郑州翔宇飞控科技有限公司", "新郑航空科技有限公司"]),
+    "铝加工制品": ("aluminium", ["铝电解工", "金属轧制工", "热处理工"], [
+        "巩义市恒泰铝板带有限公司", "郑州豫铝精深加工有限公司", "登封市铝型材有限公司",
+        "上街区铝合金制品有限公司"]),
+    "软件": ("software", ["计算机程序设计员", "计算机软件测试员", "网络与信息安全管理员"], [
+        "郑州中原云软件有限公司", "郑州金水数字科技有限公司", "郑东新区信创软件有限公司",
+        "郑州智慧城市信息技术有限公司"]),
+    "人工智能": ("ai", ["人工智能训练师", "工业视觉系统运维员", "智能硬件装调员"], [
+        "郑州中原人工智能研究院有限公司", "郑东新区数智科技有限公司", "郑州视觉智能科技有限公司"]),
+}
+
+# Judges come from skills-assessment bodies and colleges, never from a contestant's employer.
+JUDGE_BODIES = ["郑州市职业技能鉴定中心", "郑州市技师学院", "郑州工业职业技术学院",
+                "郑州市高级技工学校", "郑州市技能大师工作室联盟"]
+# County-level codes of Zhengzhou for the first six digits of ID numbers.
+REGIONS = ["410102", "410103", "410104", "410105", "410106", "410108", "410122", "410181",
+           "410182", "410183", "410184", "410185"]
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+            "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+            "龚邵万钱严武戴孔汤")
+GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳振国建文志海东晨亮博豪"
+GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀英玲桂兰萍红梅琳燕洁颖雪慧倩婷琴云莉月晶欣悦佳蕾"
+SKILL_LEVELS = (("初级工", 10), ("中级工", 38), ("高级工", 34), ("技师", 14), ("高级技师", 4))
+LEVELS_TEXT = {"0": "未达到行业标准", "1": "达到行业标准", "2": "达到并部分超出行业标准",
+               "3": "优秀，明显超出行业标准"}
+REJECTION = "单位推荐表未加盖公章，资格审查未通过"
+REJECT_EVERY = 97  # about 1 % of entries are rejected at the eligibility review
+
+
+# ---------------------------------------------------------------------------------------------
+# The programme: chains, trades, rules, people — all from the seed
+
+
+def pick_trades(chains, trades):
+    """[(chain, trade)], ``trades`` of them taken round-robin over the first ``chains`` chains."""
+    chosen = list(CHAINS)[:chains]
+    pools = {chain: list(CHAINS[chain][1]) for chain in chosen}
+    picked = []
+    while len(picked) < trades and any(pools.values()):
+        for chain in chosen:
+            if pools[chain] and len(picked) < trades:
+                picked.append((chain, pools[chain].pop(0)))
+    return sorted(picked, key=lambda item: (chosen.index(item[0]), CHAINS[item[0]][1].index(item[1])))
+
+
+def marking_scheme(trade):
+    return {
+        "components": [{"key": "theory", "name": "理论", "weight": 30},
+                       {"key": "practical", "name": "实操", "weight": 70}],
+        "criteria": [
+            {"id": "T", "name": "理论知识", "component": "theory", "sub_criteria": [
+                {"id": "T1", "name": "理论考试", "aspects": [
+                    {"id": "T1.1", "kind": "measurement", "description": f"{trade}理论试卷得分",
+                     "max_mark": 100, "graded": True}]}]},
+            {"id": "P", "name": "实际操作", "component": "practical", "sub_criteria": [
+                {"id": "P1", "name": "作品技术指标", "aspects": [
+                    {"id": "P1.1", "kind": "measurement", "description": "作品技术指标检测得分",
+                     "max_mark": 40, "graded": True}]},
+                {"id": "P2", "name": "职业素养", "aspects": [
+                    {"id": "P2.1", "kind": "judgement", "description": "操作规范与工艺水平",
+                     "max_mark": 36, "levels": dict(LEVELS_TEXT)},
+                    {"id": "P2.2", "kind": "judgement", "description": "安全文明生产",
+                     "max_mark": 24, "levels": dict(LEVELS_TEXT)}]}]},
+        ],
+    }
+
+
+JUDGEMENT_ASPECTS = ("P2.1", "P2.2")
+
+
+def event_payload(trade, quota):
+    return {
+        "trade": trade, "name": f"{trade}竞赛",
+        "eligibility": {"trade_must_match": True, "max_age": 55, "quota_per_enterprise": quota},
+        "marking_scheme": marking_scheme(trade),
+        "judging": {"drop_extremes_from": 5, "max_spread": 1},
+        "awards": {
+            "prizes": {"basis": "share", "bands": [{"prize": "first", "share": 10},
+                                                   {"prize": "second", "share": 20},
+                                                   {"prize": "third", "share": 30}]},
+            "titles": [{"title": f"{CITY}技术能手", "top": 3}],
+            "promotions": [{"from_rank": 1, "to_rank": 3, "level": "技师"},
+                           {"from_rank": 4, "to_rank": 10, "level": "高级工"}],
+            "certificate": {"level": "高级工", "pass_mark": 60},
+        },
+    }
+
+
+def person_name(rnd, male):
+    given = GIVEN_MALE if male else GIVEN_FEMALE
+    length = 2 if rnd.random() < 0.7 else 1
+    return rnd.choice(SURNAMES) + "".join(rnd.choice(given) for _ in range(length))
+
+
+def build_programme(seed, contestants, chains, trades):
+    """Competitions (one per chain) with their events, officials, judges and contestants."""
+    rnd = random.Random(seed)
+    events = pick_trades(chains, trades)
+    if not events:
+        raise SystemExit("demo-data: nothing to load: give at least one chain and one trade")
+    weights = [rnd.uniform(0.6, 1.6) for _ in events]
+    sizes = [max(1, int(contestants * w / sum(weights))) for w in weights]
+    for n in range(contestants - sum(sizes)):
+        sizes[n % len(sizes)] += 1
+    competitions = {}
+    today = datetime.date.today()
+    serial = 0
+    used_numbers = set()
+    for (chain, trade), size in zip(events, sizes):
+        slug, _trades, employers = CHAINS[chain]
+        competition = competitions.setdefault(chain, {
+            "chain": chain, "slug": slug, "events": [],
+            "payload": {"name": f"{YEAR}年{CITY}{chain}产业链职工职业技能竞赛", "level": "city",
+                        "industry_chain": chain, "year": YEAR,
+                        "description": f"{CITY}总工会主办的{chain}产业链职工职业技能竞赛。"},
+            "chief_judge": f"chief-{slug}", "supervisor": f"supervisor-{slug}",
+        })
+        # Employers take turns, so no employer exceeds its quota of places.
+        rotation = [employers[n % len(employers)] for n in range(size)]
+        rnd.shuffle(rotation)
+        quota = -(-size // len(employers)) + 5
+        position = len(competition["events"]) + 1
+        judges = [{"judge_id": f"judge-{slug}-{position}-{n}", "name": person_name(rnd, rnd.random() < 0.6),
+                   "enterprise": JUDGE_BODIES[n - 1]} for n in range(1, 6)]
+        people = []
+        for employer in rotation:
+            serial += 1
+            male = rnd.random() < 0.78  # most contestants in these trades are men
+            born = today - datetime.timedelta(days=int(rnd.triangular(22.5, 54.5, 33) * 365.25))
+            while True:  # one person, one ID number
+                sequence = rnd.randrange(0, 500) * 2 + (1 if male else 0)
+                id_number = make_id_number(rnd.choice(REGIONS), born, sequence)
+                if id_number not in used_numbers:
+                    used_numbers.add(id_number)
+                    break
+            levels, level_weights = zip(*SKILL_LEVELS)
+            people.append({
+                "worker": {"name": person_name(rnd, male), "employer": employer, "trade": trade,
+                           "skill_level": rnd.choices(levels, level_weights)[0],
+                           "id_number": id_number,
+                           "phone": f"1{rnd.choice('35789')}{rnd.randrange(10**9):09d}"},
+                "reject": serial % REJECT_EVERY == 0,
+            })
+        competition["events"].append({"trade": trade, "payload": event_payload(trade, quota),
+                                      "judges": judges, "people": people})
+    return list(competitions.values())
+
+
+def marks_for(rnd, code):
+    """One entry's marks, from an ability drawn for it: [(aspect, judge index, value)], seconds."""
+    ability = rnd.betavariate(5, 2)
+    marks = [("T1.1", 0, round(min(100.0, max(0.0, rnd.gauss(100 * ability, 9))) * 2) / 2),
+             ("P1.1", 0, round(min(40.0, max(0.0, rnd.gauss(40 * ability, 4))), 1))]
+    for aspect in JUDGEMENT_ASPECTS:
+        centre = 3 * ability
+        for judge in range(5):
+            marks.append((aspect, judge, min(3, max(0, round(rnd.gauss(centre, 0.55))))))
+    seconds = round(rnd.uniform(4800, 9000) - 1800 * ability)
+    return marks, seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP: one keep-alive connection per worker thread
+
+
+class ApiError(Exception):
+    pass
+
+
+class Gateway:
+    def __init__(self, base_url):
+        parsed = urllib.parse.urlsplit(base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise SystemExit(f"demo-data: --gateway must look like http://127.0.0.1:8000, not {base_url}")
+        self.base_url = base_url.rstrip("/")
+        self.scheme, self.host, self.port = parsed.scheme, parsed.hostname, parsed.port
+        self.prefix = parsed.path.rstrip("/")
+        self._local = threading.local()
+
+    def _connection(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            factory = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
+            connection = self._local.connection = factory(self.host, self.port, timeout=REQUEST_TIMEOUT)
+        return connection
+
+    def _drop(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    def call(self, method, path, token=None, body=None):
+        """The JSON answer of a 2xx; ApiError otherwise. A stale keep-alive connection and a 503
+        (a service still starting) are retried a few times."""
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        for attempt in range(RETRIES + 1):
+            try:
+                connection = self._connection()
+                connection.request(method, self.prefix + path, body=data, headers=headers)
+                response = connection.getresponse()
+                status, raw = response.status, response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self._drop()  # the server closed an idle keep-alive connection: send again
+                if attempt == RETRIES:
+                    raise
+                continue
+            except (OSError, http.client.HTTPException):
+                self._drop()
+                raise
+            if status == 503 and attempt < RETRIES:
+                time.sleep(1 + attempt)
+                continue
+            if not 200 <= status < 300:
+                raise ApiError(f"{method} {path} answered {status}: {raw.decode('utf-8', 'replace')[:400]}")
+            return json.loads(raw) if raw else None
+        raise ApiError(f"{method} {path}: no answer")
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress: one line per stage, rewritten in place on a terminal, printed every 10 % otherwise
+
+
+class Progress:
+    def __init__(self, label, total, unit, stream=sys.stdout):
+        self.label, self.total, self.unit, self.stream = label, total, unit, stream
+        self.done = 0
+        self.started = time.monotonic()
+        self.tty = stream.isatty()
+        self._lock = threading.Lock()
+        self._printed_step = -1
+        self._last_draw = 0.0
+
+    def advance(self, count=1):
+        with self._lock:
+            self.done += count
+
+    def line(self):
+        elapsed = max(1e-6, time.monotonic() - self.started)
+        share = self.done / self.total * 100 if self.total else 100.0
+        return (f"{self.label:<22} {self.done:>7,}/{self.total:<7,} {self.unit:<12} {share:5.1f} %  "
+                f"{self.done / elapsed:7,.0f}/s  {elapsed:6.1f} s")
+
+    def show(self, final=False):
+        if self.tty:
+            now = time.monotonic()
+            if final or now - self._last_draw >= 0.2:
+                self._last_draw = now
+                self.stream.write("\r" + self.line() + ("\n" if final else ""))
+                self.stream.flush()
+            return
+        step = 10 if final else int(self.done * 10 / self.total) if self.total else 10
+        if step > self._printed_step and (final or step < 10):
+            self._printed_step = step
+            self.stream.write(self.line() + "\n")
+            self.stream.flush()
+
+
+def run_stage(label, unit, tasks, total, work, pool_size):
+    """Run ``work(task, progress)`` for every task on ``pool_size`` threads, showing progress."""
+    progress = Progress(label, total, unit)
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=pool_size) as executor:
+        futures = [executor.submit(work, task, progress) for task in tasks]
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = concurrent.futures.wait(
+                    pending, timeout=0.25, return_when=concurrent.futures.FIRST_EXCEPTION)
+                for future in done:
+                    future.result()  # raises the first failure
+                progress.show()
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            if progress.tty:
+                progress.stream.write("\n")
+            raise
+        results = [future.result() for future in futures]
+    progress.show(final=True)
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def load_programme(gateway, secret, programme, pool_size, seed):
+    organiser = issue_token(secret, "demo-organiser", "organizer", unit=UNIT, name="市总工会竞赛办")
+    tokens = {}
+
+    def token_for(subject, role, name=None):
+        key = (subject, role)
+        if key not in tokens:
+            unit = UNIT if role in ("chief_judge", "supervisor") else None
+            tokens[key] = issue_token(secret, subject, role, unit=unit, name=name)
+        return tokens[key]
+
+    # 1. Each competition with its events, officials and judges; registration opens.
+    def organise(competition, progress):
+        payload = {**competition["payload"], "events": [e["payload"] for e in competition["events"]]}
+        created = gateway.call("POST", "/competitions", organiser, payload)
+        competition["id"] = cid = created["id"]
+        for event, view in zip(competition["events"], created["events"]):
+            event["id"] = view["id"]
+        gateway.call("PUT", f"/competitions/{cid}/officials", organiser,
+                     {"chief_judge": competition["chief_judge"], "supervisor": competition["supervisor"]})
+        for event in competition["events"]:
+            for judge in event["judges"]:
+                gateway.call("POST", f"/competitions/{cid}/events/{event['id']}/judges", organiser, judge)
+        gateway.call("POST", f"/competitions/{cid}/status", organiser, {"action": "open_registration"})
+        progress.advance()
+
+    run_stage("organising", "competitions", programme, len(programme), organise, pool_size)
+
+    entries = [(competition, event, person) for competition in programme
+               for event in competition["events"] for person in event["people"]]
+
+    # 2. Registration, as the organisers enter the workers their employers put forward.
+    def register(item, progress):
+        competition, event, person = item
+        view = gateway.call("POST", f"/competitions/{competition['id']}/events/{event['id']}/entries",
+                            organiser, person["worker"])
+        person["entry_id"] = view["id"]
+        progress.advance()
+
+    run_stage("registration", "entries", entries, len(entries), register, pool_size)
+
+    # 3. The eligibility review: nearly all approved, a few rejected with the reason.
+    def decide(item, progress):
+        competition, event, person = item
+        decision = ({"decision": "reject", "reason": REJECTION} if person["reject"]
+                    else {"decision": "approve"})
+        gateway.call("POST", f"/competitions/{competition['id']}/events/{event['id']}/entries/"
+                             f"{person['entry_id']}/decision", organiser, decision)
+        progress.advance()
+
+    run_stage("eligibility review", "entries", entries, len(entries), decide, pool_size)
+
+    # 4. Registration closes and marking starts; each event's first judge fetches the blind sheet.
+    def start_marking(competition, progress):
+        for action in ("close_registration", "start_marking"):
+            gateway.call("POST", f"/competitions/{competition['id']}/status", organiser, {"action": action})
+        for event in competition["events"]:
+            judge = event["judges"][0]
+            sheet = gateway.call("GET", f"/competitions/{competition['id']}/events/{event['id']}/marking-sheet",
+                                 token_for(judge["judge_id"], "judge", judge["name"]))
+            event["codes"] = sorted(row["entry_code"] for row in sheet["entries"])
+        progress.advance()
+
+    run_stage("marking starts", "competitions", programme, len(programme), start_marking, pool_size)
+
+    # 5. Marking: per entry, the theory paper and the measured result (first judge), both
+    # judgement aspects by all five judges, and the completion time. One entry's marks go one after
+    # another; entries are marked side by side, as in a hall with several benches.
+    rnd = random.Random(seed + 1)
+    sheets = []
+    for competition in programme:
+        for event in competition["events"]:
+            judge_tokens = [token_for(j["judge_id"], "judge", j["name"]) for j in event["judges"]]
+            for code in event["codes"]:
+                marks, seconds = marks_for(rnd, code)
+                sheets.append((competition["id"], event["id"], judge_tokens, code, marks, seconds))
+    total_marks = sum(len(marks) for *_rest, marks, _seconds in sheets)
+
+    def mark(sheet, progress):
+        cid, eid, judge_tokens, code, marks, seconds = sheet
+        path = f"/competitions/{cid}/events/{eid}"
+        for aspect, judge, value in marks:
+            gateway.call("POST", f"{path}/marks", judge_tokens[judge],
+                         {"entry_code": code, "aspect_id": aspect, "value": value})
+            progress.advance()
+        gateway.call("POST", f"{path}/completion-times", judge_tokens[0],
+                     {"entry_code": code, "seconds": seconds})
+
+    run_stage("marking", "marks", sheets, total_marks, mark, pool_size)
+
+    # 6. The chief judge and the supervisor sign off (the second signature freezes the results);
+    # the organisers publish.
+    def sign_and_publish(competition, progress):
+        cid = competition["id"]
+        for subject, role in ((competition["chief_judge"], "chief_judge"),
+                              (competition["supervisor"], "supervisor")):
+            gateway.call("POST", f"/competitions/{cid}/sign-off", token_for(subject, role))
+        competition["publication"] = gateway.call("POST", f"/competitions/{cid}/publish", organiser)
+        progress.advance()
+
+    run_stage("sign-off and publish", "competitions", programme, len(programme), sign_and_publish,
+              min(pool_size, 3))
+    return total_marks, len(sheets)
+
+
+def check_gateway(gateway, secret):
+    try:
+        gateway.call("GET", "/health")
+    except (OSError, http.client.HTTPException, ApiError) as error:
+        raise SystemExit(f"demo-data: the gateway at {gateway.base_url} does not answer ({error}).\n"
+                         f"Start the system first, in another terminal:  make run") from None
+    probe = issue_token(secret, "demo-organiser", "organizer", unit=UNIT)
+    try:
+        gateway.call("GET", "/competitions?limit=1", probe)
+    except ApiError as error:
+        if " 401:" in str(error):
+            raise SystemExit("demo-data: the gateway refuses tokens signed with this TOKEN_SECRET: give "
+                             "demo-data the same --config and environment as the running system") from None
+        raise SystemExit(f"demo-data: the system is not ready: {error}") from None
+
+
+def main(args):
+    if args.contestants < 1 or args.chains < 1 or args.trades < 1 or args.workers < 1:
+        raise SystemExit("demo-data: --contestants, --chains, --trades and --workers must be at least 1")
+    if args.chains > len(CHAINS):
+        raise SystemExit(f"demo-data: there are {len(CHAINS)} industry chains, not {args.chains}")
+    try:
+        config = load_config(args.config)
+    except (OSError, ValueError) as error:  # yaml's errors are ValueErrors
+        raise SystemExit(f"demo-data: cannot read {args.config}: {error}") from None
+    secret = str((config or {}).get("TOKEN_SECRET") or "")
+    if not secret:
+        raise SystemExit(f"demo-data: TOKEN_SECRET is not set in {args.config}")
+
+    gateway = Gateway(args.gateway)
+    check_gateway(gateway, secret)
+    programme = build_programme(args.seed, args.contestants, args.chains, args.trades)
+    events = sum(len(c["events"]) for c in programme)
+    if events < args.trades:
+        print(f"(the first {args.chains} chains have {events} trades: loading {events})")
+    people = sum(len(e["people"]) for c in programme for e in c["events"])
+    print(f"Loading {CITY}'s {YEAR} skills-competition programme into {gateway.base_url}: "
+          f"{len(programme)} competitions (one per industry chain), {events} trade events, "
+          f"{people:,} contestants, 5 judges per event, seed {args.seed}", flush=True)
+    started = time.monotonic()
+    try:
+        total_marks, marked = load_programme(gateway, secret, programme, args.workers, args.seed)
+    except ApiError as error:
+        raise SystemExit(f"\ndemo-data: stopped: {error}") from None
+    except (OSError, http.client.HTTPException) as error:
+        raise SystemExit(f"\ndemo-data: stopped, the gateway went away: {error!r}") from None
+    elapsed = time.monotonic() - started
+
+    rejected = sum(1 for c in programme for e in c["events"] for p in e["people"] if p["reject"])
+    board = next((c for c in programme if c["chain"] == "装备制造"), programme[0])
+    base = gateway.base_url
+    token_command = (f".venv/bin/python -m cli token --role organizer --subject demo-organiser "
+                     f"--unit {UNIT}" + ("" if args.config == DEFAULT_CONFIG_PATH else f" --config {args.config}"))
+    print(f"\nDone in {elapsed:.0f} s. State left: {len(programme)} competitions PUBLISHED "
+          f"(registered -> approved -> marked by 5 judges -> signed off by chief judge and supervisor "
+          f"-> published), {events} trade events, {people:,} entries registered, {people - rejected:,} "
+          f"approved and marked ({total_marks:,} marks plus {marked:,} completion times), "
+          f"{rejected} rejected at the eligibility review.")
+    print(f"\nPublic results board ({board['payload']['name']}):\n  {base}/public/competitions/{board['id']}/results?format=html")
+    print(f"\nExplore with an organiser's token:\n  export TOKEN=$({token_command})\n"
+          f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/competitions\n"
+          f"  curl -H \"Authorization: Bearer $TOKEN\" \"{base}/competitions/{board['id']}/events/"
+          f"{board['events'][0]['id']}/ranking?format=html\"\n"
+          f"  API description: {base}/openapi.json")
+    return 0
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "demo-data", help="load a city's competition programme into a running system",
+        description="Load a realistic skills-competition programme through the gateway's API "
+                    "(the system must be running: make run).")
+    parser.add_argument("--gateway", default="http://127.0.0.1:8000", help="the gateway's base URL")
+    parser.add_argument("--contestants", type=int, default=3000)
+    parser.add_argument("--chains", type=int, default=len(CHAINS), help="industry chains (at most 9)")
+    parser.add_argument("--trades", type=int, default=30, help="trade events spread over the chains")
+    parser.add_argument("--workers", type=int, default=8, help="concurrent HTTP connections")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--config", default=DEFAULT_CONFIG_PATH, help="for TOKEN_SECRET")
+    parser.set_defaults(func=main)
+    return parser
