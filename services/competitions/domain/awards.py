@@ -196,6 +196,11 @@ def assign_awards(ranked, rules=None, certified_level=None):
     rules leave it as None. Returns one Award per finalist, in the ranked order.
     """
     validate_awards(rules)
+    if certified_level is not None and not is_skill_level(certified_level):
+        raise BadRequest(
+            f"unknown skill level {certified_level!r}",
+            {"certified_level": [f"must be one of {' '.join(SKILL_LEVELS)}"]},
+        )
     rules = with_defaults(rules)
     finalists = [entry for entry in ranked if entry.complete]
     if any(a.rank > b.rank for a, b in zip(finalists, finalists[1:])):

@@ -81,8 +81,10 @@ _INCOMPLETE = 1e6  # added to an incomplete entry's standing: totals are 0..100
 
 def rank(scores, tie_break=DEFAULT_TIE_BREAK, include_incomplete=False):
     """Rank entries best first; returns a list of RankedEntry. See the module docstring."""
-    tie_break = tuple(DEFAULT_TIE_BREAK if tie_break is None else tie_break)
+    if tie_break is None:
+        tie_break = DEFAULT_TIE_BREAK
     validate_tie_break(tie_break)
+    tie_break = tuple(tie_break)
     # Each tie-break as the component it reads, None for the completion time.
     chain = tuple(None if key == COMPLETION_TIME else key[len(COMPONENT_PREFIX):] for key in tie_break)
     depth = len(chain)

@@ -128,7 +128,8 @@ def validate_scheme(scheme):
         _check_id(criterion.get("id"), f"{path}.id", ids, fail)
         component = criterion.get("component")
         if component not in keys:
-            fail(f"{path}.component", f"no component {component!r}; the components are {', '.join(map(str, keys))}")
+            known = ", ".join(str(c.get("key")) for c in components)
+            fail(f"{path}.component", f"no component {component!r}; the components are {known}")
         for si, sub in enumerate(criterion.get("sub_criteria") or ()):
             sub_path = f"{path}.sub_criteria.{si}"
             _check_id(sub.get("id"), f"{sub_path}.id", ids, fail)

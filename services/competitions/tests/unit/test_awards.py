@@ -205,6 +205,12 @@ def test_invalid_rules_name_the_field_at_fault(rules, path):
     assert path in raised.value.fields
 
 
+def test_the_certified_level_must_be_on_the_ladder():
+    with pytest.raises(BadRequest) as raised:
+        assign_awards(field(1), certified_level="大师")
+    assert "certified_level" in raised.value.fields
+
+
 def test_assigning_checks_the_rules_first():
     with pytest.raises(BadRequest):
         assign_awards(field(1), share_bands(("first", 0)))

@@ -116,6 +116,12 @@ def test_an_invalid_chain_names_the_key_at_fault(chain, path):
     assert path in raised.value.fields
 
 
+def test_rank_refuses_a_chain_given_as_one_text():
+    with pytest.raises(BadRequest) as raised:
+        rank([entry(1, 1.0)], "completion_time")
+    assert "tie_break" in raised.value.fields
+
+
 def test_components_are_checked_against_the_scheme_when_given():
     validate_tie_break(["component:practical"], ["theory", "practical"])
     with pytest.raises(BadRequest) as raised:
