@@ -4,6 +4,8 @@ One trade event with 60,000 entries (the yearly field of a big city): theory is 
 practical is 10 judgement aspects marked by 5 judges each plus 4 measurement aspects. The ceiling is
 the irreducible pass over the same data: a plain loop summing every raw mark from the same dicts.
 Nothing can score the marks faster than it can read them, so the ratio says how much the rules cost.
+The whole pass is timed twice: as it runs, and with Python's garbage collector paused, because the
+60,000 scores and ranked entries kept alive trigger full collections that walk every stored mark.
 
     .venv/bin/python -m bench.bench_ranking [--entries N] [--runs R]
 """
