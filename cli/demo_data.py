@@ -16,7 +16,6 @@ Everything it sends is derived from ``--seed``: the same seed gives the same peo
 marks. Blind entry codes are drawn by the service, so which code carries which marks differs between
 runs. Each run creates a new programme beside any earlier one.
 """
-import argparse
 import concurrent.futures
 import datetime
 import http.client
@@ -206,11 +205,11 @@ def build_programme(seed, contestants, chains, trades):
 
 def marks_for(rnd, code):
     """One entry's marks, from an ability drawn for it: [(aspect, judge index, value)], seconds."""
-    ability = rnd.betavariate(5, 2)
-    marks = [("T1.1", 0, round(min(100.0, max(0.0, rnd.gauss(100 * ability, 9))) * 2) / 2),
-             ("P1.1", 0, round(min(40.0, max(0.0, rnd.gauss(40 * ability, 4))), 1))]
+    ability = rnd.betavariate(5, 2)  # most contestants are good, a few excellent
+    marks = [("T1.1", 0, round(min(100.0, max(0.0, rnd.gauss(94 * ability, 8))) * 2) / 2),
+             ("P1.1", 0, round(min(40.0, max(0.0, rnd.gauss(38 * ability, 3))), 1))]
     for aspect in JUDGEMENT_ASPECTS:
-        centre = 3 * ability
+        centre = 2.9 * ability
         for judge in range(5):
             marks.append((aspect, judge, min(3, max(0, round(rnd.gauss(centre, 0.55))))))
     seconds = round(rnd.uniform(4800, 9000) - 1800 * ability)
@@ -406,8 +405,9 @@ def load_programme(gateway, secret, programme, pool_size, seed):
             gateway.call("POST", f"/competitions/{competition['id']}/status", organiser, {"action": action})
         for event in competition["events"]:
             judge = event["judges"][0]
-            sheet = gateway.call("GET", f"/competitions/{competition['id']}/events/{event['id']}/marking-sheet",
-                                 token_for(judge["judge_id"], "judge", judge["name"]))
+            sheet = gateway.call(
+                "GET", f"/competitions/{competition['id']}/events/{event['id']}/marking-sheet",
+                token_for(judge["judge_id"], "judge", judge["name"]))
             event["codes"] = sorted(row["entry_code"] for row in sheet["entries"])
         progress.advance()
 
@@ -505,13 +505,16 @@ def main(args):
     board = next((c for c in programme if c["chain"] == "装备制造"), programme[0])
     base = gateway.base_url
     token_command = (f".venv/bin/python -m cli token --role organizer --subject demo-organiser "
-                     f"--unit {UNIT}" + ("" if args.config == DEFAULT_CONFIG_PATH else f" --config {args.config}"))
+                     f"--unit {UNIT}")
+    if args.config != DEFAULT_CONFIG_PATH:
+        token_command += f" --config {args.config}"
     print(f"\nDone in {elapsed:.0f} s. State left: {len(programme)} competitions PUBLISHED "
           f"(registered -> approved -> marked by 5 judges -> signed off by chief judge and supervisor "
           f"-> published), {events} trade events, {people:,} entries registered, {people - rejected:,} "
           f"approved and marked ({total_marks:,} marks plus {marked:,} completion times), "
           f"{rejected} rejected at the eligibility review.")
-    print(f"\nPublic results board ({board['payload']['name']}):\n  {base}/public/competitions/{board['id']}/results?format=html")
+    print(f"\nPublic results board ({board['payload']['name']}):\n"
+          f"  {base}/public/competitions/{board['id']}/results?format=html")
     print(f"\nExplore with an organiser's token:\n  export TOKEN=$({token_command})\n"
           f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/competitions\n"
           f"  curl -H \"Authorization: Bearer $TOKEN\" \"{base}/competitions/{board['id']}/events/"
