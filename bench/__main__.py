@@ -1,0 +1,42 @@
+"""Run every benchmark in turn (`make bench`), or the ones named: `python -m bench marks`.
+
+Each prints its figures beside the raw ceiling measured in the same run; docs/benchmarks.md says
+what they mean. Options of one benchmark go to its own module: `python -m bench.bench_marks -h`.
+"""
+import importlib
+import sys
+import time
+
+BENCHMARKS = {
+    "ranking": "bench.bench_ranking",  # scoring, ranking and awards of a 60,000-entry event
+    "marks": "bench.bench_marks",  # marks/s through the gateway against the @http + RPC ceiling
+}
+
+
+def main(argv=None):
+    names = list(sys.argv[1:] if argv is None else argv) or list(BENCHMARKS)
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}",
+              file=sys.stderr)
+        return 2
+    failed = []
+    for name in names:
+        print(f"=== {name} ({BENCHMARKS[name]})", flush=True)
+        started = time.monotonic()
+        try:
+            status = importlib.import_module(BENCHMARKS[name]).main([])
+        except Exception as error:  # report and go on with the next benchmark
+            print(f"{name} failed: {error!r}", file=sys.stderr)
+            status = 1
+        if status:
+            failed.append(name)
+        print(f"=== {name}: {time.monotonic() - started:.0f} s\n", flush=True)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
