@@ -128,7 +128,7 @@ JUDGEMENT_ASPECTS = ("P2.1", "P2.2")
 def event_payload(trade, quota):
     return {
         "trade": trade, "name": f"{trade}竞赛",
-        "eligibility": {"trade_must_match": True, "max_age": 55, "quota_per_enterprise": quota},
+        "eligibility": {"trade_must_match": True, "max_age": 60, "quota_per_enterprise": quota},
         "marking_scheme": marking_scheme(trade),
         "judging": {"drop_extremes_from": 5, "max_spread": 1},
         "awards": {
@@ -155,12 +155,16 @@ def build_programme(seed, contestants, chains, trades):
     events = pick_trades(chains, trades)
     if not events:
         raise SystemExit("demo-data: nothing to load: give at least one chain and one trade")
+    if contestants < len(events):
+        raise SystemExit(f"demo-data: {len(events)} trade events need at least {len(events)} contestants")
     weights = [rnd.uniform(0.6, 1.6) for _ in events]
     sizes = [max(1, int(contestants * w / sum(weights))) for w in weights]
     for n in range(contestants - sum(sizes)):
         sizes[n % len(sizes)] += 1
     competitions = {}
-    today = datetime.date.today()
+    # Ages are reckoned from the competition year, not from today, so a seed always gives the same
+    # ID numbers; the age limit leaves years of room for runs long after that.
+    reference = datetime.date(YEAR, 3, 1)
     serial = 0
     used_numbers = set()
     for (chain, trade), size in zip(events, sizes):
@@ -183,7 +187,7 @@ def build_programme(seed, contestants, chains, trades):
         for employer in rotation:
             serial += 1
             male = rnd.random() < 0.78  # most contestants in these trades are men
-            born = today - datetime.timedelta(days=int(rnd.triangular(22.5, 54.5, 33) * 365.25))
+            born = reference - datetime.timedelta(days=int(rnd.triangular(22.5, 54.5, 33) * 365.25))
             while True:  # one person, one ID number
                 sequence = rnd.randrange(0, 500) * 2 + (1 if male else 0)
                 id_number = make_id_number(rnd.choice(REGIONS), born, sequence)
