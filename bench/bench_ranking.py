@@ -4,8 +4,9 @@ One trade event with 60,000 entries (the yearly field of a big city): theory is 
 practical is 10 judgement aspects marked by 5 judges each plus 4 measurement aspects. The ceiling is
 the irreducible pass over the same data: a plain loop summing every raw mark from the same dicts.
 Nothing can score the marks faster than it can read them, so the ratio says how much the rules cost.
-The whole pass is timed twice: as it runs, and with Python's garbage collector paused, because the
-60,000 scores and ranked entries kept alive trigger full collections that walk every stored mark.
+The headline is ``standings``, the pass exactly as the service runs it at sign-off (with Python's
+garbage collector paused, see domain/standings.py); the steps are also timed one by one, and the
+same pass with the collector running, to show what the pause is worth.
 
     .venv/bin/python -m bench.bench_ranking [--entries N] [--runs R]
 """
@@ -19,6 +20,7 @@ from services.competitions.domain.awards import assign_awards
 from services.competitions.domain.ranking import rank
 from services.competitions.domain.scheme import SchemeIndex
 from services.competitions.domain.scoring import score_entry
+from services.competitions.domain.standings import standings
 
 AIM_SECONDS = 1.0
 JUDGES = ("J1", "J2", "J3", "J4", "J5")
@@ -140,7 +142,8 @@ def main(argv=None):
     ranking, ranked = timed(args.runs, rank, scored)
     awarding, awards = timed(args.runs, assign_awards, ranked, AWARD_RULES, "高级工")
     whole, _ = timed(args.runs, pipeline, index, entries)
-    paused, _ = timed(args.runs, pipeline, index, entries, collector=False)
+    service, _ = timed(args.runs, lambda: standings(index, entries, awards=AWARD_RULES,
+                                                    certified_level="高级工"))
 
     print(f"{args.entries:,} entries, {mark_count:,} raw marks ({judgement_marks:,} judgement marks "
           f"from {len(JUDGES)} judges), median of {args.runs} runs")
@@ -150,8 +153,8 @@ def main(argv=None):
         ("score_entry for every entry", scoring, ""),
         ("rank", ranking, ""),
         ("awards", awarding, ""),
-        ("score + rank + awards, end to end", whole, "met" if whole < AIM_SECONDS else "NOT met"),
-        ("  the same, garbage collector paused", paused, "met" if paused < AIM_SECONDS else "NOT met"),
+        ("score + rank + awards, collector running", whole, ""),
+        ("standings (as the service runs it)", service, "met" if service < AIM_SECONDS else "NOT met"),
     ]
     for what, seconds, verdict in rows:
         print(f"{what:<46}{seconds:>9.3f}{seconds / ceiling:>10.1f}x   {verdict}")

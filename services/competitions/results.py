@@ -11,10 +11,9 @@ from common.events import utc_now
 from common.validation import load
 from services.competitions import access, events
 from services.competitions.domain import lifecycle
-from services.competitions.domain.awards import assign_awards
-from services.competitions.domain.ranking import DEFAULT_TIE_BREAK, rank
+from services.competitions.domain.ranking import DEFAULT_TIE_BREAK
 from services.competitions.domain.scheme import SchemeIndex
-from services.competitions.domain.scoring import score_entry
+from services.competitions.domain.standings import standings
 from services.competitions.organising import find_event, history_entry
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
@@ -26,25 +25,25 @@ ENTRY_FIELDS = {"code": 1, "marks": 1, "completion_seconds": 1, "name": 1, "empl
 PODIUM = 3
 
 
-def _score_event(store, event, include_incomplete):
-    """(ranked entries, entries by id) for an event's approved entries."""
+def _standings(store, event, include_incomplete):
+    """(ranked entries, their awards, entries by id) for an event's approved entries."""
     index = SchemeIndex(event["marking_scheme"], validate=False)
-    judging = event.get("judging") or None
     entries = {e["_id"]: e for e in store.entries_of(event["id"], [APPROVED], projection=ENTRY_FIELDS)}
-    scored = []
-    for entry in entries.values():
-        marks = {from_field_key(aspect): by_judge for aspect, by_judge in entry["marks"].items()}
-        scored.append((entry["_id"], entry["code"], score_entry(index, marks, judging),
-                       entry.get("completion_seconds")))
-    tie_break = (event.get("ranking") or {}).get("tie_break", DEFAULT_TIE_BREAK)
-    return rank(scored, tie_break, include_incomplete=include_incomplete), entries
+    marked = [(entry["_id"], entry["code"],
+               {from_field_key(aspect): by_judge for aspect, by_judge in entry["marks"].items()},
+               entry.get("completion_seconds"))
+              for entry in entries.values()]
+    ranked, awards = standings(index, marked, event.get("judging") or None,
+                               (event.get("ranking") or {}).get("tie_break", DEFAULT_TIE_BREAK),
+                               event.get("awards") or None, include_incomplete=include_incomplete)
+    return ranked, awards, entries
 
 
 def live_ranking(store, caller, competition_id, event_id):
     competition = store.competition(competition_id)
     event = find_event(competition, event_id)
     access.require_jury(caller, competition, event)
-    ranked, entries = _score_event(store, event, include_incomplete=True)
+    ranked, _, entries = _standings(store, event, include_incomplete=True)
     revealed = competition["status"] in REVEALED
     rows = []
     for entry in ranked:
@@ -58,9 +57,8 @@ def live_ranking(store, caller, competition_id, event_id):
             "status": competition["status"], "revealed": revealed, "ranking": rows}
 
 
-def _event_results(competition, event, ranked, entries):
+def _event_results(competition, event, ranked, awards, entries):
     """One frozen result document per ranked finalist of ``event``."""
-    awards = assign_awards(ranked, event.get("awards") or None)
     documents = []
     for position, (entry, award) in enumerate(zip(ranked, awards)):
         stored = entries[entry.entry_id]
@@ -81,12 +79,12 @@ def _event_results(competition, event, ranked, entries):
 
 
 def _freeze_results(store, competition, event, previous=None):
-    ranked, entries = _score_event(store, event, include_incomplete=False)
+    ranked, awards, entries = _standings(store, event, include_incomplete=False)
     incomplete = store.count_entries(event["id"], [APPROVED]) - len(ranked)
     if incomplete:
         raise Conflict(f"{incomplete} approved entries of {event['trade']} are not fully marked",
                        {f"events.{event['id']}": ["not fully marked"]})
-    documents = _event_results(competition, event, ranked, entries)
+    documents = _event_results(competition, event, ranked, awards, entries)
     # A correction changes marks, never who is a finalist; whoever loses an award by it must
     # still hear so.
     for document in documents:
