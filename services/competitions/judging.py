@@ -13,9 +13,29 @@ from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
 from services.competitions.schemas import CompletionTimeSchema, JudgeSchema, MarkSchema
 
+MARK = MarkSchema()
+COMPLETION_TIME = CompletionTimeSchema()
+JUDGE = JudgeSchema()
+
+
+# Every mark checks its value against the event's scheme: index it once per competition revision
+# (any change to the competition bumps the revision, so a stale index is never used).
+_indexes = {}
+MAX_INDEXES = 256
+
+
+def scheme_index(competition, event):
+    key = (competition["_id"], competition["revision"], event["id"])
+    index = _indexes.get(key)
+    if index is None:
+        if len(_indexes) >= MAX_INDEXES:
+            _indexes.clear()
+        index = _indexes[key] = SchemeIndex(event["marking_scheme"], validate=False)
+    return index
+
 
 def assign_judge(store, caller, competition_id, event_id, payload):
-    judge = load(JudgeSchema(), payload)
+    judge = load(JUDGE, payload)
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
     event = find_event(competition, event_id)
@@ -47,22 +67,20 @@ def _markable_entry(store, caller, competition, event, code):
 
 def _audited_set(store, caller, entry, path, old, new, what, reason):
     """Set one value of an entry if it still holds ``old``, with an audit record in the same write."""
-    condition = {"_id": entry["_id"], path: old} if old is not None else {"_id": entry["_id"], path: None}
-    changed = store.update_entry(condition, {
+    changed = store.change_entry({"_id": entry["_id"], path: old}, {
         "$set": {path: new},
         "$push": {"audit": {"at": utc_now(), "by": caller.subject, **what,
                             "old": old, "new": new, "reason": reason}}})
-    if changed is None:
+    if not changed:
         raise Conflict("this mark was changed by someone else meanwhile; reload and retry")
-    return changed
 
 
 def submit_mark(store, caller, competition_id, event_id, payload):
-    mark = load(MarkSchema(), payload)
+    mark = load(MARK, payload)
     competition = store.competition(competition_id)
     event = find_event(competition, event_id)
     entry = _markable_entry(store, caller, competition, event, mark["entry_code"])
-    index = SchemeIndex(event["marking_scheme"], validate=False)
+    index = scheme_index(competition, event)
     index.mark_value(mark["aspect_id"], mark["value"])  # 400 when outside the aspect's range
     value = mark["value"]
     if index.aspect(mark["aspect_id"]).kind == "judgement":
@@ -81,7 +99,7 @@ def submit_mark(store, caller, competition_id, event_id, payload):
 
 
 def record_completion_time(store, caller, competition_id, event_id, payload):
-    data = load(CompletionTimeSchema(), payload)
+    data = load(COMPLETION_TIME, payload)
     competition = store.competition(competition_id)
     event = find_event(competition, event_id)
     entry = _markable_entry(store, caller, competition, event, data["entry_code"])
@@ -120,5 +138,5 @@ def mark_history(store, caller, competition_id, event_id, entry_code):
     competition = store.competition(competition_id)
     event = find_event(competition, event_id)
     access.require_jury(caller, competition, event)
-    entry = store.entry_by_code(event_id, entry_code)
+    entry = store.entry_by_code(event_id, entry_code, with_audit=True)
     return {"entry_code": entry_code, "history": entry.get("audit", [])}

@@ -112,7 +112,7 @@ def list_competitions(store, caller, query):
 
 
 def get_competition(store, caller, competition_id):
-    competition = store.competition(competition_id)
+    competition = store.competition(competition_id, with_history=True)
     access.require_visible(caller, competition)
     return competition_view(competition, caller)
 

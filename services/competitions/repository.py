@@ -53,8 +53,10 @@ class CompetitionRepository:
             self.outbox_written()
         return document
 
-    def competition(self, competition_id):
-        document = self.competitions.find_one({"_id": competition_id}, {"outbox": 0})
+    def competition(self, competition_id, with_history=False):
+        # The history grows with every change; most reads (every mark) never look at it.
+        projection = {"outbox": 0} if with_history else {"outbox": 0, "history": 0}
+        document = self.competitions.find_one({"_id": competition_id}, projection)
         if document is None:
             raise NotFound(f"no competition {competition_id}")
         return document
@@ -104,8 +106,10 @@ class CompetitionRepository:
             raise NotFound(f"no entry {entry_id} in event {event_id}")
         return document
 
-    def entry_by_code(self, event_id, code):
-        document = self.entries.find_one({"event_id": event_id, "code": code})
+    def entry_by_code(self, event_id, code, with_audit=False):
+        # The audit trail grows with every mark; only the mark history reads it.
+        document = self.entries.find_one({"event_id": event_id, "code": code},
+                                         None if with_audit else {"audit": 0})
         if document is None:
             raise NotFound(f"no entry with code {code} in event {event_id}")
         return document
@@ -115,6 +119,10 @@ class CompetitionRepository:
         condition no longer held."""
         return self.entries.find_one_and_update(condition, update,
                                                 return_document=pymongo.ReturnDocument.AFTER)
+
+    def change_entry(self, condition, update):
+        """One conditional write to one entry; False if the condition no longer held."""
+        return self.entries.update_one(condition, update).matched_count == 1
 
     def entries_of(self, event_id, statuses=None, projection=None, limit=0, offset=0):
         query = {"event_id": event_id}
