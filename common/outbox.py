@@ -1,13 +1,15 @@
 """Transactional outbox: events ride in the same document update as the change they report.
 
-A document that has something to announce carries ``outbox`` (a list of event envelopes) and the
-flag ``outbox_pending``. The relay publishes pending envelopes with publisher confirms and
+A document that has something to announce carries ``outbox`` (a list of event envelopes) and
+``outbox_due_at``: 0 when something is due now, else the time its earliest deferred envelope is
+due again; absent when there is nothing to send. The relay publishes pending envelopes with publisher confirms and
 ``mandatory`` routing, then pulls them out of the document. A crash anywhere in between leaves
 the envelope in the document, and the next relay pass sends it again: delivery is at least once
 and every consumer deduplicates by ``event_id``.
 """
 import json
 import logging
+import math
 import threading
 import time
 
@@ -19,7 +21,8 @@ from common.topology import event_exchange_name
 log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
-PENDING = "outbox_pending"
+DUE = "outbox_due_at"
+DUE_NOW = 0
 # Bookkeeping the relay keeps on an envelope it could not publish; never sent.
 RELAY_FIELDS = ("retry_at", "attempts", "last_error")
 
@@ -28,22 +31,22 @@ def with_outbox(update, *events):
     """``update`` (a MongoDB update document) extended to store ``events`` in the same write."""
     combined = {operator: dict(arguments) for operator, arguments in update.items()}
     combined.setdefault("$push", {})[OUTBOX] = {"$each": list(events)}
-    combined.setdefault("$set", {})[PENDING] = True
+    combined.setdefault("$set", {})[DUE] = DUE_NOW
     return combined
 
 
 def new_with_outbox(document, *events):
     """A document to insert, carrying ``events`` in its outbox."""
-    return {**document, OUTBOX: list(events), PENDING: True}
+    return {**document, OUTBOX: list(events), DUE: DUE_NOW}
 
 
 def index_outbox(collection):
-    collection.create_index(PENDING, sparse=True)
+    collection.create_index(DUE, sparse=True)
 
 
 def retry_delay(attempts):
     """Seconds before an envelope that could not be published is tried again."""
-    return min(60.0, 0.5 * 2 ** attempts)
+    return min(300.0, 0.5 * 2 ** attempts)
 
 
 class PublishFailed(Exception):
@@ -155,6 +158,7 @@ class OutboxRelay:
         self._wakeup = threading.Event()
         self._running = False
         self._failures_in_a_row = 0
+        self._deferred_due = 0.0  # when a deferred envelope is next due; 0: look at once
 
     def wake(self):
         self._wakeup.set()
@@ -180,50 +184,77 @@ class OutboxRelay:
         self.publisher.close()
 
     def relay_pending(self):
-        """Publish one batch of pending envelopes; returns how many were confirmed."""
-        batch = self._collect()
+        """Publish one batch of due envelopes; returns how many were confirmed."""
+        documents, batch = self._collect()
         if not batch:
             return 0
         confirmed, failures = self.publisher.publish(
-            [{k: v for k, v in envelope.items() if k not in RELAY_FIELDS} for _, _, envelope in batch]
-        )
+            [{k: v for k, v in envelope.items() if k not in RELAY_FIELDS} for _, envelope in batch])
         confirmed = set(confirmed)
-        by_document = {}
-        for collection, document_id, envelope in batch:
-            by_document.setdefault((collection.name, document_id), (collection, []))[1].append(envelope)
-        for (_, document_id), (collection, envelopes) in by_document.items():
-            sent = [e["event_id"] for e in envelopes if e["event_id"] in confirmed]
+        now = time.time()
+        for collection, document in documents:
+            sent = [e["event_id"] for e in document[OUTBOX] if e["event_id"] in confirmed]
             if sent:
-                collection.update_one({"_id": document_id},
+                collection.update_one({"_id": document["_id"]},
                                       {"$pull": {OUTBOX: {"event_id": {"$in": sent}}}})
-            for envelope in envelopes:
-                reason = failures.get(envelope["event_id"])
-                if reason:
-                    self._defer(collection, document_id, envelope, reason)
-            # The flag goes only if nothing new arrived meanwhile.
-            collection.update_one({"_id": document_id, OUTBOX: {"$size": 0}},
-                                  {"$unset": {PENDING: ""}})
+            remaining = []
+            for envelope in document[OUTBOX]:
+                if envelope["event_id"] in failures:
+                    envelope = self._defer(collection, document["_id"], envelope,
+                                           failures[envelope["event_id"]], now)
+                if envelope["event_id"] not in confirmed:
+                    remaining.append(envelope)
+            self._settle(collection, document["_id"], remaining)
+        if failures:
+            log.error("outbox relay: %d of %d events not published (%s); each tried again later",
+                      len(failures), len(batch), "; ".join(sorted(set(failures.values()))))
         return len(confirmed)
 
     def _collect(self):
-        now = time.time()
-        batch = []
-        for collection in self.collections:
-            for document in collection.find({PENDING: True}, {OUTBOX: 1}):
-                for envelope in document.get(OUTBOX, []):
-                    if envelope.get("retry_at", 0) <= now:
-                        batch.append((collection, document["_id"], envelope))
-                if len(batch) >= self.batch_size:
-                    return batch
-        return batch
+        """(documents with something due, their due envelopes): at most about a batch.
 
-    def _defer(self, collection, document_id, envelope, reason):
+        Documents whose envelopes are all deferred are read only once the earliest of them is
+        due, so a backlog nobody can take (no queue bound yet) costs nothing between retries.
+        """
+        now = time.time()
+        include_deferred = now >= self._deferred_due
+        next_due = math.inf
+        documents, batch = [], []
+        for collection in self.collections:
+            query = {DUE: {"$exists": True}} if include_deferred else {DUE: DUE_NOW}
+            for document in collection.find(query, {OUTBOX: 1}):
+                due = [e for e in document.get(OUTBOX, []) if e.get("retry_at", 0) <= now]
+                next_due = min([next_due] + [e["retry_at"] for e in document.get(OUTBOX, [])
+                                             if e.get("retry_at", 0) > now])
+                if due:
+                    documents.append((collection, document))
+                    batch.extend((collection, envelope) for envelope in due)
+                if len(batch) >= self.batch_size:
+                    # Not everything was seen: look at deferred documents again next pass.
+                    self._deferred_due = now if include_deferred else self._deferred_due
+                    return documents, batch
+        if include_deferred:
+            self._deferred_due = next_due
+        return documents, batch
+
+    def _defer(self, collection, document_id, envelope, reason, now):
         attempts = envelope.get("attempts", 0) + 1
-        log.error("outbox relay: event %s (%s) not published: %s; attempt %d, next in %.0fs",
-                  envelope["event_id"], envelope["event_type"], reason, attempts,
-                  retry_delay(attempts))
+        retry_at = now + retry_delay(attempts)
         collection.update_one(
             {"_id": document_id, "outbox.event_id": envelope["event_id"]},
-            {"$set": {"outbox.$.retry_at": time.time() + retry_delay(attempts),
-                      "outbox.$.attempts": attempts, "outbox.$.last_error": reason}},
-        )
+            {"$set": {"outbox.$.retry_at": retry_at, "outbox.$.attempts": attempts,
+                      "outbox.$.last_error": reason}})
+        self._deferred_due = min(self._deferred_due, retry_at)
+        return {**envelope, "retry_at": retry_at, "attempts": attempts, "last_error": reason}
+
+    @staticmethod
+    def _settle(collection, document_id, remaining):
+        """Record when the document is next due, unless a writer added to its outbox meanwhile
+        (then its size differs and the writer's ``due now`` stands)."""
+        condition = {"_id": document_id, OUTBOX: {"$size": len(remaining)}}
+        if not remaining:
+            collection.update_one(condition, {"$unset": {DUE: ""}})
+        else:
+            due = min(e.get("retry_at", DUE_NOW) for e in remaining)
+            if due > DUE_NOW:
+                collection.update_one(condition, {"$set": {DUE: due}})

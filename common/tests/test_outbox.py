@@ -1,11 +1,12 @@
 """The outbox relay against the real broker: confirmed, routed, resent after failures."""
 import json
+import time
 
 import pytest
 from kombu import Connection, Queue
 
 from common.events import make_event
-from common.outbox import OUTBOX, PENDING, OutboxRelay, new_with_outbox, with_outbox
+from common.outbox import DUE, OUTBOX, OutboxRelay, new_with_outbox, with_outbox
 from common.storage import open_database
 from common.topology import event_exchange
 
@@ -44,7 +45,7 @@ def changed(n):
 
 def test_with_outbox_keeps_the_callers_update():
     update = with_outbox({"$set": {"status": "done"}, "$push": {"log": 1}}, {"event_id": "e"})
-    assert update["$set"] == {"status": "done", PENDING: True}
+    assert update["$set"] == {"status": "done", DUE: 0}
     assert update["$push"] == {"log": 1, OUTBOX: {"$each": [{"event_id": "e"}]}}
 
 
@@ -57,7 +58,7 @@ def test_pending_events_are_published_in_order_and_cleared(service_config, colle
 
     assert [body["data"]["n"] for body in drain(service_config["AMQP_URI"], bound_queue)] == [0, 1, 2]
     document = collection.find_one({"_id": "a"})
-    assert document[OUTBOX] == [] and PENDING not in document
+    assert document[OUTBOX] == [] and DUE not in document
 
 
 def test_an_unroutable_event_stays_pending_with_its_reason(service_config, collection):
@@ -67,8 +68,26 @@ def test_an_unroutable_event_stays_pending_with_its_reason(service_config, colle
 
     document = collection.find_one({"_id": "a"})
     [entry] = document[OUTBOX]
-    assert document[PENDING] is True
+    assert document[DUE] == entry["retry_at"] > time.time()
     assert entry["attempts"] == 1 and "unroutable" in entry["last_error"]
+
+
+def test_a_deferred_event_is_left_alone_until_due_but_a_new_one_goes_at_once(
+        service_config, collection, bound_queue):
+    collection.insert_one(new_with_outbox({"_id": "a"}, make_event("thing.unheard_of", {},
+                                                                  source="outbox_test")))
+    relay = relay_for(service_config, collection)
+    relay.relay_pending()
+
+    assert relay.relay_pending() == 0  # not tried again before its time
+    assert collection.find_one({"_id": "a"})[OUTBOX][0]["attempts"] == 1
+
+    collection.update_one({"_id": "a"}, with_outbox({}, changed(7)))
+    assert relay.relay_pending() == 1
+    assert [body["data"]["n"] for body in drain(service_config["AMQP_URI"], bound_queue)] == [7]
+    document = collection.find_one({"_id": "a"})
+    assert [e["event_type"] for e in document[OUTBOX]] == ["thing.unheard_of"]
+    assert document[DUE] == document[OUTBOX][0]["retry_at"]
 
 
 def test_an_unreachable_broker_leaves_events_pending(service_config, collection):
