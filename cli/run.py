@@ -33,7 +33,15 @@ def stop_services(processes, timeout=15):
             process.wait()
 
 
+def _stop_requested(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(args):
+    # Ctrl-C, and SIGTERM from a supervisor, stop everything; a shell that started us in the
+    # background may have left SIGINT ignored, so both handlers are set explicitly.
+    signal.signal(signal.SIGINT, _stop_requested)
+    signal.signal(signal.SIGTERM, _stop_requested)
     config = load_config(args.config)
     if not wait_for_broker(config["AMQP_URI"], seconds=10):
         print(HOW_TO_START.format(uri=config["AMQP_URI"]), file=sys.stderr)
