@@ -1,1 +1,1 @@
-"""Command-line entry points: `python -m cli <command>` (run, token, topology, broker-check, demo-data)."""
+"""Command-line entry points: `python -m cli <command>` (run, token, topology, broker-check, demo-data, parked)."""

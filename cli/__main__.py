@@ -3,7 +3,7 @@ import importlib
 import sys
 
 # Each module registers one subcommand.
-COMMANDS = ("run", "token", "topology", "broker_check", "demo_data")
+COMMANDS = ("run", "token", "topology", "broker_check", "demo_data", "parked")
 
 
 def main(argv=None):
