@@ -17,27 +17,11 @@ last place.
 from datetime import date
 
 from common.errors import BadRequest
-
-# The national 8-level ladder, lowest first: the order is what makes one level "higher" than another.
-SKILL_LEVELS = ("学徒工", "初级工", "中级工", "高级工", "技师", "高级技师", "特级技师", "首席技师")
-_LEVEL_RANK = {level: position for position, level in enumerate(SKILL_LEVELS)}
+# The ladder lives in common, where the talent pool uses it too.
+from common.skill_levels import SKILL_LEVELS, is_skill_level, level_rank  # noqa: F401
+from common.skill_levels import not_a_level as _not_a_level
 
 DEFAULT_ELIGIBILITY = {"trade_must_match": True}
-
-
-def is_skill_level(level):
-    return isinstance(level, str) and level in _LEVEL_RANK
-
-
-def level_rank(level):
-    """Position of ``level`` on the ladder, 0 for 学徒工 up to 7 for 首席技师."""
-    if not is_skill_level(level):
-        raise BadRequest(f"unknown skill level {level!r}", {"level": [_not_a_level(level)]})
-    return _LEVEL_RANK[level]
-
-
-def _not_a_level(level):
-    return f"{level!r} is not one of {' '.join(SKILL_LEVELS)}"
 
 
 def _is_positive_int(value):
