@@ -1,0 +1,20 @@
+"""The rules of the high-skill talent pool (高技能人才库), free of any framework: plain functions
+over plain dicts, so that they can be tested (and property-tested) on their own.
+
+- policy: which competition awards admit a worker automatically (configured per deployment)
+- talent: one person's record across every source: applying an award or an admitted nomination,
+  the fields derived from its honours and sources, its search keys
+- status: the explicit status changes curators make (expire, remove, re-activate)
+- nomination: the manual nomination's review workflow 资格审查 -> 专家初评 -> 综合复审
+
+Functions never change the dicts they are given: they return new ones. Time comes in as ``now``
+(an aware datetime), so every rule is deterministic.
+"""
+
+
+class RuleViolation(Exception):
+    """A change the rules do not allow in the record's present state (the service answers 409)."""
+
+
+class NotPermitted(Exception):
+    """The rules do not let this person make this change (the service answers 403)."""
