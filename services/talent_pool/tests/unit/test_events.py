@@ -1,0 +1,43 @@
+"""The events contracts: what the pool reads of an award, what it announces."""
+import pytest
+from marshmallow import ValidationError
+
+from common.events import EnvelopeSchema
+from services.talent_pool.domain.policy import DEFAULT_POLICY
+from services.talent_pool.domain.status import change_status
+from services.talent_pool.domain.talent import apply_award, apply_nomination
+from services.talent_pool.events import UnsupportedEvent, announcement, read_award
+from services.talent_pool.tests.builders import NOW, award, envelope
+
+
+def test_the_reading_of_an_award_ignores_fields_a_publisher_adds_to_v1():
+    data = read_award(envelope({**award(), "medal_colour": "gold"}))
+    assert "medal_colour" not in data and data["prize"] == "first"
+
+
+def test_an_unknown_version_or_a_malformed_award_is_refused():
+    with pytest.raises(UnsupportedEvent):
+        read_award(envelope(award(), version=2))
+    with pytest.raises(ValidationError):
+        read_award(envelope({**award(), "person_key": None}))
+
+
+def test_every_announcement_fits_its_contract_and_carries_no_id_number():
+    talent, changes = apply_award(None, award(), DEFAULT_POLICY, NOW)
+    admitted = announcement(talent, changes[0], "req-1")
+    nomination = {"_id": "nom-1", "person_key": talent["person_key"], "name": "王建国", "employer": "x",
+                  "region_code": "320925", "id_number_masked": "320***********123X",
+                  "industry_chain": "机器人", "trade": "钳工", "skill_level": "技师", "reason": "r",
+                  "nominated_by": "rev-0"}
+    talent, changes = apply_nomination(talent, nomination, DEFAULT_POLICY, NOW, by="rev-3")
+    updated = announcement(talent, changes[0])
+    talent, changes = change_status(talent, "removed", "r", DEFAULT_POLICY, NOW, by="rev-1")
+    removed = announcement(talent, changes[0])
+    for event in (admitted, updated, removed):
+        EnvelopeSchema().load(event)
+        assert event["source"] == "talent_pool" and event["version"] == 1
+        assert "id_number" not in str(event) and "123X" not in str(event)
+    assert admitted["event_type"] == "talent.admitted" and admitted["correlation_id"] == "req-1"
+    assert admitted["data"]["source"]["kind"] == "competition"
+    assert updated["event_type"] == "talent.updated" and updated["data"]["action"] == "nomination_recorded"
+    assert removed["data"]["previous_status"] == "active" and removed["data"]["status"] == "removed"
