@@ -1,0 +1,63 @@
+"""Who may see and touch which talent: object-level checks, made where the data lives.
+
+Union reviewers and admins curate the pool: they read every talent and nomination, nominate,
+review and change statuses. An organiser reads the talents of their own unit (those with an
+honour from a competition their unit organised: ``units`` holds it) and nothing else. What a
+caller may not even see answers 404, so that talent ids cannot be probed; what they may see but
+not change, 403. Parked messages are for admins.
+"""
+from common.auth import ADMIN, ORGANIZER, REVIEWER, Principal
+from common.errors import Forbidden, NotFound
+
+CURATORS = (REVIEWER, ADMIN)
+
+
+def caller_from(data):
+    if not data:
+        raise Forbidden("sign in to use the talent pool")
+    return Principal(**data)
+
+
+def is_curator(caller):
+    return caller.role in CURATORS
+
+
+def may_read(caller, talent):
+    return is_curator(caller) or (caller.role == ORGANIZER and caller.unit is not None
+                                  and caller.unit in (talent.get("units") or ()))
+
+
+def require_readable(caller, talent):
+    if not may_read(caller, talent):
+        raise NotFound(f"no talent {talent['_id']}")
+
+
+def require_curator_of(caller, talent):
+    require_readable(caller, talent)
+    if not is_curator(caller):
+        raise Forbidden("only union reviewers curate the talent pool")
+
+
+def search_scope(caller):
+    """Extra filters that bound a caller's searches: none for curators, their own unit for an
+    organiser; anyone else may not search the pool."""
+    if is_curator(caller):
+        return {}
+    if caller.role == ORGANIZER and caller.unit:
+        return {"unit": caller.unit}
+    raise Forbidden("only union reviewers and organisers search the talent pool")
+
+
+def require_curator(caller):
+    if not is_curator(caller):
+        raise Forbidden("only union reviewers curate the talent pool")
+
+
+def require_nomination_visible(caller, nomination):
+    if not is_curator(caller):
+        raise NotFound(f"no nomination {nomination['_id']}")
+
+
+def require_admin(caller):
+    if not caller.is_admin:
+        raise Forbidden("only admins see and replay parked messages")

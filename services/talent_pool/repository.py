@@ -1,0 +1,136 @@
+"""Where the talent pool lives: one document per talent (with its honours, sources, history and
+search keys), one per nomination.
+
+Every change to a talent is one write of the whole record, conditioned on the revision it was
+read at (optimistic concurrency), with the events it announces in the same write (outbox). One
+talent per person is enforced by a unique index on the person key; one open nomination per person
+by a unique index on ``open_for``, a field only open nominations have.
+"""
+import uuid
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import DuplicateKeyError
+
+from common.errors import Conflict, NotFound
+from common.outbox import DUE, OUTBOX, index_outbox, new_with_outbox, with_outbox
+
+SEARCH_KEYS = "search_keys"
+# Stable orders: a page boundary never depends on the order documents happened to be stored in.
+SORTS = {"name": [("name", ASCENDING), ("_id", ASCENDING)],
+         "-admitted_at": [("admitted_at", DESCENDING), ("_id", ASCENDING)]}
+_NOT_RECORD = ("_id", OUTBOX, DUE)
+
+
+def new_id(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+class TalentRepository:
+    def __init__(self, database):
+        self.talents = database["talents"]
+        self.nominations = database["nominations"]
+        self.talents.create_index("person_key", unique=True)
+        # A multikey index: see domain/search_keys.py for why searches go through it.
+        self.talents.create_index(SEARCH_KEYS)
+        self.nominations.create_index("open_for", unique=True, sparse=True)
+        self.nominations.create_index("status")
+        for collection in self.outbox_collections:
+            index_outbox(collection)
+        self.outbox_written = lambda: None  # the relay's wake-up, set by the Store
+
+    @property
+    def outbox_collections(self):
+        return [self.talents]
+
+    # talents
+
+    def talent(self, talent_id):
+        document = self.talents.find_one({"_id": talent_id}, {OUTBOX: 0, DUE: 0})
+        if document is None:
+            raise NotFound(f"no talent {talent_id}")
+        return document
+
+    def talent_by_person(self, person_key):
+        return self.talents.find_one({"person_key": person_key}, {OUTBOX: 0, DUE: 0})
+
+    def save_talent(self, current, talent, events=()):
+        """Store ``talent``, the new state of ``current`` (None: a new talent), with ``events`` in
+        the same write. False if someone else wrote first (a changed revision, or another talent
+        for the same person inserted meanwhile): read again and redo the change."""
+        if current is None:
+            try:
+                self.talents.insert_one(new_with_outbox(talent, *events) if events else talent)
+            except DuplicateKeyError:
+                return False
+        else:
+            # A field-by-field update rather than a replacement: the outbox is left to the relay
+            # (it pulls what it has sent without changing the revision), and new events are
+            # pushed onto it, so nothing sent is carried back and nothing pending is lost.
+            update = {"$set": {k: v for k, v in talent.items() if k not in _NOT_RECORD}}
+            gone = [k for k in current if k not in talent and k not in _NOT_RECORD]
+            if gone:
+                update["$unset"] = {k: "" for k in gone}
+            if events:
+                update = with_outbox(update, *events)
+            changed = self.talents.update_one({"_id": current["_id"], "revision": current["revision"]},
+                                              update)
+            if changed.matched_count != 1:
+                return False
+        if events:
+            self.outbox_written()
+        return True
+
+    def find_talents(self, condition, sort, limit, offset, projection):
+        cursor = self.talents.find(condition, projection).sort(SORTS[sort])
+        return list(cursor.skip(offset).limit(limit))
+
+    def count_talents(self, condition):
+        return self.talents.count_documents(condition)
+
+    def talent_facets(self, condition):
+        """Chains, trades and level of every talent matching ``condition``, for statistics."""
+        return self.talents.find(condition, {"industry_chains": 1, "trades": 1, "skill_level": 1,
+                                             "_id": 0})
+
+    # nominations
+
+    def add_nomination(self, nomination):
+        try:
+            self.nominations.insert_one({**nomination, "open_for": nomination["person_key"]})
+        except DuplicateKeyError:
+            raise Conflict("this worker already has a nomination in review",
+                           {"id_number": ["already nominated, review in progress"]}) from None
+        return nomination
+
+    def nomination(self, nomination_id):
+        document = self.nominations.find_one({"_id": nomination_id}, {"id_number_encrypted": 0})
+        if document is None:
+            raise NotFound(f"no nomination {nomination_id}")
+        return document
+
+    def save_nomination(self, current, nomination):
+        """Store the reviewed ``nomination`` if nobody changed ``current`` meanwhile."""
+        update = {"$set": {k: v for k, v in nomination.items()
+                           if k not in ("_id", "id_number_encrypted", "open_for")}}
+        if nomination["status"] != "in_review":
+            update["$unset"] = {"open_for": ""}  # the person may be nominated again
+        changed = self.nominations.update_one(
+            {"_id": current["_id"], "revision": current["revision"]}, update)
+        if changed.matched_count != 1:
+            raise Conflict("the nomination was reviewed by someone else meanwhile; reload it")
+
+    def mark_nomination_applied(self, nomination_id, talent_id):
+        self.nominations.update_one({"_id": nomination_id},
+                                    {"$set": {"talent_applied": True, "talent_id": talent_id}})
+
+    def find_nominations(self, condition, limit, offset):
+        cursor = self.nominations.find(condition, {"id_number_encrypted": 0})
+        cursor = cursor.sort([("nominated_at", DESCENDING), ("_id", ASCENDING)])
+        return list(cursor.skip(offset).limit(limit))
+
+    def count_nominations(self, condition):
+        return self.nominations.count_documents(condition)
+
+    def nominations_to_apply(self):
+        return list(self.nominations.find({"status": "admitted", "talent_applied": False},
+                                          {"id_number_encrypted": 0}))

@@ -1,0 +1,98 @@
+"""The talent pool service (高技能人才库): thin nameko entrypoints over the use cases.
+
+Competition awards come in as ``competition.contestant_awarded`` events through a reliable
+handler (retried with backoff, then parked: never lost, never a hot loop); curators and
+organisers come in through the gateway's RPC calls, every one taking the caller (the gateway's
+verified principal, as a dict) first. Talent changes go out as ``talent.admitted`` /
+``talent.updated`` events through the outbox.
+"""
+from nameko.timer import timer
+
+from common.consumer import Parking, reliable_event_handler
+from common.errors import NotFound
+from common.rpc import CorrelationId, rpc
+from common.storage import Store
+from common.validation import load
+from services.talent_pool import access, admission, curation, search
+from services.talent_pool.access import caller_from
+from services.talent_pool.events import CONSUMED_SOURCE, CONTESTANT_AWARDED
+from services.talent_pool.repository import TalentRepository
+from services.talent_pool.schemas import ParkedQuerySchema
+from services.talent_pool.settings import Settings
+from services.talent_pool.views import parked_view
+
+
+class TalentPoolService:
+    name = "talent_pool"
+
+    store = Store(TalentRepository)
+    settings = Settings()
+    parking = Parking()
+    correlation_id = CorrelationId()
+
+    # admission from competition results
+
+    @reliable_event_handler(CONSUMED_SOURCE, CONTESTANT_AWARDED)
+    def contestant_awarded(self, envelope):
+        return admission.record_award(self.store, self.settings.policy, envelope)
+
+    # finding talents
+
+    @rpc
+    def search_talents(self, caller, query):
+        return search.search_talents(self.store, caller_from(caller), query)
+
+    @rpc
+    def talent_statistics(self, caller, query):
+        return search.talent_statistics(self.store, caller_from(caller), query)
+
+    @rpc
+    def get_talent(self, caller, talent_id):
+        return search.get_talent(self.store, caller_from(caller), talent_id)
+
+    # curation
+
+    @rpc
+    def change_talent_status(self, caller, talent_id, payload):
+        return curation.change_talent_status(self.store, self.settings.policy, caller_from(caller),
+                                             talent_id, payload, self.correlation_id)
+
+    @rpc
+    def nominate(self, caller, payload):
+        return curation.nominate(self.store, self.settings.protector, caller_from(caller), payload)
+
+    @rpc
+    def list_nominations(self, caller, query):
+        return curation.list_nominations(self.store, caller_from(caller), query)
+
+    @rpc
+    def get_nomination(self, caller, nomination_id):
+        return curation.get_nomination(self.store, caller_from(caller), nomination_id)
+
+    @rpc
+    def review_nomination(self, caller, nomination_id, payload):
+        return curation.review_nomination(self.store, self.settings.policy, caller_from(caller),
+                                          nomination_id, payload, self.correlation_id)
+
+    @timer(interval=10)
+    def resume_admissions(self):
+        """Finish admitting any nominee a crash left half done."""
+        curation.resume_admissions(self.store, self.settings.policy)
+
+    # parked messages (admins)
+
+    @rpc
+    def list_parked(self, caller, query):
+        access.require_admin(caller_from(caller))
+        query = load(ParkedQuerySchema(), query or {})
+        page = self.parking.list(query["limit"], query["offset"])
+        return {"total": page["total"], "limit": query["limit"], "offset": query["offset"],
+                "parked": [parked_view(document) for document in page["parked"]]}
+
+    @rpc
+    def replay_parked(self, caller, parked_id=None):
+        access.require_admin(caller_from(caller))
+        replayed = self.parking.replay(parked_id)
+        if parked_id and not replayed:
+            raise NotFound(f"no parked message {parked_id}")
+        return {"replayed": replayed}

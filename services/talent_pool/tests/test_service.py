@@ -1,0 +1,368 @@
+"""The talent pool in a real container on the real broker: awards published to the competitions
+exchange as the competitions service's relay publishes them, curators' and organisers' RPC calls,
+and the events the pool announces received by a real consumer."""
+import eventlet
+import pytest
+from kombu import Connection, Producer
+from nameko.events import event_handler
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from common.errors import BadRequest, Conflict, Forbidden, NotFound
+from common.personal_id import make_id_number
+from common.storage import Store
+from common.topology import event_exchange
+from services.talent_pool import admission, curation
+from services.talent_pool.service import TalentPoolService
+from services.talent_pool.tests import builders
+from services.talent_pool.tests.builders import award, envelope, nothing
+
+ANNOUNCED = []
+
+
+class TalentListener:
+    """Stands in for notifications: records what the talent pool announces."""
+
+    name = "talent_listener"
+
+    @event_handler("talent_pool", "talent.admitted")
+    def admitted(self, event):
+        ANNOUNCED.append(event)
+
+    @event_handler("talent_pool", "talent.updated")
+    def updated(self, event):
+        ANNOUNCED.append(event)
+
+
+@pytest.fixture
+def pool(container_factory, service_config):
+    ANNOUNCED.clear()
+    config = {**service_config, "EVENT_RETRY_DELAYS": [0.1, 0.2]}
+    container_factory(TalentListener, config).start()
+    container = container_factory(TalentPoolService, config)
+    container.start()
+
+    def call(method, caller, *args, **kwargs):
+        with entrypoint_hook(container, method) as hook:
+            return hook(caller.to_dict() if caller else None, *args, **kwargs)
+
+    call.container = container
+    call.config = config
+    call.store = next(e for e in container.extensions if isinstance(e, Store)).repository
+    call.policy = next(e for e in container.extensions if hasattr(e, "policy")).policy
+    return call
+
+
+def publish_award(amqp_uri, body):
+    """Publish as the competitions service's outbox relay does: to competitions.events."""
+    with Connection(amqp_uri) as connection:
+        Producer(connection.channel()).publish(
+            body, exchange=event_exchange("competitions"), routing_key="competition.contestant_awarded",
+            serializer="json", declare=[event_exchange("competitions")])
+
+
+def deliver(pool, *bodies):
+    """Publish each body and wait until the handler has finished with it."""
+    for body in bodies:
+        with entrypoint_waiter(pool.container, "contestant_awarded", timeout=10):
+            publish_award(pool.config["AMQP_URI"], body)
+
+
+def wait_for(condition, seconds=10):
+    with eventlet.Timeout(seconds):
+        while not condition():
+            eventlet.sleep(0.05)
+
+
+def announced(event_type):
+    return [e for e in ANNOUNCED if e["event_type"] == event_type]
+
+
+def only_talent(pool, **query):
+    page = pool("search_talents", builders.reviewer(), {"status": "all", **query})
+    assert page["total"] == 1, page
+    return pool("get_talent", builders.reviewer(), page["talents"][0]["id"])
+
+
+# admission from competition results
+
+
+def test_a_winner_is_admitted_once_however_often_the_award_arrives(pool):
+    first = envelope(award())
+    # A redelivery of the same envelope, and the same award announced again under a new id.
+    deliver(pool, first, first, envelope(award()))
+
+    talent = only_talent(pool)
+    assert talent["status"] == "active" and talent["skill_level"] == "技师"
+    assert len(talent["honours"]) == 1 and len(talent["history"]) == 1
+    assert talent["history"][0]["source_event"] == first["event_id"]
+    wait_for(lambda: announced("talent.admitted"))
+    eventlet.sleep(0.5)
+    [event] = announced("talent.admitted")
+    assert event["data"]["talent_id"] == talent["id"] and event["correlation_id"] == "req-test"
+    assert announced("talent.updated") == []
+    assert pool.store.talents.find_one({"_id": talent["id"]}).get("outbox", []) == []
+
+
+def test_a_correction_updates_the_honour_and_a_late_original_changes_nothing(pool):
+    deliver(pool, envelope(award()))
+    corrected = award(publication_version=2, rank=2, prize="second", prize_name="二等奖", titles=[],
+                      correction_reason="第3号裁判分数录入错误")
+    deliver(pool, envelope(corrected), envelope(award()))
+
+    talent = only_talent(pool)
+    [honour] = talent["honours"]
+    assert (honour["prize"], honour["publication_version"], honour["titles"]) == ("second", 2, [])
+    assert talent["history"][-1]["action"] == "award_corrected"
+    wait_for(lambda: announced("talent.updated"))
+    [update] = announced("talent.updated")
+    assert update["data"]["action"] == "award_corrected"
+    assert update["data"]["honours"][0]["prize"] == "second"
+
+
+def test_a_correction_that_takes_the_award_away_keeps_the_talent_for_a_curator(pool):
+    deliver(pool, envelope(award()), envelope(nothing(publication_version=2)))
+    talent = only_talent(pool)
+    assert talent["status"] == "active" and "removed the award" in talent["needs_review"]["reason"]
+    flagged = pool("search_talents", builders.reviewer(), {"needs_review": True})
+    assert [t["id"] for t in flagged["talents"]] == [talent["id"]]
+
+
+def test_below_the_policy_the_worker_is_a_candidate_and_search_shows_active_by_default(pool):
+    deliver(pool, envelope(award(level="county")))
+    assert pool("search_talents", builders.reviewer(), {})["total"] == 0
+    candidate = only_talent(pool, status="candidate")
+    assert candidate["honours"][0]["prize"] == "first" and candidate["admitted_at"] is None
+    eventlet.sleep(0.5)
+    assert ANNOUNCED == []  # candidates are recorded quietly
+
+
+def test_an_award_the_pool_cannot_read_is_retried_then_parked_for_an_admin(pool):
+    unreadable = envelope(award(), version=2)
+    publish_award(pool.config["AMQP_URI"], unreadable)
+    wait_for(lambda: pool("list_parked", builders.admin(), {})["total"] == 1)
+    [parked] = pool("list_parked", builders.admin(), {})["parked"]
+    assert parked["event_id"] == unreadable["event_id"] and parked["attempts"] == 3
+    assert "no reading of competition.contestant_awarded v2" in parked["error"]
+    with pytest.raises(Forbidden):
+        pool("list_parked", builders.reviewer(), {})
+    with pytest.raises(Forbidden):
+        pool("replay_parked", builders.reviewer(), parked["id"])
+    with pytest.raises(NotFound):
+        pool("replay_parked", builders.admin(), "no-such-id")
+
+    assert pool("replay_parked", builders.admin(), parked["id"]) == {"replayed": 1}
+    wait_for(lambda: pool("list_parked", builders.admin(), {})["total"] == 1)  # parked again
+    assert pool("search_talents", builders.reviewer(), {"status": "all"})["total"] == 0
+
+
+def test_a_configured_policy_admits_certified_finalists(container_factory, service_config):
+    policy = {"admit_certified": True, "min_competition_level": "county"}
+    container = container_factory(TalentPoolService, {**service_config, "TALENT_ADMISSION_POLICY": policy})
+    container.start()
+    with entrypoint_hook(container, "contestant_awarded") as handle:
+        handle(envelope(builders.certified_only(level="county")))
+    with entrypoint_hook(container, "search_talents") as search:
+        [row] = search(builders.reviewer().to_dict(), {})["talents"]
+    assert row["status"] == "active" and row["certificates"] == ["高级工"]
+
+
+def test_a_policy_with_a_typo_stops_the_service(container_factory, service_config):
+    container = container_factory(TalentPoolService,
+                                  {**service_config, "TALENT_ADMISSION_POLICY": {"min_level": "city"}})
+    with pytest.raises(ValueError, match="min_level"):
+        container.start()
+
+
+# curation
+
+
+def nomination_payload(**overrides):
+    return {"name": "李娜", "id_number": make_id_number(region="370902", sequence=42),
+            "employer": "泰安重工", "industry_chain": "机器人", "trade": "工业机器人系统运维员",
+            "skill_level": "高级技师", "reason": "省级技能大师工作室领办人", **overrides}
+
+
+def test_a_nomination_passes_three_reviews_and_admits_the_worker(pool):
+    payload = nomination_payload()
+    nomination = pool("nominate", builders.reviewer("rev-0"), payload)
+    assert nomination["status"] == "in_review" and nomination["stage"] == "qualification_review"
+    assert nomination["id_number"] == payload["id_number"][:3] + "*" * 11 + payload["id_number"][-4:]
+    with pytest.raises(Conflict):
+        pool("nominate", builders.reviewer("rev-0"), payload)  # one open nomination per person
+
+    nid = nomination["id"]
+    with pytest.raises(Conflict):
+        pool("review_nomination", builders.reviewer("rev-1"), nid,
+             {"decision": "pass", "comment": "跳过", "stage": "final_review"})
+    with pytest.raises(Forbidden):
+        pool("review_nomination", builders.reviewer("rev-0"), nid, {"decision": "pass", "comment": "自审"})
+    for reviewer, stage in (("rev-1", "qualification_review"), ("rev-2", "expert_review"),
+                            ("rev-3", "final_review")):
+        nomination = pool("review_nomination", builders.reviewer(reviewer), nid,
+                          {"decision": "pass", "comment": f"{stage} 通过", "stage": stage})
+    assert nomination["status"] == "admitted" and nomination["talent_id"]
+    with pytest.raises(Conflict):
+        pool("review_nomination", builders.admin(), nid, {"decision": "reject", "comment": "晚了"})
+
+    talent = pool("get_talent", builders.reviewer(), nomination["talent_id"])
+    assert talent["status"] == "active" and talent["skill_level"] == "高级技师"
+    assert talent["id_number"] == nomination["id_number"]
+    assert talent["sources"][0]["nomination_id"] == nid
+    assert payload["id_number"] not in str(talent) and payload["id_number"] not in str(nomination)
+    listed = pool("list_nominations", builders.reviewer(), {"status": "admitted"})
+    assert [n["id"] for n in listed["nominations"]] == [nid]
+    wait_for(lambda: announced("talent.admitted"))
+    assert announced("talent.admitted")[0]["data"]["source"] == {"kind": "nomination", "nomination_id": nid}
+    # Closed: the same person may be nominated again (e.g. for another trade).
+    assert pool("nominate", builders.reviewer("rev-0"), payload)["status"] == "in_review"
+
+
+def test_a_rejected_nomination_admits_no_one(pool):
+    nid = pool("nominate", builders.reviewer("rev-0"), nomination_payload())["id"]
+    rejected = pool("review_nomination", builders.reviewer("rev-1"), nid,
+                    {"decision": "reject", "comment": "材料不全"})
+    assert rejected["status"] == "rejected" and rejected["reviews"][0]["comment"] == "材料不全"
+    assert pool("search_talents", builders.reviewer(), {"status": "all"})["total"] == 0
+
+
+def test_nominations_are_checked_and_for_curators_only(pool):
+    valid = nomination_payload()["id_number"]
+    wrong_check_digit = valid[:17] + ("0" if valid[17] != "0" else "1")
+    with pytest.raises(BadRequest) as error:
+        pool("nominate", builders.reviewer(), nomination_payload(id_number=wrong_check_digit))
+    assert "id_number" in error.value.fields
+    with pytest.raises(BadRequest) as error:
+        pool("nominate", builders.reviewer(), {**nomination_payload(), "salary": 1})
+    assert "salary" in error.value.fields
+    with pytest.raises(Forbidden):
+        pool("nominate", builders.organiser(), nomination_payload())
+    nid = pool("nominate", builders.admin(), nomination_payload())["id"]
+    with pytest.raises(NotFound):
+        pool("get_nomination", builders.organiser(), nid)
+    with pytest.raises(Forbidden):
+        pool("list_nominations", builders.judge(), {})
+    assert pool("get_nomination", builders.reviewer(), nid)["id"] == nid
+
+
+def test_an_admission_cut_short_by_a_crash_is_finished_once(pool):
+    nomination = pool("nominate", builders.reviewer("rev-0"), nomination_payload())
+    stored = pool.store.nomination(nomination["id"])
+    for reviewer in ("rev-1", "rev-2", "rev-3"):
+        reviewed = curation.review(stored, "pass", "ok", reviewer, admission.utc_now())
+        pool.store.save_nomination(stored, reviewed)  # the process dies before the talent is written
+        stored = reviewed
+    assert pool.store.nominations_to_apply()
+    curation.resume_admissions(pool.store, pool.policy)
+    curation.resume_admissions(pool.store, pool.policy)
+    talent = only_talent(pool)
+    assert talent["status"] == "active" and len(talent["history"]) == 1
+    assert pool("get_nomination", builders.reviewer(), nomination["id"])["talent_id"] == talent["id"]
+    assert pool.store.nominations_to_apply() == []
+
+
+def test_status_changes_with_reasons_and_illegal_ones_refused(pool):
+    deliver(pool, envelope(award()))
+    tid = only_talent(pool)["id"]
+    expired = pool("change_talent_status", builders.reviewer(), tid, {"status": "expired", "reason": "复核到期"})
+    assert expired["status"] == "expired" and expired["status_reason"] == "复核到期"
+    with pytest.raises(Conflict):
+        pool("change_talent_status", builders.reviewer(), tid, {"status": "expired", "reason": "again"})
+    with pytest.raises(BadRequest):
+        pool("change_talent_status", builders.reviewer(), tid, {"status": "expired"})
+    back = pool("change_talent_status", builders.admin(), tid, {"status": "active", "reason": "复核通过"})
+    assert back["status"] == "active"
+    assert [h["action"] for h in back["history"]] == ["admitted", "expired", "reactivated"]
+    wait_for(lambda: len(announced("talent.updated")) == 2)
+    assert [e["data"]["status"] for e in announced("talent.updated")] == ["expired", "active"]
+
+
+# access
+
+
+def test_organisers_read_the_talents_of_their_own_unit_only(pool):
+    deliver(pool, envelope(award()),
+            envelope(award(person_key=builders.person_key(), organising_unit="taian-union",
+                           competition_id="cmp-taian", name="赵强")))
+    mine = pool("search_talents", builders.organiser(), {})
+    assert [t["name"] for t in mine["talents"]] == ["王建国"]
+    tid = mine["talents"][0]["id"]
+    assert pool("get_talent", builders.organiser(), tid)["units"] == [builders.UNIT]
+    with pytest.raises(NotFound):
+        pool("get_talent", builders.organiser(unit="taian-union"), tid)
+    with pytest.raises(NotFound):
+        pool("change_talent_status", builders.organiser(unit="taian-union"), tid,
+             {"status": "removed", "reason": "x"})
+    with pytest.raises(Forbidden):
+        pool("change_talent_status", builders.organiser(), tid, {"status": "removed", "reason": "x"})
+    with pytest.raises(Forbidden):
+        pool("search_talents", builders.judge(), {})
+    with pytest.raises(NotFound):
+        pool("get_talent", builders.judge(), tid)
+    assert pool("talent_statistics", builders.organiser(unit="taian-union"), {})["total"] == 1
+    assert pool("talent_statistics", builders.reviewer(), {})["total"] == 2
+
+
+# finding talents
+
+CHAINS = ("装备制造", "汽车制造")
+TRADES = ("数控车工", "电焊工", "钳工")
+
+
+def seed(pool, count=30):
+    """``count`` winners across chains, trades, levels, regions and employers, admitted through the
+    same use case the handler runs."""
+    for n in range(count):
+        prize = ("first", "second", "third", None)[n % 4]
+        data = award(person_key=builders.person_key(1000 + n), name=f"选手{n:02d}",
+                     competition_id=f"cmp-{n % 3}", event_id=f"evt-{n % 5}",
+                     industry_chain=CHAINS[n % 2], trade=TRADES[n % 3],
+                     promotion_level=("高级工", "技师", "高级技师")[n % 3], certificate_level=None,
+                     region_code=("320925", "320981", "370902")[n % 3],
+                     employer=("江苏建湖机床厂", "泰安重工")[n % 2],
+                     prize=prize, prize_name={"first": "一等奖", "second": "二等奖", "third": "三等奖"}.get(prize),
+                     titles=["技术能手"] if n % 4 == 3 else [])
+        admission.record_award(pool.store, pool.policy, envelope(data))
+
+
+def test_search_filters(pool):
+    seed(pool)
+    reviewer = builders.reviewer()
+
+    def names(**query):
+        return [t["name"] for t in pool("search_talents", reviewer, {"limit": 1000, **query})["talents"]]
+
+    everyone = names()
+    assert len(everyone) == 30 and everyone == sorted(everyone)
+    exact = names(industry_chain="装备制造", trade="数控车工", skill_level="高级工")
+    assert exact == [f"选手{n:02d}" for n in range(30) if n % 2 == 0 and n % 3 == 0]
+    at_least = names(industry_chain="汽车制造", min_skill_level="技师")
+    assert at_least == [f"选手{n:02d}" for n in range(30) if n % 2 == 1 and n % 3 in (1, 2)]
+    assert names(region="3209") == [f"选手{n:02d}" for n in range(30) if n % 3 in (0, 1)]
+    assert names(region="370902", employer="泰安重工") == [f"选手{n:02d}" for n in range(30)
+                                                           if n % 3 == 2 and n % 2 == 1]
+    assert names(honour="技术能手") == [f"选手{n:02d}" for n in range(30) if n % 4 == 3]
+    assert names(honour="first") == names(honour="一等奖") == [f"选手{n:02d}" for n in range(30) if n % 4 == 0]
+    assert names(status="expired") == []
+    with pytest.raises(BadRequest) as error:
+        pool("search_talents", reviewer, {"region": "3", "limit": 1001, "colour": "red"})
+    assert set(error.value.fields) == {"region", "limit", "colour"}
+
+    stats = pool("talent_statistics", reviewer, {"industry_chain": "装备制造"})
+    assert stats["total"] == 15 and stats["by_industry_chain"] == [{"industry_chain": "装备制造", "count": 15}]
+    assert sum(row["count"] for row in stats["by_trade"]) == 15
+    assert [row["skill_level"] for row in stats["by_skill_level"]] == ["高级工", "技师", "高级技师"]
+
+
+def test_pages_are_stable_and_complete(pool):
+    seed(pool, count=25)
+    reviewer = builders.reviewer()
+    for sort in ("name", "-admitted_at"):
+        whole = pool("search_talents", reviewer, {"sort": sort, "limit": 1000})["talents"]
+        pages = [pool("search_talents", reviewer, {"sort": sort, "limit": 10, "offset": offset})
+                 for offset in (0, 10, 20)]
+        assert [p["total"] for p in pages] == [25, 25, 25]
+        assert [len(p["talents"]) for p in pages] == [10, 10, 5]
+        assert [t["id"] for p in pages for t in p["talents"]] == [t["id"] for t in whole]
+    newest_first = pool("search_talents", reviewer, {"sort": "-admitted_at", "limit": 1000})["talents"]
+    assert [t["admitted_at"] for t in newest_first] == sorted((t["admitted_at"] for t in newest_first),
+                                                              reverse=True)
