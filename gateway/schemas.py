@@ -276,3 +276,249 @@ class PublishedResultsSchema(Out):
     publication = fields.Nested(PublicPublicationSchema, required=True)
     events = fields.List(fields.Nested(PublishedEventSchema), required=True)
 
+
+
+# --- talent pool
+#
+# A talent's or a nomination's ID number appears only masked, under ``id_number_masked`` (the
+# service's views call it ``id_number``); the person key, which identifies a person across
+# services, is never shown.
+
+
+class TalentHonourRowSchema(Out):
+    competition_name = fields.String(required=True)
+    level = fields.String(required=True)
+    year = fields.Integer(allow_none=True)
+    trade = fields.String(required=True)
+    prize = fields.String(allow_none=True)
+    prize_name = fields.String(allow_none=True)
+    titles = fields.List(fields.String())
+
+
+class TalentRowSchema(Out):
+    """One talent in a search result, as listed and exported."""
+
+    id = fields.String(required=True, metadata={"example": "tal-3f2a9c1d7b4e"})
+    name = fields.String(required=True)
+    employer = fields.String(required=True)
+    region_code = fields.String(required=True, metadata={
+        "description": "6-digit administrative region code", "example": "320925"})
+    industry_chains = fields.List(fields.String(), required=True)
+    trades = fields.List(fields.String(), required=True)
+    skill_level = fields.String(allow_none=True, metadata={"example": "技师"})
+    certificates = fields.List(fields.String(), metadata={"description": "certificate levels"})
+    honours = fields.List(fields.Nested(TalentHonourRowSchema),
+                          metadata={"description": "honours that still hold a prize or a title"})
+    status = fields.String(required=True, metadata={
+        "description": "candidate, active, expired or removed"})
+    status_reason = fields.String(allow_none=True)
+    admitted_at = Timestamp(allow_none=True)
+    review_date = fields.String(allow_none=True, metadata={"description": "ISO date"})
+    needs_review = fields.Boolean(metadata={
+        "description": "a correction took away what admitted this talent: a curator should look"})
+
+
+class TalentPageSchema(Out):
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    sort = fields.String()
+    talents = fields.List(fields.Nested(TalentRowSchema), required=True)
+
+
+class TalentHonourSchema(Out):
+    """An honour from a competition, at the latest publication version the pool has seen."""
+
+    competition_id = fields.String(required=True)
+    competition_name = fields.String(required=True)
+    level = fields.String(required=True)
+    organising_unit = fields.String()
+    year = fields.Integer(allow_none=True)
+    industry_chain = fields.String()
+    event_id = fields.String(required=True)
+    trade = fields.String(required=True)
+    rank = fields.Integer(allow_none=True)
+    finalists = fields.Integer(allow_none=True)
+    prize = fields.String(allow_none=True)
+    prize_name = fields.String(allow_none=True)
+    titles = fields.List(fields.String())
+    promotion_level = fields.String(allow_none=True)
+    certificate_level = fields.String(allow_none=True)
+    publication_version = fields.Integer()
+    correction_reason = fields.String(allow_none=True)
+    recorded_at = Timestamp()
+
+
+class TalentCertificateSchema(Out):
+    level = fields.String(required=True)
+    trade = fields.String(allow_none=True)
+    competition_id = fields.String()
+    event_id = fields.String()
+    competition_name = fields.String(allow_none=True)
+    year = fields.Integer(allow_none=True)
+
+
+class TalentSourceSchema(Out):
+    """How a talent entered the record: a competition entry or a nomination."""
+
+    kind = fields.String(required=True, metadata={"description": "competition or nomination"})
+    competition_id = fields.String()
+    event_id = fields.String()
+    entry_id = fields.String(allow_none=True)
+    nomination_id = fields.String()
+    industry_chain = fields.String()
+    trade = fields.String()
+    skill_level = fields.String()
+    employer = fields.String()
+    reason = fields.String()
+    nominated_by = fields.String()
+    recorded_at = Timestamp()
+
+
+class NeedsReviewSchema(Out):
+    reason = fields.String(required=True)
+    since = Timestamp(required=True)
+
+
+class TalentChangeSchema(Out):
+    field = fields.String(required=True)
+    old = fields.Raw(allow_none=True)
+    new = fields.Raw(allow_none=True)
+
+
+class TalentHistoryEntrySchema(Out):
+    """One change to a talent: who, when, what and why."""
+
+    at = Timestamp(required=True)
+    by = fields.String(required=True)
+    action = fields.String(required=True, metadata={
+        "description": "award_recorded, award_corrected, admitted, nomination_recorded, "
+                       "expired, removed, reactivated"})
+    reason = fields.String(allow_none=True)
+    changes = fields.List(fields.Nested(TalentChangeSchema))
+    source_event = fields.String(allow_none=True)
+    honour = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    nomination_id = fields.String()
+
+
+class TalentViewSchema(Out):
+    """One talent in full: honours, certificates, sources and history."""
+
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    id_number_masked = MaskedIdNumber(attribute="id_number", allow_none=True, metadata={
+        "description": "known only when a nomination supplied the number", "example": "320***********123X"})
+    employer = fields.String(required=True)
+    region_code = fields.String(required=True)
+    industry_chains = fields.List(fields.String(), required=True)
+    trades = fields.List(fields.String(), required=True)
+    skill_level = fields.String(allow_none=True)
+    certificates = fields.List(fields.Nested(TalentCertificateSchema))
+    honours = fields.List(fields.Nested(TalentHonourSchema))
+    status = fields.String(required=True)
+    status_reason = fields.String(allow_none=True)
+    admitted_at = Timestamp(allow_none=True)
+    review_date = fields.String(allow_none=True)
+    needs_review = fields.Nested(NeedsReviewSchema, allow_none=True)
+    units = fields.List(fields.String(), metadata={
+        "description": "organising units of its honours: their organisers may read this talent"})
+    sources = fields.List(fields.Nested(TalentSourceSchema))
+    history = fields.List(fields.Nested(TalentHistoryEntrySchema))
+    created_at = Timestamp()
+    revision = fields.Integer()
+
+
+class TalentCountSchema(Out):
+    count = fields.Integer(required=True)
+
+
+class ChainCountSchema(TalentCountSchema):
+    industry_chain = fields.String(required=True)
+
+
+class TradeCountSchema(TalentCountSchema):
+    trade = fields.String(required=True)
+
+
+class LevelCountSchema(TalentCountSchema):
+    skill_level = fields.String(allow_none=True, metadata={"description": "null: not known"})
+
+
+class TalentStatisticsViewSchema(Out):
+    filters = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                          metadata={"description": "the filters the counts are for"})
+    total = fields.Integer(required=True)
+    by_industry_chain = fields.List(fields.Nested(ChainCountSchema), required=True,
+                                    metadata={"description": "a talent counts once per chain it has"})
+    by_trade = fields.List(fields.Nested(TradeCountSchema), required=True,
+                           metadata={"description": "a talent counts once per trade it has"})
+    by_skill_level = fields.List(fields.Nested(LevelCountSchema), required=True,
+                                 metadata={"description": "in ladder order, lowest first"})
+
+
+class NominationReviewViewSchema(Out):
+    stage = fields.String(required=True)
+    stage_name = fields.String(required=True, metadata={"example": "资格审查"})
+    decision = fields.String(required=True, metadata={"description": "pass or reject"})
+    comment = fields.String(required=True)
+    by = fields.String(required=True)
+    at = Timestamp(required=True)
+
+
+class NominationViewSchema(Out):
+    """A worker nominated for the pool and the reviews so far: 资格审查 -> 专家初评 -> 综合复审."""
+
+    id = fields.String(required=True, metadata={"example": "nom-0a1b2c3d4e5f"})
+    name = fields.String(required=True)
+    id_number_masked = MaskedIdNumber(attribute="id_number", required=True,
+                                      metadata={"example": "320***********123X"})
+    employer = fields.String(required=True)
+    region_code = fields.String(required=True)
+    industry_chain = fields.String(required=True)
+    trade = fields.String(required=True)
+    skill_level = fields.String(required=True)
+    reason = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "in_review, admitted or rejected"})
+    stage = fields.String(allow_none=True, metadata={
+        "description": "the stage awaiting a decision; null once closed"})
+    stage_name = fields.String(allow_none=True)
+    reviews = fields.List(fields.Nested(NominationReviewViewSchema), required=True)
+    nominated_by = fields.String(required=True)
+    nominated_at = Timestamp(required=True)
+    closed_at = Timestamp(allow_none=True)
+    talent_id = fields.String(allow_none=True, metadata={"description": "the talent it admitted"})
+
+
+class NominationPageSchema(Out):
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    nominations = fields.List(fields.Nested(NominationViewSchema), required=True)
+
+
+# --- operations
+
+
+class ParkedMessageSchema(Out):
+    """A message a service's handler kept failing on, kept with its error until replayed."""
+
+    id = fields.String(required=True)
+    queue = fields.String(required=True)
+    event_type = fields.String(allow_none=True)
+    event_id = fields.String(allow_none=True)
+    attempts = fields.Integer(required=True)
+    parked_at = Timestamp(required=True)
+    error = fields.String(allow_none=True, metadata={"description": "the last lines of the failure"})
+    body = fields.Raw(allow_none=True, metadata={
+        "description": "the message as received (events carry no ID numbers)"})
+
+
+class ParkedPageSchema(Out):
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    parked = fields.List(fields.Nested(ParkedMessageSchema), required=True)
+
+
+class ReplayResultSchema(Out):
+    replayed = fields.Integer(required=True, metadata={"description": "messages put back on their queues"})
