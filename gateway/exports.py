@@ -1,0 +1,324 @@
+"""The talent pool for people rather than programs: a filtered talent list as a file to download
+(CSV or Excel), and the pool's statistics as a small HTML page.
+
+Exports. The gateway reads the talent pool's search a page of ``PAGE_SIZE`` at a time, in the
+search's stable order, and writes each page to a temporary file as it arrives, so memory holds one
+page whatever the size of the export; the file is sent once complete, so a failure on the way
+(a service down, a timeout) is still a JSON error and never a truncated file. An export holds at
+most ``MAX_ROWS`` talents: a filter that matches more is refused up front (400) rather than cut
+short silently. Every row is dumped through the gateway's response schema first, so a file can
+carry nothing a JSON answer could not: no ID number, not even masked.
+
+- CSV: UTF-8 with a byte order mark (Excel then reads the Chinese correctly), CRLF line ends.
+- Excel: an .xlsx workbook written by openpyxl in write-only mode (rows stream to disk).
+- Headers are Chinese and English in one cell (``姓名 Name``), so one header row serves both.
+- Text that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@`` first) cannot run:
+  in the CSV it gets a leading ``'`` (the usual defence against CSV injection), in the workbook the
+  cell is typed as text.
+
+Pages that change while an export is read: the search's order is stable (name or admission
+time, then id), talents are never deleted, and a talent met twice is written once; a talent whose
+status changes out of the filter between two pages can be missed, as in any paged read.
+"""
+import csv
+import datetime
+import html
+import io
+import os
+import tempfile
+from urllib.parse import quote
+
+from eventlet import tpool
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from werkzeug.wrappers import Response
+from werkzeug.wsgi import wrap_file
+
+from common.errors import BadRequest
+from gateway import boards
+from gateway.schemas import TalentRowSchema
+
+PAGE_SIZE = 1000
+MAX_ROWS = 100_000
+
+CSV = "csv"
+XLSX = "xlsx"
+FORMATS = (CSV, XLSX)
+CONTENT_TYPES = {
+    CSV: "text/csv; charset=utf-8",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+BOM = "\ufeff"
+_CHUNK = 64 * 1024
+
+STATUS_NAMES = {"candidate": "候选 candidate", "active": "在库 active",
+                "expired": "已到期 expired", "removed": "已移出 removed"}
+LEVEL_NAMES = boards.LEVEL_NAMES
+PRIZE_NAMES = boards.PRIZE_NAMES
+SEPARATOR = "；"
+
+
+def _joined(values):
+    return SEPARATOR.join(str(value) for value in values or () if value)
+
+
+def _honour(honour):
+    """``2026年建湖县数控车工职业技能竞赛（县级）一等奖 技术能手``"""
+    level = LEVEL_NAMES.get(honour.get("level"), honour.get("level"))
+    where = f"{honour.get('competition_name') or ''}（{level}）" if level else honour.get("competition_name")
+    prize = honour.get("prize_name") or PRIZE_NAMES.get(honour.get("prize"), honour.get("prize"))
+    return " ".join(str(part) for part in (where, prize, *(honour.get("titles") or ())) if part)
+
+
+# (header, how to get the cell from a dumped talent row)
+COLUMNS = (
+    ("人才编号 Talent ID", lambda row: row.get("id")),
+    ("姓名 Name", lambda row: row.get("name")),
+    ("工作单位 Employer", lambda row: row.get("employer")),
+    ("地区代码 Region code", lambda row: row.get("region_code")),
+    ("产业链 Industry chains", lambda row: _joined(row.get("industry_chains"))),
+    ("工种 Trades", lambda row: _joined(row.get("trades"))),
+    ("技能等级 Skill level", lambda row: row.get("skill_level")),
+    ("证书 Certificates", lambda row: _joined(row.get("certificates"))),
+    ("荣誉 Honours", lambda row: _joined(_honour(h) for h in row.get("honours") or ())),
+    ("状态 Status", lambda row: STATUS_NAMES.get(row.get("status"), row.get("status"))),
+    ("状态说明 Status reason", lambda row: row.get("status_reason")),
+    ("入库时间 Admitted at", lambda row: row.get("admitted_at")),
+    ("复核日期 Review date", lambda row: row.get("review_date")),
+    ("待复核 Needs review", lambda row: "是 yes" if row.get("needs_review") else ""),
+)
+HEADERS = tuple(header for header, _ in COLUMNS)
+# Excel column widths, in characters (a Chinese character counts about two).
+WIDTHS = (18, 12, 28, 12, 18, 16, 12, 14, 60, 14, 40, 26, 12, 12)
+
+_ROW = TalentRowSchema()
+
+
+def cells(row):
+    """One exported line, from a talent row of the search (dumped through TalentRowSchema)."""
+    dumped = _ROW.dump(row)
+    return ["" if value is None else str(value) for value in (get(dumped) for _, get in COLUMNS)]
+
+
+# --- reading every page of a search
+
+
+def talent_pages(search, filters, page_size=PAGE_SIZE, max_rows=MAX_ROWS):
+    """Every talent that ``filters`` match, as lists of search rows, a page at a time.
+
+    ``search(query)`` is the talent pool's search for the caller; ``filters`` its query without
+    ``limit`` and ``offset``. BadRequest when the filters match more than ``max_rows`` talents.
+    """
+    offset, written, seen = 0, 0, set()
+    while written < max_rows:
+        page = search({**filters, "limit": page_size, "offset": offset})
+        talents = page.get("talents") or []
+        if offset == 0 and page.get("total", 0) > max_rows:
+            raise BadRequest(
+                f"the filters match {page['total']:,} talents and an export holds at most "
+                f"{max_rows:,}: narrow them (by industry chain, trade, level, region or employer)")
+        fresh = [talent for talent in talents if talent.get("id") not in seen][:max_rows - written]
+        seen.update(talent.get("id") for talent in fresh)
+        if fresh:
+            yield fresh
+            written += len(fresh)
+        offset += len(talents)
+        if len(talents) < page_size or offset >= page.get("total", 0):
+            return
+
+
+# --- writers: each keeps the file on disk and one page in memory
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+class CsvExport:
+    extension = CSV
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()
+        self._write([HEADERS], prefix=BOM)
+
+    def _write(self, lines, prefix=""):
+        text = io.StringIO()
+        text.write(prefix)
+        csv.writer(text).writerows(lines)  # the csv module's default dialect ends lines with CRLF
+        self.file.write(text.getvalue().encode("utf-8"))
+
+    def add(self, rows):
+        self._write([[_csv_safe(value) for value in cells(row)] for row in rows])
+
+    def finish(self):
+        return self.file
+
+    def discard(self):
+        self.file.close()
+
+
+class XlsxExport:
+    extension = XLSX
+    sheet_title = "人才库 Talents"
+
+    def __init__(self):
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet(self.sheet_title)
+        for position, width in enumerate(WIDTHS):
+            self.sheet.column_dimensions[get_column_letter(position + 1)].width = width
+        self.sheet.freeze_panes = "A2"
+        bold = Font(bold=True)
+        header = []
+        for title in HEADERS:
+            cell = WriteOnlyCell(self.sheet, value=title)
+            cell.font = bold
+            header.append(cell)
+        self.sheet.append(header)
+
+    def _cell(self, value):
+        cell = WriteOnlyCell(self.sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"  # text, even when it starts with "=": never a formula
+        return cell
+
+    def add(self, rows):
+        for row in rows:
+            self.sheet.append([self._cell(value) for value in cells(row)])
+
+    def finish(self):
+        file = tempfile.TemporaryFile()
+        try:
+            self.workbook.save(file)  # also removes the sheet's temporary file
+        except BaseException:
+            file.close()
+            raise
+        return file
+
+    def discard(self):
+        """Remove the sheet's temporary file (openpyxl would leave it until the process exits)."""
+        writer = getattr(self.sheet, "_writer", None)
+        if writer is not None and os.path.exists(writer.out):
+            if not self.sheet.closed:
+                self.sheet.close()
+            writer.cleanup()
+
+
+WRITERS = {CSV: CsvExport, XLSX: XlsxExport}
+
+
+def attachment(filename_ascii, filename_unicode):
+    """A Content-Disposition value any browser understands, with the Chinese name for those that
+    read RFC 6266's ``filename*``."""
+    return (f'attachment; filename="{filename_ascii}"; '
+            f"filename*=UTF-8''{quote(filename_unicode, safe='')}")
+
+
+def export_response(search, filters, fmt, environ, now=None, page_size=PAGE_SIZE, max_rows=MAX_ROWS):
+    """The talents ``filters`` match as a file download in ``fmt`` (csv or xlsx)."""
+    writer = WRITERS[fmt]()
+    try:
+        # Writing is CPU work (about 0.3 s per 1,000 rows of a workbook): done in eventlet's pool
+        # of real threads, so the gateway keeps answering other requests and its broker heartbeats.
+        for rows in talent_pages(search, filters, page_size, max_rows):
+            tpool.execute(writer.add, rows)
+        file = tpool.execute(writer.finish)
+    except BaseException:
+        writer.discard()
+        raise
+    size = file.tell()
+    file.seek(0)
+    stamp = (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    response = Response(wrap_file(environ, file, _CHUNK), content_type=CONTENT_TYPES[fmt],
+                        direct_passthrough=True)
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = attachment(
+        f"talents-{stamp}.{fmt}", f"高技能人才库-{stamp}.{fmt}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- statistics as a page
+
+
+_STYLE = """
+body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:2rem;color:#1a1a1a}
+h1{font-size:1.5rem;margin:0 0 .25rem}
+h2{font-size:1.2rem;margin:2rem 0 .5rem}
+p.meta{color:#555;margin:0 0 1rem}
+p.total{font-size:1.1rem}
+table{border-collapse:collapse;min-width:36rem}
+th,td{border-bottom:1px solid #ddd;padding:.3rem .7rem;text-align:left}
+th{background:#f3f3f3}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.bar{width:20rem}
+div.track{background:#eef2f7;height:.9rem;width:20rem}
+div.fill{background:#2f6db5;height:.9rem}
+p.empty{color:#888}
+""".strip()
+
+SECTIONS = (
+    ("by_industry_chain", "industry_chain", "产业链 Industry chain"),
+    ("by_trade", "trade", "工种 Trade"),
+    ("by_skill_level", "skill_level", "技能等级 Skill level"),
+)
+FILTER_NAMES = {
+    "industry_chain": "产业链", "trade": "工种", "skill_level": "等级", "min_skill_level": "最低等级",
+    "region": "地区", "employer": "单位", "name": "姓名", "honour": "荣誉", "status": "状态",
+    "needs_review": "待复核",
+}
+
+
+def _e(value):
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _share(count, total):
+    if not total:
+        return 0.0
+    return max(0.0, min(100.0, 100.0 * count / total))
+
+
+def _section(rows, key, title, total):
+    out = [f"<h2>{_e(title)}</h2>"]
+    if not rows:
+        out.append('<p class="empty">暂无 None.</p>')
+        return "".join(out)
+    out.append(f'<table><thead><tr><th scope="col">{_e(title)}</th><th scope="col">人数 Talents</th>'
+               '<th scope="col">占比 Share</th><th scope="col"></th></tr></thead><tbody>')
+    for row in rows:
+        count = int(row.get("count") or 0)
+        share = _share(count, total)
+        label = row.get(key) or "未知 unknown"
+        # The width is a number formatted here, never text from data.
+        out.append(
+            f"<tr><td>{_e(label)}</td><td class=\"num\">{count:,}</td>"
+            f"<td class=\"num\">{share:.1f}%</td>"
+            f'<td class="bar"><div class="track"><div class="fill" style="width:{share:.1f}%">'
+            "</div></div></td></tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def statistics_page(view):
+    """The talent_statistics view (dumped through its schema) as a self-contained HTML page."""
+    total = int(view.get("total") or 0)
+    filters = view.get("filters") or {}
+    described = "；".join(f"{FILTER_NAMES.get(key, key)} {value}" for key, value in sorted(filters.items()))
+    meta = f"筛选 Filters: {described}" if described else "全部 All talents"
+    title = "高技能人才库统计 Talent pool statistics"
+    body = [f'<p class="total">合计 Total: <strong>{total:,}</strong></p>']
+    body.extend(_section(view.get(name) or [], key, label, total) for name, key, label in SECTIONS)
+    body.append('<p class="meta">一人可属多个产业链与工种，占比按人数计 '
+                "A talent with several chains or trades counts once in each; shares are of the total.</p>")
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
+        f'<body><h1>{_e(title)}</h1><p class="meta">{_e(meta)}</p>{"".join(body)}</body></html>\n'
+    )
