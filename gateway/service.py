@@ -1,30 +1,42 @@
 """The HTTP gateway: Jiangxin's public JSON API, in front of the services.
 
 Each route authenticates the caller, checks the caller's role and the shape of the request
-(with the competitions service's own schemas), then makes one bounded RPC call. Whether the caller
-may touch *this* competition, event or entry is decided by the service that owns the data; the
-gateway never guesses at it. Responses are dumped through gateway.schemas and the OpenAPI document
-at /openapi.json is built from the same routes and schemas.
+(with the owning service's own schemas), then makes one bounded RPC call (an export makes one per
+page). Whether the caller may touch *this* competition, entry or talent is decided by the service
+that owns the data; the gateway never guesses at it. Responses are dumped through gateway.schemas
+and the OpenAPI document at /openapi.json is built from the same routes and schemas.
 """
-from marshmallow import fields, validate
+import functools
 
-from common.auth import ADMIN, CHIEF_JUDGE, JUDGE, ORGANIZER, SUPERVISOR
-from common.openapi import build_openapi
+import eventlet
+from marshmallow import fields, validate
+from nameko.extensions import register_entrypoint
+
+from common import errors
+from common.auth import ADMIN, CHIEF_JUDGE, JUDGE, ORGANIZER, REVIEWER, SUPERVISOR
+from common.openapi import build_openapi, openapi_path
 from common.rpc import ServiceRpc
-from common.web import route
-from gateway import boards
+from common.validation import load
+from common.web import Route, route
+from gateway import boards, exports
 from gateway import schemas as out
 from services.competitions.schemas import (CompetitionSchema, CompletionTimeSchema,
                                            CorrectionSchema, EntryDecisionSchema, JudgeSchema,
                                            MarkSchema, OfficialsSchema, PageSchema,
                                            StatusChangeSchema, Strict, TradeEventSchema,
                                            WorkerSchema)
+from services.talent_pool.schemas import (NominationQuerySchema, NominationReviewSchema,
+                                          NominationSchema, ParkedQuerySchema,
+                                          TalentFilterSchema, TalentSearchSchema,
+                                          TalentStatisticsSchema, TalentStatusChangeSchema)
+from services.talent_pool.schemas import SORTS as TALENT_SORTS
 
 TITLE = "Jiangxin API"
 VERSION = "0.1.0"
 DESCRIPTION = (
     "Skills competitions for trade unions: organise a competition and its trade events, register "
-    "workers, judge blind, rank, sign off and publish. Authenticate with "
+    "workers, judge blind, rank, sign off and publish; the high-skill talent pool they feed: "
+    "search, statistics, exports, nominations and curation. Authenticate with "
     "`Authorization: Bearer <token>`; every error is JSON `{error, message, fields}`."
 )
 
@@ -35,6 +47,8 @@ ORGANISERS = (ORGANIZER, ADMIN)
 JUDGES = (JUDGE, CHIEF_JUDGE)
 JURY = (ORGANIZER, ADMIN, CHIEF_JUDGE, SUPERVISOR, JUDGE)
 OFFICIALS = (CHIEF_JUDGE, SUPERVISOR)
+CURATORS = (REVIEWER, ADMIN)
+TALENT_READERS = (REVIEWER, ADMIN, ORGANIZER)
 
 COMPETITIONS = ["competitions"]
 REGISTRATION = ["registration"]
@@ -42,6 +56,8 @@ JUDGING = ["judging"]
 RESULTS = ["results"]
 PUBLIC = ["public"]
 OPERATIONS = ["operations"]
+TALENTS = ["talent pool"]
+NOMINATIONS = ["talent nominations"]
 
 
 class FormatQuerySchema(Strict):
@@ -55,10 +71,59 @@ class TradeEventPatchSchema(TradeEventSchema):
     only the rules it changes. A class of its own so that OpenAPI gives it its own name."""
 
 
+class TalentStatisticsQuerySchema(TalentStatisticsSchema):
+    """The talent pool's statistics filters, and ``?format=html`` for a page with bars."""
+
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "html"]))
+
+
+class TalentExportQuerySchema(TalentFilterSchema):
+    """The search filters, the order, and the file format."""
+
+    sort = fields.String(load_default="name", validate=validate.OneOf(TALENT_SORTS))
+    format = fields.String(load_default="csv", validate=validate.OneOf(exports.FORMATS),
+                           metadata={"description": "csv (UTF-8 with BOM) or xlsx"})
+
+
+class ReplaySchema(Strict):
+    """Which parked message to replay; without it (or without a body) every one."""
+
+    parked_id = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class OptionalBodyRoute(Route):
+    """A route whose JSON body may be left out altogether: it is then loaded as ``{}``."""
+
+    def load_body(self, request, limit):
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if not request.content_length and not chunked:
+            return load(self._body_schema, {}, "invalid request body")
+        return super().load_body(request, limit)
+
+
+def route_with_optional_body(method, url, **options):
+    """``route`` (common.web) for a route whose body may be left out."""
+    entrypoint = OptionalBodyRoute(method, url, **options)
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def handler(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except eventlet.Timeout as exc:
+                raise errors.GatewayTimeout("an operation did not finish in time") from exc
+
+        register_entrypoint(handler, entrypoint)
+        return handler
+
+    return decorate
+
+
 class GatewayService:
     name = "gateway"
 
     competitions = ServiceRpc("competitions")
+    talent_pool = ServiceRpc("talent_pool")
 
     # --- operations
 
@@ -217,6 +282,99 @@ class GatewayService:
             return boards.html_response(boards.results_board(out.PublishedResultsSchema().dump(view)))
         return view
 
+    # --- talent pool
+
+    @route("GET", "/talents", query=TalentSearchSchema, response=out.TalentPageSchema,
+           roles=TALENT_READERS, tags=TALENTS,
+           summary="Search the talent pool by industry chain, trade, level, region, employer, "
+                   "honour and status (organisers: their own unit's talents)")
+    def search_talents(self, request, principal, query):
+        return self.talent_pool.search_talents(principal.to_dict(), query)
+
+    @route("GET", "/talents/statistics", query=TalentStatisticsQuerySchema,
+           response=out.TalentStatisticsViewSchema, roles=TALENT_READERS, tags=TALENTS,
+           summary="How many talents, by industry chain, trade and skill level "
+                   "(`?format=html` for a page with bars)",
+           description="With `format=html` the answer is a self-contained HTML page "
+                       "(`text/html; charset=utf-8`) of the same counts; the JSON schema below "
+                       "describes `format=json`.")
+    def talent_statistics(self, request, principal, query):
+        fmt = query.pop("format")
+        view = self.talent_pool.talent_statistics(principal.to_dict(), query)
+        if fmt == "html":
+            dumped = out.TalentStatisticsViewSchema().dump(view)
+            return boards.html_response(exports.statistics_page(dumped))
+        return view
+
+    @route("GET", "/talents/export", query=TalentExportQuerySchema, roles=TALENT_READERS,
+           tags=TALENTS, summary="Download the talents a filter matches as CSV or Excel",
+           description=(
+               "A file download (`Content-Disposition: attachment`): `format=csv` is UTF-8 with a "
+               "byte order mark, `format=xlsx` an Excel workbook; one row per talent, headers in "
+               "Chinese and English, no ID numbers. At most "
+               f"{exports.MAX_ROWS:,} talents per export: a filter that matches more is a 400."))
+    def export_talents(self, request, principal, query):
+        fmt = query.pop("format")
+        caller = principal.to_dict()
+
+        def search(page):
+            return self.talent_pool.search_talents(caller, page)
+
+        return exports.export_response(search, query, fmt, request.environ)
+
+    @route("GET", "/talents/<talent_id>", response=out.TalentViewSchema, roles=TALENT_READERS,
+           tags=TALENTS, summary="One talent with its honours, certificates, sources and history")
+    def get_talent(self, request, principal, talent_id):
+        return self.talent_pool.get_talent(principal.to_dict(), talent_id)
+
+    @route("POST", "/talents/<talent_id>/status", body=TalentStatusChangeSchema,
+           response=out.TalentViewSchema, roles=CURATORS, tags=TALENTS,
+           summary="Expire, remove or re-activate a talent, with a reason")
+    def change_talent_status(self, request, principal, payload, talent_id):
+        return self.talent_pool.change_talent_status(principal.to_dict(), talent_id, payload)
+
+    # --- nominations
+
+    @route("POST", "/talent-nominations", body=NominationSchema,
+           response=out.NominationViewSchema, roles=CURATORS, status=201, tags=NOMINATIONS,
+           summary="Nominate a worker for the talent pool (the ID number is stored protected)")
+    def nominate_talent(self, request, principal, payload):
+        return self.talent_pool.nominate(principal.to_dict(), payload)
+
+    @route("GET", "/talent-nominations", query=NominationQuerySchema,
+           response=out.NominationPageSchema, roles=CURATORS, tags=NOMINATIONS,
+           summary="List nominations, optionally by status or stage")
+    def list_nominations(self, request, principal, query):
+        return self.talent_pool.list_nominations(principal.to_dict(), query)
+
+    @route("GET", "/talent-nominations/<nomination_id>", response=out.NominationViewSchema,
+           roles=CURATORS, tags=NOMINATIONS, summary="One nomination and its reviews so far")
+    def get_nomination(self, request, principal, nomination_id):
+        return self.talent_pool.get_nomination(principal.to_dict(), nomination_id)
+
+    @route("POST", "/talent-nominations/<nomination_id>/reviews", body=NominationReviewSchema,
+           response=out.NominationViewSchema, roles=CURATORS, tags=NOMINATIONS,
+           summary="Pass or reject a nomination's current stage (资格审查, 专家初评, 综合复审) "
+                   "with a comment; passing the last admits the worker")
+    def review_nomination(self, request, principal, payload, nomination_id):
+        return self.talent_pool.review_nomination(principal.to_dict(), nomination_id, payload)
+
+    # --- operations: parked messages
+
+    @route("GET", "/admin/parked/talent_pool", query=ParkedQuerySchema,
+           response=out.ParkedPageSchema, roles=(ADMIN,), tags=OPERATIONS,
+           summary="Messages the talent pool kept failing on, with their errors")
+    def list_parked_talent_pool(self, request, principal, query):
+        return self.talent_pool.list_parked(principal.to_dict(), query)
+
+    @route_with_optional_body(
+        "POST", "/admin/parked/talent_pool/replay", body=ReplaySchema,
+        response=out.ReplayResultSchema, roles=(ADMIN,), tags=OPERATIONS,
+        summary="Put the talent pool's parked messages back on their queues (one, or all)",
+        description="The body may be left out: then every parked message is replayed.")
+    def replay_parked_talent_pool(self, request, principal, payload):
+        return self.talent_pool.replay_parked(principal.to_dict(), payload.get("parked_id"))
+
 
 _OPENAPI = None
 
@@ -225,6 +383,18 @@ def openapi_document():
     """The OpenAPI document of GatewayService, built once per process."""
     global _OPENAPI
     if _OPENAPI is None:
-        _OPENAPI = build_openapi(GatewayService, title=TITLE, version=VERSION,
+        document = build_openapi(GatewayService, title=TITLE, version=VERSION,
                                  description=DESCRIPTION)
+        for entrypoint in _optional_body_routes():
+            path, _ = openapi_path(entrypoint.url)
+            for method in entrypoint.methods:
+                document["paths"][path][method.lower()]["requestBody"]["required"] = False
+        _OPENAPI = document
     return _OPENAPI
+
+
+def _optional_body_routes():
+    for name in dir(GatewayService):
+        for entrypoint in getattr(getattr(GatewayService, name), "nameko_entrypoints", ()):
+            if isinstance(entrypoint, OptionalBodyRoute):
+                yield entrypoint

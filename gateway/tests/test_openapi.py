@@ -29,6 +29,8 @@ def test_every_route_is_in_the_served_openapi_document(running, web_session):
     assert "get" in paths["/competitions/{competition_id}/events/{event_id}/ranking"]
     assert "get" in paths["/public/competitions/{competition_id}/results"]
     assert paths["/public/competitions/{competition_id}/results"]["get"]["security"] == []
+    assert "get" in paths["/talents/export"]
+    assert paths["/admin/parked/talent_pool/replay"]["post"]["x-roles"] == ["admin"]
 
 
 def test_health_answers_without_a_token(running, web_session):
@@ -41,7 +43,7 @@ def test_health_answers_without_a_token(running, web_session):
 def test_every_route_has_a_summary_and_tags():
     routes = iter_routes(GatewayService)
 
-    assert len(routes) == 22
+    assert len(routes) == 33
     for route in routes:
         assert route.summary, route.method_name
         assert route.tags, route.method_name
