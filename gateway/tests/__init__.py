@@ -1,7 +1,8 @@
 """Helpers for the gateway's tests: a running system per test module, an HTTP client, tokens and
 small valid competition data.
 
-``gateway_system`` starts the real gateway and the real competitions service in one nameko runner
+``gateway_system`` starts the real gateway, the real competitions service and the real talent pool
+(fed by the competitions service's events) in one nameko runner
 on the real broker (a vhost of its own, a data directory of its own) once per test module, because
 starting containers dominates the suite's time; tests share it and create their own competitions.
 Test modules import the fixture (``from gateway.tests import gateway_system``).
@@ -80,13 +81,15 @@ def system_config(amqp_uri, data_dir, port):
 
 @pytest.fixture(scope="module")
 def gateway_system(request, vhost_pipeline, tmp_path_factory):
-    """The gateway and the competitions service running for a whole test module; yields an Api."""
+    """The gateway, the competitions service and the talent pool running for a whole test module;
+    yields an Api."""
     # Imported here, after `nameko test` has monkey-patched eventlet.
     from nameko.runners import ServiceRunner
     from nameko.testing.utils import find_free_port
 
     from gateway.service import GatewayService
     from services.competitions.service import CompetitionsService
+    from services.talent_pool.service import TalentPoolService
 
     broker = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
     with vhost_pipeline.get() as vhost:
@@ -96,8 +99,10 @@ def gateway_system(request, vhost_pipeline, tmp_path_factory):
         runner = ServiceRunner(config)
         runner.add_service(GatewayService)
         runner.add_service(CompetitionsService)
+        runner.add_service(TalentPoolService)
         runner.start()
         api = Api(f"http://127.0.0.1:{port}")
+        api.amqp_uri = config["AMQP_URI"]  # for tests that put messages on the broker themselves
         try:
             yield api
         finally:
