@@ -1,6 +1,7 @@
 """What the whole system is: its services, in the order they start."""
 SERVICE_MODULES = (
     "services.competitions.service",
+    "services.talent_pool.service",
     "gateway.service",
 )
 
