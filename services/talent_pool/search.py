@@ -29,9 +29,10 @@ def _filters(caller, query):
 def search_talents(store, caller, query):
     query = load(TalentSearchSchema(), query or {})
     condition = search_keys.query(_filters(caller, query))
-    found = store.find_talents(condition, query["sort"], query["limit"], query["offset"], ROW_FIELDS)
+    total, found = store.search_talents(condition, query["sort"], query["limit"], query["offset"],
+                                        ROW_FIELDS)
     return {
-        "total": store.count_talents(condition),
+        "total": total,
         "limit": query["limit"], "offset": query["offset"], "sort": query["sort"],
         "talents": [talent_row(talent) for talent in found],
     }

@@ -105,17 +105,24 @@ def conditions(filters):
 
 def query(filters, field="search_keys"):
     """A MongoDB filter for ``filters``: the first (most selective) condition answered by the index,
-    the others checked on what it finds; ``{}`` when there is no condition at all."""
+    the others checked on what it finds; ``{}`` when there is no condition at all.
+
+    ``{"search_keys": {"$eq": <first>, "$all": [<each other single key>]}}``, with ``$in`` for a
+    first condition of several keys and an ``$or`` per other condition of several keys. The
+    embedded store plans a query with ``$eq`` and ``$in`` only: ``$all`` and ``$or`` just filter
+    what the first condition found, instead of each pulling in every talent with a common key
+    (every active talent has ``s:active``).
+    """
     found = conditions(filters)
     if not found:
         return {}
     first, rest = found[0], found[1:]
-    result = {field: first[0] if len(first) == 1 else {"$in": first}}
-    # $all and $or are not used to plan a query on the embedded store: they only filter what the
-    # first condition found, instead of each pulling in every talent with a common key.
+    test = {"$eq": first[0]} if len(first) == 1 else {"$in": first}
     singles = [keys[0] for keys in rest if len(keys) == 1]
-    checks = [{field: {"$all": singles}}] if singles else []
-    checks.extend({"$or": [{field: key} for key in keys]} for keys in rest if len(keys) > 1)
-    if checks:
-        result["$and"] = checks
+    if singles:
+        test["$all"] = singles
+    result = {field: test}
+    alternatives = [{"$or": [{field: key} for key in keys]} for keys in rest if len(keys) > 1]
+    if alternatives:
+        result["$and"] = alternatives
     return result

@@ -41,12 +41,14 @@ def evaluate(condition, keys):
         elif field == "$or":
             if not any(evaluate(part, keys) for part in test):
                 return False
-        elif isinstance(test, dict) and "$in" in test:
-            if not set(test["$in"]) & set(keys):
-                return False
-        elif isinstance(test, dict) and "$all" in test:
-            if not set(test["$all"]) <= set(keys):
-                return False
+        elif isinstance(test, dict):
+            for operator, value in test.items():
+                if operator == "$eq" and value not in keys:
+                    return False
+                if operator == "$in" and not set(value) & set(keys):
+                    return False
+                if operator == "$all" and not set(value) <= set(keys):
+                    return False
         elif test not in keys:
             return False
     return True
@@ -81,10 +83,12 @@ def test_the_query_matches_exactly_the_talents_the_filters_describe(talent, f):
 def test_the_most_selective_condition_goes_to_the_index():
     q = query({"industry_chain": "装备制造", "trade": "数控车工", "skill_level": "技师", "status": "active",
                "region": "3209"})
-    assert q == {"search_keys": "ctl:装备制造|数控车工|技师",
-                 "$and": [{"search_keys": {"$all": ["r:3209", "s:active"]}}]}
+    assert q == {"search_keys": {"$eq": "ctl:装备制造|数控车工|技师", "$all": ["r:3209", "s:active"]}}
     at_least = query({"industry_chain": "装备制造", "trade": "数控车工", "min_skill_level": "特级技师"})
     assert at_least == {"search_keys": {"$in": ["ctl:装备制造|数控车工|特级技师", "ctl:装备制造|数控车工|首席技师"]}}
+    several = query({"name": "王建国", "min_skill_level": "特级技师"})
+    assert several == {"search_keys": {"$eq": "n:王建国"},
+                       "$and": [{"$or": [{"search_keys": "l:特级技师"}, {"search_keys": "l:首席技师"}]}]}
     assert query({}) == {}
     assert conditions({"status": "active"}) == [["s:active"]]
 
@@ -92,4 +96,4 @@ def test_the_most_selective_condition_goes_to_the_index():
 def test_a_separator_inside_a_value_cannot_fake_a_combination():
     keys = keys_of({"industry_chains": ["a|b"], "trades": ["c"], "skill_level": None, "status": "active"})
     assert "ct:a/b|c" in keys
-    assert query({"industry_chain": "a|b", "trade": "c"}) == {"search_keys": "ct:a/b|c"}
+    assert query({"industry_chain": "a|b", "trade": "c"}) == {"search_keys": {"$eq": "ct:a/b|c"}}
