@@ -316,9 +316,10 @@ class GatewayService:
     def export_talents(self, request, principal, query):
         fmt = query.pop("format")
         caller = principal.to_dict()
+        talent_pool = self.talent_pool.with_timeout(exports.PAGE_TIMEOUT)
 
         def search(page):
-            return self.talent_pool.search_talents(caller, page)
+            return talent_pool.search_talents(caller, page)
 
         return exports.export_response(search, query, fmt, request.environ)
 

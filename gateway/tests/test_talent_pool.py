@@ -568,7 +568,8 @@ def test_the_gateway_calls_only_methods_the_talent_pool_has():
     from gateway.service import GatewayService
     from services.talent_pool.service import TalentPoolService
 
-    called = set(re.findall(r"self\.talent_pool\.([a-z_]+)\(", inspect.getsource(GatewayService)))
+    source = inspect.getsource(GatewayService)
+    called = set(re.findall(r"talent_pool\.([a-z_]+)\(", source)) - {"with_timeout"}
     assert called == {"search_talents", "talent_statistics", "get_talent", "change_talent_status",
                       "nominate", "list_nominations", "get_nomination", "review_nomination",
                       "list_parked", "replay_parked"}
