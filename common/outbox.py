@@ -25,6 +25,7 @@ DUE = "outbox_due_at"
 DUE_NOW = 0
 # Bookkeeping the relay keeps on an envelope it could not publish; never sent.
 RELAY_FIELDS = ("retry_at", "attempts", "last_error")
+REPORT_INTERVAL = 60.0
 
 
 def with_outbox(update, *events):
@@ -159,6 +160,7 @@ class OutboxRelay:
         self._running = False
         self._failures_in_a_row = 0
         self._deferred_due = 0.0  # when a deferred envelope is next due; 0: look at once
+        self._reported = {}  # reason -> (when last logged, events not logged since)
 
     def wake(self):
         self._wakeup.set()
@@ -206,9 +208,21 @@ class OutboxRelay:
                     remaining.append(envelope)
             self._settle(collection, document["_id"], remaining)
         if failures:
-            log.error("outbox relay: %d of %d events not published (%s); each tried again later",
-                      len(failures), len(batch), "; ".join(sorted(set(failures.values()))))
+            self._report(failures, now)
         return len(confirmed)
+
+    def _report(self, failures, now):
+        """Log why events were not published, each reason at most once a minute: an event type
+        nobody subscribes to yet stays unroutable for as long as that lasts."""
+        for reason in sorted(set(failures.values())):
+            count = sum(1 for r in failures.values() if r == reason)
+            logged_at, suppressed = self._reported.get(reason, (0.0, 0))
+            if now - logged_at >= REPORT_INTERVAL:
+                log.warning("outbox relay: %d events not published: %s (%d more since the last "
+                            "report); each is tried again later", count, reason, suppressed)
+                self._reported[reason] = (now, 0)
+            else:
+                self._reported[reason] = (logged_at, suppressed + count)
 
     def _collect(self):
         """(documents with something due, their due envelopes): at most about a batch.
