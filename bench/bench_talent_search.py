@@ -22,7 +22,6 @@ import tempfile
 import time
 
 from common.auth import Principal
-from common.skill_levels import SKILL_LEVELS
 from common.storage import open_database
 from services.talent_pool import search
 from services.talent_pool.domain.policy import COMPETITION_LEVELS, DEFAULT_POLICY, PRIZE_NAMES
@@ -101,8 +100,8 @@ def main(argv=None):
         queries = [dict(zip(("industry_chain", "trade", "skill_level"), rnd.choice(combinations)))
                    for _ in range(args.searches)]
 
-        # A restarted service reads the whole file once to build the store's in-memory index:
-        # the first query after start-up pays for it.
+        # A restarted service reads the whole file once to build the store's in-memory index; the
+        # repository does it while the service sets up, before it serves.
         started = time.perf_counter()
         repository = TalentRepository(open_database({"DATA_DIR": directory}, "talent_pool"))
         search.search_talents(repository, REVIEWER, queries[0])
@@ -135,8 +134,8 @@ def main(argv=None):
     p50, p95, p99 = percentiles(latencies)
     c50, c95, c99 = percentiles(ceiling)
     print(f"{args.talents:,} talents built and inserted in {build_seconds:.1f} s "
-          f"({len(combinations):,} chain/trade/level combinations); after a restart, the first "
-          f"search (index rebuilt from the file) {warm_up:.1f} s")
+          f"({len(combinations):,} chain/trade/level combinations); after a restart, set-up and "
+          f"first search (the store's index rebuilt from the file) {warm_up:.1f} s")
     print(f"{args.searches} searches by chain + trade + level, page of 50 with total: "
           f"{statistics.mean(matched):.0f} matches on average (max {max(matched)})")
     print(f"{'what':<52}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   aim p95 < {AIM_P95_MS:g} ms")
@@ -145,7 +144,8 @@ def main(argv=None):
     print(f"{'search_talents(chain, trade, level)':<52}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}   {verdict}")
     print(f"for scale, once each: an unindexed count (every document read, {unindexed} found) "
           f"{scan_ms:,.0f} ms; a 1,000-row export page of one chain ({broad['total']:,} matches) "
-          f"{broad_ms:,.0f} ms; statistics of the whole pool ({everything['total']:,}) {statistics_ms:,.0f} ms")
+          f"{broad_ms:,.0f} ms; statistics of the whole pool ({everything['total']:,}) "
+          f"{statistics_ms:,.0f} ms")
     return 0 if p95 < AIM_P95_MS else 1
 
 

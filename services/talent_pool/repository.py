@@ -65,8 +65,13 @@ class TalentRepository:
         self.talents.create_index(SEARCH_KEYS)
         self.nominations.create_index("open_for", unique=True, sparse=True)
         self.nominations.create_index("status")
+        self.nominations.create_index("talent_applied")  # admissions a crash left half done
         for collection in self.outbox_collections:
             index_outbox(collection)
+        # The embedded store rebuilds its in-memory index from the file on the first read after
+        # start-up (about 10 s for 100,000 talents): pay for it here, while the service is being
+        # set up, rather than in the first search or award handled once it is serving.
+        self.talents.find_one({"person_key": ""}, {"_id": 1})
         self.outbox_written = lambda: None  # the relay's wake-up, set by the Store
 
     @property

@@ -87,7 +87,8 @@ def admission_reason(policy, award):
     level = award.get("level")
     if competition_level_rank(level) < competition_level_rank(policy["min_competition_level"]):
         return None
-    where = f"{award.get('competition_name') or award.get('competition_id')} ({LEVEL_NAMES.get(level, level)})"
+    name = award.get("competition_name") or award.get("competition_id")
+    where = f"{name} ({LEVEL_NAMES.get(level, level)})"
     prize = award.get("prize")
     if prize and prize in policy["prizes"]:
         return f"{award.get('prize_name') or PRIZE_NAMES.get(prize, prize)}, {where}"

@@ -38,7 +38,6 @@ import uuid
 
 from common.skill_levels import highest
 
-from . import RuleViolation
 from .policy import admission_reason
 from .search_keys import keys_of
 
@@ -199,8 +198,8 @@ def _honour_summary(honour):
                                               "titles", "promotion_level", "certificate_level")}
 
 
-def finish_change(talent, before, previous_status, now, by, action, reason, extra, event_action, source,
-            admitted=None):
+def finish_change(talent, before, previous_status, now, by, action, reason, extra, event_action,
+                  source, admitted=None):
     """Derive, record the history entry and say which events the change announces."""
     derive(talent)
     changes = _changes(before, profile_of(talent))
@@ -224,8 +223,9 @@ def apply_award(talent, award, policy, now, *, by="competitions", event_ref=None
     ``award`` is the ``data`` of a ``competition.contestant_awarded`` v1 event; ``event_ref`` the
     envelope's ``event_id``, kept in the history. Returns ``(talent, events)``; ``events`` lists
     what to announce (``{"type": "talent.admitted" | "talent.updated", ...}``). When the award is
-    already recorded at its version or later, or a later version says the same, the talent is
-    returned unchanged (the very same object) with no events: nothing needs writing.
+    already recorded at its version or later, the talent is returned unchanged (the very same
+    object) with no events: nothing needs writing. A later version that says the same only moves
+    the honour's version (written, without history or events).
     """
     if already_applied(talent, award):
         return talent, []
