@@ -143,8 +143,7 @@ class GatewayService:
            roles=ORGANISERS, status=201, tags=COMPETITIONS,
            summary="Create a competition (a draft), optionally with its trade events")
     def create_competition(self, request, principal, payload):
-        return self.competitions.create_competition(principal.to_dict(), payload,
-                                                    correlation_id=request.request_id)
+        return self.competitions.create_competition(principal.to_dict(), payload)
 
     @route("GET", "/competitions", query=PageSchema, response=out.CompetitionSummarySchema(many=True),
            tags=COMPETITIONS,
@@ -255,21 +254,18 @@ class GatewayService:
            summary="Sign the results off as the chief judge or the supervisor; the second "
                    "signature freezes them")
     def sign_off(self, request, principal, competition_id):
-        return self.competitions.sign_off(principal.to_dict(), competition_id,
-                                          correlation_id=request.request_id)
+        return self.competitions.sign_off(principal.to_dict(), competition_id)
 
     @route("POST", "/competitions/<competition_id>/publish", response=out.PublicationResultSchema,
            roles=ORGANISERS, tags=RESULTS, summary="Publish signed-off results and announce them")
     def publish(self, request, principal, competition_id):
-        return self.competitions.publish(principal.to_dict(), competition_id,
-                                         correlation_id=request.request_id)
+        return self.competitions.publish(principal.to_dict(), competition_id)
 
     @route("POST", "/competitions/<competition_id>/corrections", body=CorrectionSchema,
            response=out.PublicationResultSchema, roles=ORGANISERS, tags=RESULTS,
            summary="Correct published results: an audited change of marks that republishes")
     def correct_results(self, request, principal, payload, competition_id):
-        return self.competitions.correct_results(principal.to_dict(), competition_id, payload,
-                                                 correlation_id=request.request_id)
+        return self.competitions.correct_results(principal.to_dict(), competition_id, payload)
 
     @route("GET", "/public/competitions/<competition_id>/results", public=True,
            query=FormatQuerySchema, response=out.PublishedResultsSchema, tags=PUBLIC,

@@ -5,7 +5,7 @@ may see and touch is decided here, by the service that owns the data.
 """
 from nameko.timer import timer
 
-from common.rpc import rpc
+from common.rpc import CorrelationId, rpc
 from common.storage import Store
 from services.competitions import judging, organising, registration, results
 from services.competitions.access import caller_from
@@ -18,11 +18,12 @@ class CompetitionsService:
 
     store = Store(CompetitionRepository)
     settings = Settings()
+    correlation_id = CorrelationId()  # the gateway request's id, stamped on the events it causes
 
     # organising
 
     @rpc
-    def create_competition(self, caller, payload, correlation_id=None):
+    def create_competition(self, caller, payload):
         return organising.create_competition(self.store, caller_from(caller), payload)
 
     @rpc
@@ -95,16 +96,17 @@ class CompetitionsService:
         return results.live_ranking(self.store, caller_from(caller), competition_id, event_id)
 
     @rpc
-    def sign_off(self, caller, competition_id, correlation_id=None):
+    def sign_off(self, caller, competition_id):
         return results.sign_off(self.store, caller_from(caller), competition_id)
 
     @rpc
-    def publish(self, caller, competition_id, correlation_id=None):
-        return results.publish(self.store, caller_from(caller), competition_id, correlation_id)
+    def publish(self, caller, competition_id):
+        return results.publish(self.store, caller_from(caller), competition_id, self.correlation_id)
 
     @rpc
-    def correct_results(self, caller, competition_id, payload, correlation_id=None):
-        return results.correct(self.store, caller_from(caller), competition_id, payload, correlation_id)
+    def correct_results(self, caller, competition_id, payload):
+        return results.correct(self.store, caller_from(caller), competition_id, payload,
+                               self.correlation_id)
 
     @rpc
     def published_results(self, caller, competition_id, event_id=None):

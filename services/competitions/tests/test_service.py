@@ -35,8 +35,8 @@ def competitions(container_factory, service_config):
     container = container_factory(CompetitionsService, service_config)
     container.start()
 
-    def call(method, caller, *args, **kwargs):
-        with entrypoint_hook(container, method) as hook:
+    def call(method, caller, *args, context_data=None, **kwargs):
+        with entrypoint_hook(container, method, context_data=context_data) as hook:
             return hook(caller.to_dict() if caller else None, *args, **kwargs)
 
     call.container = container
@@ -95,7 +95,7 @@ def test_a_whole_competition_ends_in_announced_results(competitions, container_f
         call("publish", factories.organiser(), cid)  # the supervisor has not signed yet
     assert call("sign_off", factories.supervisor(), cid)["status"] == "signed_off"
 
-    call("publish", factories.organiser(), cid)
+    call("publish", factories.organiser(), cid, context_data={"correlation_id": "req-42"})
     # Two queues, consumed concurrently: the four events arrive in any order.
     with eventlet.Timeout(10):
         while len(RECEIVED) < 4:
@@ -109,6 +109,7 @@ def test_a_whole_competition_ends_in_announced_results(competitions, container_f
         (1, "first", "高级工"), (2, "second", "高级工"), (3, None, "高级工")]
     assert awarded[0]["data"]["titles"] == ["技术能手"]
     assert all("id_number" not in e["data"] for e in awarded)
+    assert {e["correlation_id"] for e in RECEIVED} == {"req-42"}  # the request that published
     public = call("published_results", None, cid)["events"][0]["results"]
     assert [r["code"] for r in public] == codes
 
