@@ -123,7 +123,8 @@ def _operation(spec, method, path_parameters):
     if parameters:
         operation["parameters"] = parameters
     if spec.body is not None:
-        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": spec.body}}}
+        operation["requestBody"] = {"required": spec.body_required,
+                                    "content": {JSON: {"schema": spec.body}}}
     return operation
 
 

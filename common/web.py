@@ -250,6 +250,7 @@ class RouteSpec:
     description: str = ""
     status: int = 200
     tags: tuple = ()
+    body_required: bool = True
 
 
 def _schema_instance(schema):
@@ -267,7 +268,7 @@ class Route(HttpRequestHandler):
 
     def __init__(self, method, url, *, body=None, query=None, response=None, roles=None,
                  public=False, summary="", status=200, tags=None, description="",
-                 max_body_bytes=None, **kwargs):
+                 max_body_bytes=None, body_required=True, **kwargs):
         kwargs.setdefault("expected_exceptions", (errors.JiangxinError,))
         super().__init__(method, url, **kwargs)
         if public and roles:
@@ -290,6 +291,7 @@ class Route(HttpRequestHandler):
         self.status = status
         self.tags = tuple(tags or ())
         self.max_body_bytes = max_body_bytes
+        self.body_required = body_required  # False: a missing body is read as {}
         self._body_schema = _schema_instance(body)
         self._query_schema = _schema_instance(query)
         self._response_schema = _schema_instance(response)
@@ -301,6 +303,7 @@ class Route(HttpRequestHandler):
             method_name=self.method_name, methods=self.methods, url=self.url, body=self.body,
             query=self.query, response=self.response, roles=self.roles, public=self.public,
             summary=self.summary, description=self.description, status=self.status,
+            body_required=self.body_required,
             tags=self.tags,
         )
 
@@ -417,6 +420,8 @@ class Route(HttpRequestHandler):
         raw = self.read_body(request, limit)
         expected = "array" if schema.many else "object"
         if not raw.strip():
+            if not self.body_required:
+                return _load(schema, {}, "invalid request body")
             raise errors.BadRequest(f"the request body must be a JSON {expected}")
         try:
             data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)

@@ -6,18 +6,13 @@ page). Whether the caller may touch *this* competition, entry or talent is decid
 that owns the data; the gateway never guesses at it. Responses are dumped through gateway.schemas
 and the OpenAPI document at /openapi.json is built from the same routes and schemas.
 """
-import functools
 
-import eventlet
 from marshmallow import fields, validate
-from nameko.extensions import register_entrypoint
 
-from common import errors
 from common.auth import ADMIN, CHIEF_JUDGE, JUDGE, ORGANIZER, REVIEWER, SUPERVISOR
-from common.openapi import build_openapi, openapi_path
+from common.openapi import build_openapi
 from common.rpc import ServiceRpc
-from common.validation import load
-from common.web import Route, route
+from common.web import route
 from gateway import boards, exports
 from gateway import schemas as out
 from services.competitions.schemas import (CompetitionSchema, CompletionTimeSchema,
@@ -89,34 +84,6 @@ class ReplaySchema(Strict):
     """Which parked message to replay; without it (or without a body) every one."""
 
     parked_id = fields.String(validate=validate.Length(min=1, max=64))
-
-
-class OptionalBodyRoute(Route):
-    """A route whose JSON body may be left out altogether: it is then loaded as ``{}``."""
-
-    def load_body(self, request, limit):
-        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-        if not request.content_length and not chunked:
-            return load(self._body_schema, {}, "invalid request body")
-        return super().load_body(request, limit)
-
-
-def route_with_optional_body(method, url, **options):
-    """``route`` (common.web) for a route whose body may be left out."""
-    entrypoint = OptionalBodyRoute(method, url, **options)
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def handler(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except eventlet.Timeout as exc:
-                raise errors.GatewayTimeout("an operation did not finish in time") from exc
-
-        register_entrypoint(handler, entrypoint)
-        return handler
-
-    return decorate
 
 
 class GatewayService:
@@ -364,11 +331,10 @@ class GatewayService:
     def list_parked_talent_pool(self, request, principal, query):
         return self.talent_pool.list_parked(principal.to_dict(), query)
 
-    @route_with_optional_body(
-        "POST", "/admin/parked/talent_pool/replay", body=ReplaySchema,
-        response=out.ReplayResultSchema, roles=(ADMIN,), tags=OPERATIONS,
-        summary="Put the talent pool's parked messages back on their queues (one, or all)",
-        description="The body may be left out: then every parked message is replayed.")
+    @route("POST", "/admin/parked/talent_pool/replay", body=ReplaySchema, body_required=False,
+           response=out.ReplayResultSchema, roles=(ADMIN,), tags=OPERATIONS,
+           summary="Put the talent pool's parked messages back on their queues (one, or all)",
+           description="The body may be left out: then every parked message is replayed.")
     def replay_parked_talent_pool(self, request, principal, payload):
         return self.talent_pool.replay_parked(principal.to_dict(), payload.get("parked_id"))
 
@@ -380,18 +346,6 @@ def openapi_document():
     """The OpenAPI document of GatewayService, built once per process."""
     global _OPENAPI
     if _OPENAPI is None:
-        document = build_openapi(GatewayService, title=TITLE, version=VERSION,
+        _OPENAPI = build_openapi(GatewayService, title=TITLE, version=VERSION,
                                  description=DESCRIPTION)
-        for entrypoint in _optional_body_routes():
-            path, _ = openapi_path(entrypoint.url)
-            for method in entrypoint.methods:
-                document["paths"][path][method.lower()]["requestBody"]["required"] = False
-        _OPENAPI = document
     return _OPENAPI
-
-
-def _optional_body_routes():
-    for name in dir(GatewayService):
-        for entrypoint in getattr(getattr(GatewayService, name), "nameko_entrypoints", ()):
-            if isinstance(entrypoint, OptionalBodyRoute):
-                yield entrypoint

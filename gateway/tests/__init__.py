@@ -5,18 +5,16 @@ small valid competition data.
 (fed by the competitions service's events) in one nameko runner
 on the real broker (a vhost of its own, a data directory of its own) once per test module, because
 starting containers dominates the suite's time; tests share it and create their own competitions.
-Test modules import the fixture (``from gateway.tests import gateway_system``).
+The fixture lives in conftest.py beside this file.
 """
 import datetime
 import itertools
-from urllib.parse import urlparse
 
-import pytest
 import requests
 
 from common.auth import issue_token
 from common.personal_id import make_id_number
-from conftest import TEST_PERSONAL_DATA_SECRET, TEST_TOKEN_SECRET
+from conftest import TEST_TOKEN_SECRET
 
 UNIT = "jianhu-union"
 OTHER_UNIT = "taian-union"
@@ -66,48 +64,6 @@ class Api:
         response = self.request(method, path, **kwargs)
         assert response.status_code in expected, (method, path, response.status_code, response.text)
         return response.json()
-
-
-def system_config(amqp_uri, data_dir, port):
-    return {
-        "AMQP_URI": amqp_uri,
-        "DATA_DIR": str(data_dir),
-        "TOKEN_SECRET": TEST_TOKEN_SECRET,
-        "PERSONAL_DATA_SECRET": TEST_PERSONAL_DATA_SECRET,
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-        "RPC_TIMEOUT": 10,
-    }
-
-
-@pytest.fixture(scope="module")
-def gateway_system(request, vhost_pipeline, tmp_path_factory):
-    """The gateway, the competitions service and the talent pool running for a whole test module;
-    yields an Api."""
-    # Imported here, after `nameko test` has monkey-patched eventlet.
-    from nameko.runners import ServiceRunner
-    from nameko.testing.utils import find_free_port
-
-    from gateway.service import GatewayService
-    from services.competitions.service import CompetitionsService
-    from services.talent_pool.service import TalentPoolService
-
-    broker = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
-    with vhost_pipeline.get() as vhost:
-        port = find_free_port()
-        config = system_config(f"{broker.scheme}://{broker.netloc}/{vhost}",
-                               tmp_path_factory.mktemp("gateway-data"), port)
-        runner = ServiceRunner(config)
-        runner.add_service(GatewayService)
-        runner.add_service(CompetitionsService)
-        runner.add_service(TalentPoolService)
-        runner.start()
-        api = Api(f"http://127.0.0.1:{port}")
-        api.amqp_uri = config["AMQP_URI"]  # for tests that put messages on the broker themselves
-        try:
-            yield api
-        finally:
-            api.session.close()
-            runner.kill()
 
 
 # --- competition data

@@ -7,7 +7,7 @@ import pytest
 
 from common.auth import issue_token
 from conftest import TEST_TOKEN_SECRET
-from gateway.tests import (OTHER_UNIT, UNIT, create_competition, gateway_system,  # noqa: F401
+from gateway.tests import (OTHER_UNIT, UNIT, create_competition, # noqa: F401
                            organiser_token, token, worker)
 
 

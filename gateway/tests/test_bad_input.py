@@ -2,7 +2,7 @@
 followed by a re-read compared with the state before it."""
 import pytest
 
-from gateway.tests import (create_competition, gateway_system, organiser_token,  # noqa: F401
+from gateway.tests import (create_competition, organiser_token, # noqa: F401
                            token, worker)
 
 

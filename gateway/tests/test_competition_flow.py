@@ -2,7 +2,7 @@
 register, judge blind, rank, sign off, publish, read the public results, correct them."""
 import pytest
 
-from gateway.tests import (UNIT, create_competition, gateway_system, organiser_token,  # noqa: F401
+from gateway.tests import (UNIT, create_competition, organiser_token, # noqa: F401
                            token, worker)
 
 HOSTILE_NAME = '<script>alert("x")</script>王&伟'

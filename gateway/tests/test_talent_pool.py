@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from common import errors
 from common.personal_id import make_id_number
 from gateway import exports
-from gateway.tests import (OTHER_UNIT, UNIT, competition_payload, gateway_system,  # noqa: F401
+from gateway.tests import (OTHER_UNIT, UNIT, competition_payload, # noqa: F401
                            organiser_token, token, worker)
 
 WAIT_SECONDS = 30

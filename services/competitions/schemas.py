@@ -2,7 +2,7 @@
 these same schemas and documents them in OpenAPI. Unknown fields are rejected, sizes bounded."""
 from marshmallow import RAISE, Schema, fields, validate, validates_schema, ValidationError
 
-from services.competitions.domain.eligibility import SKILL_LEVELS
+from common.skill_levels import SKILL_LEVELS
 
 LEVELS = ("enterprise", "county", "city", "provincial", "national")
 NAME = validate.Length(min=1, max=200)

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from common.errors import BadRequest
 
-from .eligibility import SKILL_LEVELS, is_skill_level, level_rank
+from common.skill_levels import SKILL_LEVELS, is_skill_level, level_rank
 
 PRIZES = ("first", "second", "third", "honourable")  # best first
 PRIZE_NAMES = {"first": "一等奖", "second": "二等奖", "third": "三等奖", "honourable": "优胜奖"}

@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from common.errors import BadRequest
+from common.skill_levels import SKILL_LEVELS
 from services.competitions.domain.eligibility import (
-    SKILL_LEVELS,
     age_on,
     check_eligibility,
     enterprise_quota,

@@ -1,0 +1,49 @@
+"""The running system the gateway tests share: one per test module."""
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import TEST_PERSONAL_DATA_SECRET, TEST_TOKEN_SECRET
+from gateway.tests import Api
+
+
+def system_config(amqp_uri, data_dir, port):
+    return {
+        "AMQP_URI": amqp_uri,
+        "DATA_DIR": str(data_dir),
+        "TOKEN_SECRET": TEST_TOKEN_SECRET,
+        "PERSONAL_DATA_SECRET": TEST_PERSONAL_DATA_SECRET,
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "RPC_TIMEOUT": 10,
+    }
+
+
+@pytest.fixture(scope="module")
+def gateway_system(request, vhost_pipeline, tmp_path_factory):
+    """The gateway, the competitions service and the talent pool running for a whole test module;
+    yields an Api."""
+    # Imported here, after `nameko test` has monkey-patched eventlet.
+    from nameko.runners import ServiceRunner
+    from nameko.testing.utils import find_free_port
+
+    from gateway.service import GatewayService
+    from services.competitions.service import CompetitionsService
+    from services.talent_pool.service import TalentPoolService
+
+    broker = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
+    with vhost_pipeline.get() as vhost:
+        port = find_free_port()
+        config = system_config(f"{broker.scheme}://{broker.netloc}/{vhost}",
+                               tmp_path_factory.mktemp("gateway-data"), port)
+        runner = ServiceRunner(config)
+        runner.add_service(GatewayService)
+        runner.add_service(CompetitionsService)
+        runner.add_service(TalentPoolService)
+        runner.start()
+        api = Api(f"http://127.0.0.1:{port}")
+        api.amqp_uri = config["AMQP_URI"]  # for tests that put messages on the broker themselves
+        try:
+            yield api
+        finally:
+            api.session.close()
+            runner.kill()
