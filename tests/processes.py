@@ -5,13 +5,19 @@ queues. A :class:`System` owns everything one test starts: its data directory, a
 the gateway, the environment given to ``cli.run.start_services`` and the processes themselves;
 it can stop them gently, SIGKILL one, restart one on the same data, and :meth:`System.close`
 ends every process it ever started, whatever state the test left them in. Every wait is bounded.
+
+Each process's output (its log) goes to ``logs/<module>.log`` beside the data directory, so that a
+test can count what a service logged (retries, parkings) and a failure can be read afterwards.
 """
 import atexit
+import json
 import os
 import pathlib
 import signal
 import subprocess
+import sys
 import time
+import urllib.parse
 import uuid
 from contextlib import contextmanager
 
@@ -22,8 +28,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port
 
 from cli.run import start_services, stop_services
+from common.outbox import ConfirmedPublisher
 from common.storage import open_database
-from common.topology import declare_subscriptions
+from common.topology import declare_subscriptions, event_exchange
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CONFIG_PATH = str(ROOT / "config.yaml")
@@ -31,6 +38,7 @@ HOST = "127.0.0.1"
 
 COMPETITIONS = "services.competitions.service"
 GATEWAY = "gateway.service"
+TALENT_POOL = "services.talent_pool.service"
 
 TOKEN_SECRET = "e2e-token-secret-0123456789abcdef0123456789"
 PERSONAL_DATA_SECRET = "e2e-personal-data-secret-0123456789abcdef"
@@ -59,6 +67,10 @@ def _kill(process):
     except subprocess.TimeoutExpired:
         pass
     _LIVE.discard(process)
+
+
+class ProcessExited(AssertionError):
+    """A process the test needs running has exited."""
 
 
 def wait_until(condition, timeout, interval=0.2, message="condition"):
@@ -109,6 +121,58 @@ class Broker:
         return f"pyamqp://{self.user}:{self.password}@{self.amqp_address}/{vhost}"
 
     @staticmethod
+    def vhost_of(amqp_uri):
+        return urllib.parse.unquote(urllib.parse.urlparse(amqp_uri).path[1:])
+
+    @staticmethod
+    def _ctl(*arguments, timeout=60):
+        return subprocess.run(["rabbitmqctl", "-q", *arguments], capture_output=True, text=True,
+                              timeout=timeout, check=True).stdout
+
+    def queue_counts(self, vhost):
+        """{queue: (ready, unacknowledged)} for every queue of ``vhost``, asked of the broker with
+        rabbitmqctl: exact at the moment of asking. A passive declare sees only the ready
+        messages, the management API samples its figures every few seconds; a message a consumer
+        holds but has not yet acked is seen here."""
+        out = self._ctl("list_queues", "-p", vhost, "--no-table-headers",
+                        "name", "messages_ready", "messages_unacknowledged")
+        counts = {}
+        for line in out.splitlines():
+            name, ready, unacked = line.rsplit("\t", 2)
+            counts[name] = (int(ready), int(unacked))
+        return counts
+
+    # the broker itself, stopped and started: only for fault tests, always started again
+
+    def stop_app(self):
+        self._ctl("stop_app", timeout=120)
+
+    def start_app(self, timeout=180):
+        """Start the broker's application (a no-op if it runs) and wait until it serves AMQP
+        and its management API again."""
+        self._ctl("start_app", timeout=timeout)
+        self._ctl("await_startup", timeout=timeout)
+
+        def serves():
+            try:
+                with Connection(f"pyamqp://{self.user}:{self.password}@{self.amqp_address}//",
+                                connect_timeout=3) as connection:
+                    connection.connect()
+                return self.session.get(f"{self.api}/overview", timeout=5).status_code == 200
+            except Exception:  # noqa: BLE001 - whatever fails, it does not serve yet
+                return False
+        wait_until(serves, timeout, interval=0.5, message="RabbitMQ serving again")
+
+    @contextmanager
+    def app_stopped(self):
+        """The broker down for the duration of the block; started again however the block ends."""
+        try:
+            self.stop_app()
+            yield
+        finally:
+            self.start_app()
+
+    @staticmethod
     def queue_state(amqp_uri, queue):
         """(ready messages, consumers) of an existing queue, asked with a passive declare:
         exact at the moment of asking, unlike the management API's periodic statistics."""
@@ -122,8 +186,11 @@ class System:
 
     def __init__(self, amqp_uri, directory, **environment):
         self.amqp_uri = amqp_uri
+        self.vhost = Broker.vhost_of(amqp_uri)
         self.data_dir = pathlib.Path(directory) / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir = pathlib.Path(directory) / "logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         self.port = find_free_port(HOST)
         self.address = f"{HOST}:{self.port}"
         self.base_url = f"http://{self.address}"
@@ -157,8 +224,32 @@ class System:
             return declare_all({"AMQP_URI": self.amqp_uri})
         return declare_subscriptions(self.amqp_uri, service_classes)
 
+    def log_path(self, module):
+        return self.log_dir / f"{module}.log"
+
+    def log(self, module):
+        """Everything ``module``'s processes wrote so far, restarts included."""
+        path = self.log_path(module)
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
     def start(self, *modules, **env_overrides):
-        started = start_services(CONFIG_PATH, self.env(**env_overrides), modules)
+        started = {}
+        for module in modules:
+            # start_services lets a process inherit this one's stdout and stderr: point them at
+            # the module's log while it starts, so its output lands there for its whole life.
+            with open(self.log_path(module), "ab") as log:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                saved = os.dup(1), os.dup(2)
+                try:
+                    os.dup2(log.fileno(), 1)
+                    os.dup2(log.fileno(), 2)
+                    started.update(start_services(CONFIG_PATH, self.env(**env_overrides), (module,)))
+                finally:
+                    os.dup2(saved[0], 1)
+                    os.dup2(saved[1], 2)
+                    os.close(saved[0])
+                    os.close(saved[1])
         for module, process in started.items():
             self.processes[module] = process
             self._started.append(process)
@@ -172,7 +263,8 @@ class System:
     def _require_running(self, module):
         process = self.processes[module]
         if process.poll() is not None:
-            raise AssertionError(f"{module} exited with status {process.returncode}")
+            raise ProcessExited(f"{module} exited with status {process.returncode}; its log: "
+                                f"{self.log_path(module)}")
 
     def stop(self, *modules, timeout=15):
         """SIGTERM, then SIGKILL after ``timeout``: a clean shutdown."""
@@ -213,6 +305,22 @@ class System:
             return True
         wait_until(answers, timeout, interval=0.3, message="competitions answering RPC")
 
+    def wait_for_talent_pool(self, timeout=60):
+        """Until the talent pool answers an RPC and consumes its events."""
+        def answers():
+            self._require_running(TALENT_POOL)
+            try:
+                with self.rpc(timeout=5) as cluster:
+                    cluster.talent_pool.list_parked(PROBE, {"limit": 1})
+            except (UnknownService, RpcTimeout):
+                return False
+            return True
+        wait_until(answers, timeout, interval=0.3, message="talent pool answering RPC")
+        from common.topology import subscriptions
+        from services.talent_pool.service import TalentPoolService
+        self.wait_for_consumers(TALENT_POOL, [q for _, _, q in subscriptions(TalentPoolService)],
+                                timeout)
+
     def wait_for_gateway(self, timeout=60):
         def answers():
             self._require_running(GATEWAY)
@@ -229,7 +337,70 @@ class System:
             return all(Broker.queue_state(self.amqp_uri, queue)[1] > 0 for queue in queues)
         wait_until(consuming, timeout, interval=0.3, message=f"{module} consuming {queues}")
 
-    # looking inside a stopped service
+    # publishing as a service's outbox relay does, and watching the queues
+
+    def publish(self, envelopes, source="competitions"):
+        """Publish ``envelopes`` to ``<source>.events`` exactly as that service's relay does:
+        persistent, ``mandatory``, with publisher confirms; fails unless every one is routed."""
+        publisher = ConfirmedPublisher(self.amqp_uri, source, confirm_timeout=30)
+        confirmed = []
+        try:
+            for start in range(0, len(envelopes), 256):
+                batch = envelopes[start:start + 256]
+                ids, failures = publisher.publish(batch)
+                if failures or len(ids) != len(batch):
+                    raise AssertionError(f"not published: {failures or 'unconfirmed'}")
+                confirmed.extend(ids)
+        finally:
+            publisher.close()
+        return confirmed
+
+    def tap(self, source, event_type, name=None):
+        """A durable queue of the test's own bound to ``<source>.events`` for ``event_type``:
+        it keeps a copy of every such event published from now on. Returns its name."""
+        name = name or f"test-tap-{source}-{event_type}"
+        with Connection(self.amqp_uri, connect_timeout=5) as connection:
+            channel = connection.channel()
+            exchange = event_exchange(source)
+            exchange(channel).declare()
+            channel.queue_declare(queue=name, durable=True, auto_delete=False)
+            channel.queue_bind(queue=name, exchange=exchange.name, routing_key=event_type)
+        return name
+
+    def drain_tap(self, name):
+        """Every message waiting in a tap queue (taken off it), as decoded bodies."""
+        bodies = []
+        with Connection(self.amqp_uri, connect_timeout=5) as connection:
+            channel = connection.channel()
+            while True:
+                message = channel.basic_get(name, no_ack=True)
+                if message is None:
+                    return bodies
+                bodies.append(json.loads(message.body))
+
+    def queue_counts(self):
+        """{queue: (ready, unacknowledged)} of this system's vhost, exact (see Broker)."""
+        return Broker().queue_counts(self.vhost)
+
+    def wait_until_settled(self, queues, timeout=120, running=()):
+        """Until none of ``queues`` holds a message, ready or delivered but not yet acked: every
+        message that reached them was handled to the end (a reliable handler acks only after its
+        work, or after storing a retry or a parking). Fails at once if one of the ``running``
+        modules exits meanwhile."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for module in running:
+                self._require_running(module)
+            counts = self.queue_counts()
+            busy = {q: counts[q] for q in queues if counts.get(q, (0, 0)) != (0, 0)}
+            if not busy:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"queues not settled within {timeout:g} s: "
+                                     f"{busy} (ready, unacknowledged)")
+            time.sleep(0.5)
+
+    # looking inside a service's store (running or stopped)
 
     def read_store(self, service_name, read):
         """``read(database)`` on a service's embedded store, from this process: litemongo keeps
@@ -241,6 +412,15 @@ class System:
             client = getattr(database, "client", None)
             if client is not None and hasattr(client, "close"):
                 client.close()
+
+    def talents(self, projection=None):
+        """Every talent in the talent pool's store, outboxes left out unless asked for."""
+        projection = projection or {"outbox": 0, "outbox_due_at": 0}
+        return self.read_store("talent_pool", lambda database: list(
+            database["talents"].find({}, projection)))
+
+    def count_talents(self):
+        return self.read_store("talent_pool", lambda database: database["talents"].count_documents({}))
 
 
 @contextmanager
