@@ -2,14 +2,19 @@
 started as `make run` starts them, plain HTTP, bearer tokens signed with the configured secret.
 
 Along the way: other units are kept out, a judge never marks their own enterprise, a bad mark
-changes nothing, the jury ranks blind, and nothing public appears before publication. No
-response of the whole test carries a full ID number.
+changes nothing, the jury ranks blind, and nothing public appears before publication. Once
+published, the winners reach the talent pool by events alone and show at GET /talents, without
+any further call. No response of the whole test carries a full ID number.
 """
+import time
+
 import pytest
 
 from common.auth import issue_token
 from common.personal_id import mask_id_number
+from services.talent_pool.service import TalentPoolService
 from tests import factories
+from tests.processes import TALENT_POOL
 
 pytestmark = pytest.mark.slow
 
@@ -21,6 +26,26 @@ JUDGES = {f"judge-{n}": JUDGE_CENTRE for n in range(1, 5)} | {"judge-5": EMPLOYE
 JSON = "application/json"
 
 
+@pytest.fixture
+def talent_pool(system):
+    """The talent pool started beside the rest, its queue declared before anything is published."""
+    system.declare_topology([TalentPoolService])
+    system.start(TALENT_POOL)
+    system.wait_for_talent_pool()
+    return system
+
+
+def poll(http, path, token, until, seconds=60):
+    """GET ``path`` until ``until(body)`` holds; bounded, fails with the last body."""
+    deadline = time.monotonic() + seconds
+    while True:
+        body = http("GET", path, token).json()
+        if until(body):
+            return body
+        assert time.monotonic() < deadline, f"GET {path} after {seconds} s: {body}"
+        time.sleep(0.3)
+
+
 def error_of(response):
     assert response.headers["Content-Type"].startswith(JSON)
     body = response.json()
@@ -28,7 +53,7 @@ def error_of(response):
     return body
 
 
-def test_a_whole_competition_over_http(system, http):
+def test_a_whole_competition_over_http(system, talent_pool, http):
     def token(subject, role, **scope):
         return issue_token(system.token_secret, subject, role, **scope)
 
@@ -163,6 +188,28 @@ def test_a_whole_competition_over_http(system, http):
     assert competition["name"] in board.text and "数控车工" in board.text
     assert all(name in board.text for _, _, name, _, _ in rows)
     assert "一等奖" in board.text
+
+    # the talent pool: the winners are admitted from the published results by events alone
+    reviewer = token("rev-1", "reviewer", name="工会审核员")
+    talents = poll(http, "/talents", reviewer, lambda page: page["total"] >= 2)["talents"]
+    assert talents == poll(http, "/talents", reviewer, lambda page: page["total"] == 2)["talents"]
+    assert sorted((t["name"], [h["prize"] for h in t["honours"]]) for t in talents) == sorted([
+        (name_of[codes[0]], ["first"]), (name_of[codes[1]], ["second"])])
+    assert all(t["status"] == "active" and t["trades"] == ["数控车工"] for t in talents)
+    champion = next(t for t in talents if t["name"] == name_of[codes[0]])
+    assert champion["honours"][0]["titles"] == ["技术能手"]
+    # the third, certified without a prize or title, is recorded as a candidate, not admitted
+    everyone = http("GET", "/talents?status=all", reviewer).json()
+    assert sorted((t["name"], t["status"]) for t in everyone["talents"]) == sorted([
+        (name_of[codes[0]], "active"), (name_of[codes[1]], "active"), (name_of[codes[2]], "candidate")])
+    # one talent in full: the honour it came from, once
+    view = http("GET", f"/talents/{champion['id']}", reviewer).json()
+    [honour] = view["honours"]
+    assert (honour["competition_id"], honour["rank"], honour["prize"]) == (cid, 1, "first")
+    assert [entry["action"] for entry in view["history"]] == ["admitted"]
+    # the organising unit's organiser sees its own winners, another unit's sees none
+    assert http("GET", "/talents", organiser).json()["total"] == 2
+    assert http("GET", "/talents", stranger).json()["total"] == 0
 
     # not one response of the whole test carried a full ID number
     assert len(http.bodies) > 50
