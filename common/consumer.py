@@ -29,6 +29,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider, SharedExtension
 
+from common.errors import BROKER_ERRORS
 from common.events import parse_event
 from common.storage import open_database
 
@@ -142,9 +143,18 @@ class ReliableEventHandler(EventHandler):
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
+    def _ack(self, message):
+        # With the broker gone the ack cannot be sent, and need not be: the message was never
+        # acked, so the broker delivers it again once this consumer reconnects.
+        try:
+            self.queue_consumer.ack_message(message)
+        except (*BROKER_ERRORS, OSError) as error:
+            log.warning("%s: could not ack (%r); the broker will deliver it again", self.queue.name,
+                        error)
+
     def handle_result(self, message, body, attempts, worker_ctx, result=None, exc_info=None):
         if exc_info is None:
-            self.queue_consumer.ack_message(message)
+            self._ack(message)
         else:
             error = "".join(traceback.format_exception(*exc_info)[-3:])
             self._settle_failure(message, body, error, attempts, retryable=True)
@@ -168,9 +178,12 @@ class ReliableEventHandler(EventHandler):
             log.exception("could not retry or park a message from %s; returning it in %ss",
                           queue_name, UNSTORABLE_PAUSE)
             eventlet.sleep(UNSTORABLE_PAUSE)
-            self.queue_consumer.requeue_message(message)
+            try:
+                self.queue_consumer.requeue_message(message)
+            except (*BROKER_ERRORS, OSError):
+                pass  # a closed channel gives its unacked messages back by itself
             return
-        self.queue_consumer.ack_message(message)
+        self._ack(message)
 
 
 reliable_event_handler = ReliableEventHandler.decorator

@@ -5,7 +5,17 @@ registered with ``deserialize_to_instance`` the gateway receives the same class 
 into a JSON response with ``status``. ``fields`` names the input at fault, as
 ``{"field.path": ["what is wrong"]}``.
 """
+import amqp.exceptions
+import kombu.exceptions
 from nameko.exceptions import deserialize_to_instance
+
+# What a lost or refused connection to the broker raises, through kombu or py-amqp.
+BROKER_ERRORS = (
+    kombu.exceptions.OperationalError,
+    amqp.exceptions.ConnectionError,
+    amqp.exceptions.RecoverableConnectionError,
+    ConnectionError,
+)
 
 
 class JiangxinError(Exception):

@@ -23,8 +23,8 @@ from nameko.exceptions import UnknownService
 from nameko.rpc import MethodProxy, RpcProxy
 from nameko.rpc import rpc as nameko_rpc
 
-from common.errors import GatewayTimeout, JiangxinError, ServiceUnavailable
-from common.web import BROKER_ERRORS, CORRELATION_ID_CONTEXT_KEY
+from common.errors import BROKER_ERRORS, GatewayTimeout, JiangxinError, ServiceUnavailable
+from common.web import CORRELATION_ID_CONTEXT_KEY
 
 _log = logging.getLogger(__name__)
 

@@ -43,9 +43,7 @@ import re
 import uuid
 from functools import partial
 
-import amqp.exceptions
 import eventlet
-import kombu.exceptions
 from eventlet.event import Event
 from marshmallow import RAISE, Schema, ValidationError
 from marshmallow import fields as ma_fields
@@ -80,12 +78,6 @@ _READ_CHUNK = 64 * 1024
 
 # Connection failures to the broker (or another backing service) as kombu and amqp raise them.
 # Deliberately not OSError as a whole: a missing file is not an outage.
-BROKER_ERRORS = (
-    kombu.exceptions.OperationalError,
-    amqp.exceptions.ConnectionError,
-    amqp.exceptions.RecoverableConnectionError,
-    ConnectionError,
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,7 +129,7 @@ def error_response(exc, request_id=None):
     if isinstance(exc, (UnknownService, ContainerBeingKilled)):
         _log.warning("request %s: service unavailable: %r", request_id, exc)
         return error_response(errors.ServiceUnavailable("a service is not available"))
-    if isinstance(exc, BROKER_ERRORS):
+    if isinstance(exc, errors.BROKER_ERRORS):
         _log.warning("request %s: connection failed: %r", request_id, exc)
         return error_response(errors.ServiceUnavailable("a backing service is not reachable"))
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:

@@ -30,7 +30,7 @@ from common.topology import subscriptions
 from services.competitions.events import CONTESTANT_AWARDED, ContestantAwardedV1
 from services.talent_pool.events import AwardedV1
 from services.talent_pool.service import TalentPoolService
-from tests.processes import COMPETITIONS, GATEWAY, ROOT, TALENT_POOL, ProcessExited, wait_until
+from tests.processes import COMPETITIONS, GATEWAY, ROOT, TALENT_POOL, wait_until
 from tests.reliability.test_outbox_delivery import ORGANISER, run_to_signed_off
 
 pytestmark = pytest.mark.slow
@@ -222,9 +222,6 @@ def test_a_talent_pool_killed_mid_stream_admits_each_of_1000_winners_exactly_onc
 # next start), but the talent pool does not survive a broker restart. The fix belongs in
 # common/consumer.py: ack and requeue through one helper that catches OSError and
 # amqp.exceptions.AMQPError, logs a warning and lets the broker redeliver. With it, this passes.
-@pytest.mark.xfail(raises=ProcessExited, strict=False,
-                   reason="ReliableEventHandler acks on a dead connection and the container dies "
-                          "(common/consumer.py handle_result / _settle_failure)")
 def test_a_broker_restarted_mid_stream_loses_no_award_and_doubles_none(system, broker):
     taps = declare(system)
     publish_stream_and_wait_for_some(system)
