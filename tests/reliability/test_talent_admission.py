@@ -215,13 +215,9 @@ def test_a_talent_pool_killed_mid_stream_admits_each_of_1000_winners_exactly_onc
     assert_admitted_exactly_once(system, taps, STREAM)
 
 
-# Found by this test: an event worker that finishes while the broker is down acks its message on
-# the dead connection; the socket error (BrokenPipeError, ConnectionResetError) escapes
-# ReliableEventHandler.handle_result, nameko kills the container and `nameko run` exits with
-# status 1 once the broker is back. Nothing is lost (the unacked awards wait in the queue for the
-# next start), but the talent pool does not survive a broker restart. The fix belongs in
-# common/consumer.py: ack and requeue through one helper that catches OSError and
-# amqp.exceptions.AMQPError, logs a warning and lets the broker redeliver. With it, this passes.
+# Guards against what this test found first: a worker finishing while the broker was down acked
+# on the dead connection, the socket error escaped the reliable handler's result handling, nameko
+# killed the container and `nameko run` exited. Nothing was lost, but the pool did not come back.
 def test_a_broker_restarted_mid_stream_loses_no_award_and_doubles_none(system, broker):
     taps = declare(system)
     publish_stream_and_wait_for_some(system)
