@@ -11,6 +11,7 @@ BENCHMARKS = {
     "ranking": "bench.bench_ranking",  # scoring, ranking and awards of a 60,000-entry event
     "marks": "bench.bench_marks",  # marks/s through the gateway against the @http + RPC ceiling
     "talents": "bench.bench_talent_search",  # talent search by chain + trade + level in 100,000 talents
+    "admission": "bench.bench_admission",  # 1,000 winners published into the talent pool vs the raw event hop
 }
 
 
