@@ -40,6 +40,10 @@ def make_event(event_type, data, *, source, version=1, correlation_id=None, even
     }
 
 
+# marshmallow schemas keep no state between loads; building one per event costs more than the load.
+ENVELOPE = EnvelopeSchema()
+
+
 def parse_event(body):
     """Validate an incoming envelope; raises marshmallow.ValidationError if it is not one."""
-    return EnvelopeSchema().load(body)
+    return ENVELOPE.load(body)

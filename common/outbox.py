@@ -196,6 +196,8 @@ class OutboxRelay:
         now = time.time()
         for collection, document in documents:
             sent = [e["event_id"] for e in document[OUTBOX] if e["event_id"] in confirmed]
+            if len(sent) == len(document[OUTBOX]) and self._empty(collection, document):
+                continue  # the usual case: everything went, in one write
             if sent:
                 collection.update_one({"_id": document["_id"]},
                                       {"$pull": {OUTBOX: {"event_id": {"$in": sent}}}})
@@ -260,6 +262,17 @@ class OutboxRelay:
                       "outbox.$.last_error": reason}})
         self._deferred_due = min(self._deferred_due, retry_at)
         return {**envelope, "retry_at": retry_at, "attempts": attempts, "last_error": reason}
+
+    @staticmethod
+    def _empty(collection, document):
+        """Empty an outbox that holds exactly the envelopes just sent, nothing added since. The
+        ids are part of the condition: with several relays of one service, another may have
+        removed some while a writer added as many."""
+        sent = [envelope["event_id"] for envelope in document[OUTBOX]]
+        changed = collection.update_one(
+            {"_id": document["_id"], OUTBOX: {"$size": len(sent)}, "outbox.event_id": {"$all": sent}},
+            {"$set": {OUTBOX: []}, "$unset": {DUE: ""}})
+        return changed.modified_count == 1
 
     @staticmethod
     def _settle(collection, document_id, remaining):

@@ -122,3 +122,18 @@ def test_relay_fields_are_never_published(service_config, collection, bound_queu
 
     [body] = drain(service_config["AMQP_URI"], bound_queue)
     assert body == event
+
+
+def test_an_outbox_emptied_by_another_relay_and_refilled_keeps_the_new_event(
+        service_config, collection, bound_queue):
+    first, second = changed(1), changed(2)
+    collection.insert_one(new_with_outbox({"_id": "a"}, first))
+    relay = relay_for(service_config, collection)
+    documents, _ = relay._collect()
+    # Meanwhile another relay of the same service sent `first`, and a writer added `second`.
+    collection.update_one({"_id": "a"}, {"$pull": {OUTBOX: {"event_id": first["event_id"]}}})
+    collection.update_one({"_id": "a"}, with_outbox({}, second))
+
+    [(_, document)] = documents
+    assert not relay._empty(collection, document)
+    assert [e["event_id"] for e in collection.find_one({"_id": "a"})[OUTBOX]] == [second["event_id"]]

@@ -57,12 +57,17 @@ class AwardedV1(Schema):
     certificate_level = fields.String(allow_none=True, required=True)
 
 
+# One instance each: marshmallow schemas keep no state between loads, and building one per event
+# (with its nested schemas) costs more than the load itself.
+AWARDED_V1 = AwardedV1()
+
+
 def read_award(envelope):
     """The award in a ``competition.contestant_awarded`` envelope; raises UnsupportedEvent for a
     version this service cannot read, marshmallow's ValidationError for a malformed payload."""
     if envelope["event_type"] != CONTESTANT_AWARDED or envelope["version"] != CONTRACT_VERSION:
         raise UnsupportedEvent(f"no reading of {envelope['event_type']} v{envelope['version']}")
-    return AwardedV1().load(envelope["data"])
+    return AWARDED_V1.load(envelope["data"])
 
 
 # published
@@ -149,6 +154,8 @@ class TalentUpdatedV1(TalentSnapshot):
 
 
 _HONOUR_FIELDS = tuple(HonourSchema().fields)
+TALENT_ADMITTED_V1 = TalentAdmittedV1()
+TALENT_UPDATED_V1 = TalentUpdatedV1()
 
 
 def snapshot(talent):
@@ -171,11 +178,11 @@ def announcement(talent, change, correlation_id=None):
     if change["type"] == ADMITTED:
         data.update(reason=change["reason"], source=change["source"],
                     readmission=change["readmission"], previous_status=change["previous_status"])
-        return make_event(ADMITTED, TalentAdmittedV1().load(data), source=SOURCE,
+        return make_event(ADMITTED, TALENT_ADMITTED_V1.load(data), source=SOURCE,
                           correlation_id=correlation_id)
     if change["type"] == UPDATED:
         data.update(action=change["action"], reason=change["reason"], source=change["source"],
                     previous_status=change["previous_status"], changes=change["changes"])
-        return make_event(UPDATED, TalentUpdatedV1().load(data), source=SOURCE,
+        return make_event(UPDATED, TALENT_UPDATED_V1.load(data), source=SOURCE,
                           correlation_id=correlation_id)
     raise ValueError(f"unknown change {change['type']!r}")
