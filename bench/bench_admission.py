@@ -33,7 +33,6 @@ import argparse
 import datetime
 import json
 import os
-import pathlib
 import shutil
 import signal
 import statistics
@@ -46,7 +45,7 @@ from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from bench.bench_marks import Broker, CpuMeter, System, _broker_pid, print_table, profile_groups
+from bench.bench_marks import CpuMeter, _broker_pid, bench_run, print_table, profile_groups
 from common.config import DEFAULT_CONFIG_PATH, load_config
 from common.personal_id import make_id_number
 from common.storage import open_database
@@ -487,13 +486,10 @@ def main(argv=None):
     rounds = 1 if args.profile else args.rounds
 
     config = load_config(args.config)
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix="jiangxin-bench-admission-"))
-    broker = Broker(config["AMQP_URI"])
-    system = None
-    previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
+    with bench_run(config["AMQP_URI"], "jiangxin-bench-admission-", args.keep) as run:
+        workdir, broker = run.workdir, run.broker
         amqp_uri = broker.create("admission")
-        system = System(args.config, amqp_uri, workdir)
+        system = run.start_system(args.config, amqp_uri)
         print(f"bench_admission: {os.cpu_count()} cores, broker vhost "
               f"{', '.join(broker.vhosts) or '(default)'}, data in {workdir}", flush=True)
 
@@ -549,15 +545,6 @@ def main(argv=None):
             return 0
         report(phases, args.winners)
         return 0
-    finally:
-        signal.signal(signal.SIGTERM, previous_sigterm)
-        if system is not None:
-            system.stop()
-        broker.remove()
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

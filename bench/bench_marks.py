@@ -474,6 +474,36 @@ class System:
 # A small synchronous client for the preparation steps.
 
 
+class BenchRun:
+    """One benchmark run's temporary directory, broker vhosts and running system."""
+
+    def __init__(self, workdir, broker):
+        self.workdir, self.broker, self.system = workdir, broker, None
+
+    def start_system(self, config_path, amqp_uri):
+        self.system = System(config_path, amqp_uri, self.workdir)
+        return self.system
+
+
+@contextlib.contextmanager
+def bench_run(amqp_uri, prefix, keep=False):
+    """A BenchRun that is cleaned up however the run ends (an error, Ctrl-C or SIGTERM): every
+    process stopped, every vhost deleted, the directory removed unless ``keep``."""
+    run = BenchRun(pathlib.Path(tempfile.mkdtemp(prefix=prefix)), Broker(amqp_uri))
+    previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        yield run
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+        if run.system is not None:
+            run.system.stop()
+        run.broker.remove()
+        if keep:
+            print(f"kept {run.workdir}")
+        else:
+            shutil.rmtree(run.workdir, ignore_errors=True)
+
+
 class Client:
     def __init__(self, address):
         host, port = address
@@ -721,14 +751,11 @@ def main(argv=None):
         parser.error(f"{needed} distinct marks needed but {args.entries} entries give {available}: "
                      f"raise --entries or lower --marks/--rounds/--warmup")
 
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix="jiangxin-bench-"))
-    broker = Broker(config["AMQP_URI"])
-    system = None
-    previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
+    with bench_run(config["AMQP_URI"], "jiangxin-bench-", args.keep) as run:
+        workdir, broker = run.workdir, run.broker
         amqp_uri = broker.create("system")
         stub_uri = None if args.profile else broker.create("stub")
-        system = System(args.config, amqp_uri, workdir)
+        system = run.start_system(args.config, amqp_uri)
         gateway_port, ceiling_port, stub_port = _free_port(), _free_port(), _free_port()
         gateway, ceiling = ("127.0.0.1", gateway_port), ("127.0.0.1", ceiling_port)
         stub = ("127.0.0.1", stub_port)
@@ -823,15 +850,6 @@ def main(argv=None):
             offset += args.marks
         report(phases, args)
         return 0
-    finally:
-        signal.signal(signal.SIGTERM, previous_sigterm)
-        if system is not None:
-            system.stop()
-        broker.remove()
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _median_of(phases, kind, key):
