@@ -12,6 +12,7 @@ import logging
 import math
 import threading
 import time
+from collections import OrderedDict, deque
 
 import amqp
 from kombu import Connection
@@ -26,6 +27,8 @@ DUE_NOW = 0
 # Bookkeeping the relay keeps on an envelope it could not publish; never sent.
 RELAY_FIELDS = ("retry_at", "attempts", "last_error")
 REPORT_INTERVAL = 60.0
+# Envelopes handed over by writers and not yet sent, and ids of envelopes sent, kept at most.
+WRITTEN_BACKLOG = 4096
 
 
 def with_outbox(update, *events):
@@ -145,8 +148,10 @@ class ConfirmedPublisher:
 class OutboxRelay:
     """Moves pending envelopes from a service's documents to the broker.
 
-    Runs as one managed thread per service process, woken by every write that fills an outbox
-    and polling besides, so that envelopes left behind by a crash are sent after a restart.
+    Runs as one managed thread per service process. A writer hands it the envelopes it has just
+    stored (``written``), which wakes it and spares it reading them back; besides, it scans for due
+    outboxes every ``poll_interval``, so that what a crash left behind, what another process wrote
+    and what was deferred are sent too.
     """
 
     def __init__(self, amqp_uri, source, collections, batch_size=256, poll_interval=1.0,
@@ -161,8 +166,14 @@ class OutboxRelay:
         self._failures_in_a_row = 0
         self._deferred_due = 0.0  # when a deferred envelope is next due; 0: look at once
         self._reported = {}  # reason -> (when last logged, events not logged since)
+        # Bounded: what falls off (a long broker outage) is still in its document for the scan.
+        self._written = deque(maxlen=WRITTEN_BACKLOG)
+        self._scanned_at = -math.inf
+        self._sent_recently = OrderedDict()  # event ids, oldest first
 
-    def wake(self):
+    def written(self, collection, document_id, envelopes):
+        """A writer stored ``envelopes`` in the outbox of ``document_id``: send them soon."""
+        self._written.append((collection, document_id, list(envelopes)))
         self._wakeup.set()
 
     def stop(self):
@@ -176,7 +187,7 @@ class OutboxRelay:
                 while self._running and self.relay_pending():
                     pass
                 self._failures_in_a_row = 0
-                timeout = self.poll_interval
+                timeout = self._until_next_scan()
             except Exception as error:
                 self._failures_in_a_row += 1
                 timeout = retry_delay(self._failures_in_a_row)
@@ -185,33 +196,58 @@ class OutboxRelay:
             self._wakeup.clear()
         self.publisher.close()
 
+    def _until_next_scan(self):
+        return max(0.0, self._scanned_at + self.poll_interval - time.monotonic())
+
     def relay_pending(self):
         """Publish one batch of due envelopes; returns how many were confirmed."""
-        documents, batch = self._collect()
+        if self._until_next_scan() == 0:
+            self._scanned_at = time.monotonic()
+            documents, batch = self._collect()
+        else:
+            documents, batch = self._take_written()
         if not batch:
             return 0
         confirmed, failures = self.publisher.publish(
             [{k: v for k, v in envelope.items() if k not in RELAY_FIELDS} for _, envelope in batch])
         confirmed = set(confirmed)
+        self._remember_sent(confirmed)
         now = time.time()
+        by_collection = {}
         for collection, document in documents:
-            sent = [e["event_id"] for e in document[OUTBOX] if e["event_id"] in confirmed]
-            if len(sent) == len(document[OUTBOX]) and self._empty(collection, document):
-                continue  # the usual case: everything went, in one write
-            if sent:
-                collection.update_one({"_id": document["_id"]},
-                                      {"$pull": {OUTBOX: {"event_id": {"$in": sent}}}})
-            remaining = []
-            for envelope in document[OUTBOX]:
-                if envelope["event_id"] in failures:
-                    envelope = self._defer(collection, document["_id"], envelope,
-                                           failures[envelope["event_id"]], now)
-                if envelope["event_id"] not in confirmed:
-                    remaining.append(envelope)
-            self._settle(collection, document["_id"], remaining)
+            all_sent = all(e["event_id"] in confirmed for e in document[OUTBOX])
+            by_collection.setdefault(id(collection), (collection, [], []))[1 if all_sent else 2].append(
+                document)
+        for collection, all_sent, partly_sent in by_collection.values():
+            # The usual case: everything went, and one write empties every outbox.
+            for document in partly_sent + self._empty(collection, all_sent):
+                self._settle_partly_sent(collection, document, confirmed, failures, now)
         if failures:
             self._report(failures, now)
         return len(confirmed)
+
+    def _take_written(self):
+        """(documents, their envelopes) handed over by writers: at most about a batch. A document
+        here holds only the envelopes the relay was told of; its stored outbox may hold more."""
+        documents = {}
+        count = 0
+        while self._written and count < self.batch_size:
+            collection, document_id, envelopes = self._written.popleft()
+            # A scan may have sent them already.
+            envelopes = [e for e in envelopes if e["event_id"] not in self._sent_recently]
+            if envelopes:
+                key = (id(collection), document_id)
+                documents.setdefault(key, (collection, {"_id": document_id, OUTBOX: []}))
+                documents[key][1][OUTBOX].extend(envelopes)
+                count += len(envelopes)
+        documents = list(documents.values())
+        return documents, [(c, e) for c, document in documents for e in document[OUTBOX]]
+
+    def _remember_sent(self, event_ids):
+        for event_id in event_ids:
+            self._sent_recently[event_id] = None
+        while len(self._sent_recently) > WRITTEN_BACKLOG:
+            self._sent_recently.popitem(last=False)
 
     def _report(self, failures, now):
         """Log why events were not published, each reason at most once a minute: an event type
@@ -238,13 +274,17 @@ class OutboxRelay:
         documents, batch = [], []
         for collection in self.collections:
             query = {DUE: {"$exists": True}} if include_deferred else {DUE: DUE_NOW}
-            for document in collection.find(query, {OUTBOX: 1}):
-                due = [e for e in document.get(OUTBOX, []) if e.get("retry_at", 0) <= now]
-                next_due = min([next_due] + [e["retry_at"] for e in document.get(OUTBOX, [])
-                                             if e.get("retry_at", 0) > now])
+            for document in collection.find(query, {OUTBOX: 1, DUE: 1}):
+                outbox = document.get(OUTBOX, [])
+                due = [e for e in outbox if e.get("retry_at", 0) <= now]
+                next_due = min([next_due] + [e["retry_at"] for e in outbox if e.get("retry_at", 0) > now])
                 if due:
                     documents.append((collection, document))
                     batch.extend((collection, envelope) for envelope in due)
+                elif document.get(DUE) == DUE_NOW:
+                    # Marked due, yet nothing in it is: its envelopes were sent by a relay that
+                    # knew of only some of them. Record when it is really due.
+                    self._settle(collection, document["_id"], outbox)
                 if len(batch) >= self.batch_size:
                     # Not everything was seen: look at deferred documents again next pass.
                     self._deferred_due = now if include_deferred else self._deferred_due
@@ -252,6 +292,22 @@ class OutboxRelay:
         if include_deferred:
             self._deferred_due = next_due
         return documents, batch
+
+    def _settle_partly_sent(self, collection, document, confirmed, failures, now):
+        """Take what was sent out of the document's outbox, defer what failed, and record when the
+        rest is due."""
+        sent = [e["event_id"] for e in document[OUTBOX] if e["event_id"] in confirmed]
+        if sent:
+            collection.update_one({"_id": document["_id"]},
+                                  {"$pull": {OUTBOX: {"event_id": {"$in": sent}}}})
+        remaining = []
+        for envelope in document[OUTBOX]:
+            if envelope["event_id"] in failures:
+                envelope = self._defer(collection, document["_id"], envelope,
+                                       failures[envelope["event_id"]], now)
+            if envelope["event_id"] not in confirmed:
+                remaining.append(envelope)
+        self._settle(collection, document["_id"], remaining)
 
     def _defer(self, collection, document_id, envelope, reason, now):
         attempts = envelope.get("attempts", 0) + 1
@@ -264,15 +320,23 @@ class OutboxRelay:
         return {**envelope, "retry_at": retry_at, "attempts": attempts, "last_error": reason}
 
     @staticmethod
-    def _empty(collection, document):
-        """Empty an outbox that holds exactly the envelopes just sent, nothing added since. The
-        ids are part of the condition: with several relays of one service, another may have
-        removed some while a writer added as many."""
-        sent = [envelope["event_id"] for envelope in document[OUTBOX]]
-        changed = collection.update_one(
-            {"_id": document["_id"], OUTBOX: {"$size": len(sent)}, "outbox.event_id": {"$all": sent}},
+    def _empty(collection, documents):
+        """Empty, in one write, the outboxes of ``documents``, all of whose envelopes were sent.
+
+        The condition is that every envelope still stored was sent: a writer may have added one
+        since, and another relay of the same service may have removed some. Returns the documents
+        that condition kept from being emptied, read afresh.
+        """
+        if not documents:
+            return []
+        ids = [document["_id"] for document in documents]
+        sent = [envelope["event_id"] for document in documents for envelope in document[OUTBOX]]
+        changed = collection.update_many(
+            {"_id": {"$in": ids}, OUTBOX: {"$not": {"$elemMatch": {"event_id": {"$nin": sent}}}}},
             {"$set": {OUTBOX: []}, "$unset": {DUE: ""}})
-        return changed.modified_count == 1
+        if changed.matched_count == len(ids):
+            return []
+        return list(collection.find({"_id": {"$in": ids}, DUE: {"$exists": True}}, {OUTBOX: 1}))
 
     @staticmethod
     def _settle(collection, document_id, remaining):

@@ -27,7 +27,8 @@ class Store(DependencyProvider):
     """Gives every worker the service's repository, and publishes what it writes to the outbox.
 
     ``repository_class(database)`` builds the repository once per container; it declares its
-    indexes in its constructor and lists ``outbox_collections`` for the relay.
+    indexes in its constructor, lists ``outbox_collections`` for the relay and, after every write
+    that fills an outbox, calls ``outbox_written(collection, document_id, envelopes)``.
     """
 
     def __init__(self, repository_class):
@@ -45,8 +46,9 @@ class Store(DependencyProvider):
             # Off only where a test stands in for a process that died before publishing.
             enabled=str(config.get("OUTBOX_RELAY", True)).lower() not in ("false", "0", "no", "off"),
         )
-        # A write that fills the outbox wakes the relay at once instead of at its next poll.
-        self.repository.outbox_written = self.relay.wake
+        # A write that fills an outbox hands its envelopes to the relay, which sends them at once
+        # instead of at its next scan, without reading them back.
+        self.repository.outbox_written = self.relay.written
 
     def start(self):
         self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")

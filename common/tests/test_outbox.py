@@ -35,8 +35,10 @@ def drain(amqp_uri, queue):
     return bodies
 
 
-def relay_for(service_config, collection):
-    return OutboxRelay(service_config["AMQP_URI"], "outbox_test", [collection])
+def relay_for(service_config, collection, poll_interval=0):
+    """A relay that scans for due outboxes on every pass, unless given a ``poll_interval``."""
+    return OutboxRelay(service_config["AMQP_URI"], "outbox_test", [collection],
+                       poll_interval=poll_interval)
 
 
 def changed(n):
@@ -124,16 +126,103 @@ def test_relay_fields_are_never_published(service_config, collection, bound_queu
     assert body == event
 
 
-def test_an_outbox_emptied_by_another_relay_and_refilled_keeps_the_new_event(
+def test_outboxes_refilled_or_partly_sent_elsewhere_meanwhile_keep_what_was_not_sent(
         service_config, collection, bound_queue):
-    first, second = changed(1), changed(2)
+    first, second, third = changed(1), changed(2), changed(3)
     collection.insert_one(new_with_outbox({"_id": "a"}, first))
+    collection.insert_one(new_with_outbox({"_id": "b"}, second))
+    collection.insert_one(new_with_outbox({"_id": "c"}, third))
     relay = relay_for(service_config, collection)
     documents, _ = relay._collect()
-    # Meanwhile another relay of the same service sent `first`, and a writer added `second`.
-    collection.update_one({"_id": "a"}, {"$pull": {OUTBOX: {"event_id": first["event_id"]}}})
-    collection.update_one({"_id": "a"}, with_outbox({}, second))
+    # Meanwhile a writer added to "a", and another relay of the same service sent what "b"
+    # held while a writer added as many.
+    fourth, fifth = changed(4), changed(5)
+    collection.update_one({"_id": "a"}, with_outbox({}, fourth))
+    collection.update_one({"_id": "b"}, {"$pull": {OUTBOX: {"event_id": second["event_id"]}}})
+    collection.update_one({"_id": "b"}, with_outbox({}, fifth))
 
-    [(_, document)] = documents
-    assert not relay._empty(collection, document)
-    assert [e["event_id"] for e in collection.find_one({"_id": "a"})[OUTBOX]] == [second["event_id"]]
+    left = relay._empty(collection, [document for _, document in documents])
+
+    assert sorted(document["_id"] for document in left) == ["a", "b"]
+    assert [e["event_id"] for e in collection.find_one({"_id": "a"})[OUTBOX]] == [
+        first["event_id"], fourth["event_id"]]
+    assert [e["event_id"] for e in collection.find_one({"_id": "b"})[OUTBOX]] == [fifth["event_id"]]
+    assert collection.find_one({"_id": "c"}) == {"_id": "c", OUTBOX: []}
+
+
+def test_many_outboxes_are_sent_and_emptied_in_one_pass(service_config, collection, bound_queue):
+    for n in range(5):
+        collection.insert_one(new_with_outbox({"_id": f"d{n}"}, changed(n)))
+
+    assert relay_for(service_config, collection).relay_pending() == 5
+
+    assert sorted(b["data"]["n"] for b in drain(service_config["AMQP_URI"], bound_queue)) == list(range(5))
+    assert collection.count_documents({DUE: {"$exists": True}}) == 0
+    assert collection.count_documents({OUTBOX: {"$size": 0}}) == 5
+
+
+# Envelopes handed over by their writer
+
+
+def test_envelopes_handed_over_by_their_writer_go_before_the_next_scan(
+        service_config, collection, bound_queue):
+    relay = relay_for(service_config, collection, poll_interval=3600)
+    assert relay.relay_pending() == 0  # the scan at start-up: nothing yet
+
+    event = changed(1)
+    collection.insert_one(new_with_outbox({"_id": "a"}, event))
+    relay.written(collection, "a", [event])
+
+    assert relay.relay_pending() == 1
+    assert drain(service_config["AMQP_URI"], bound_queue) == [event]
+    assert collection.find_one({"_id": "a"}) == {"_id": "a", OUTBOX: []}
+
+
+def test_what_a_scan_already_sent_is_not_sent_again_when_handed_over(
+        service_config, collection, bound_queue):
+    relay = relay_for(service_config, collection, poll_interval=3600)
+    event = changed(1)
+    collection.insert_one(new_with_outbox({"_id": "a"}, event))
+    relay.written(collection, "a", [event])
+
+    assert relay.relay_pending() == 1  # the scan at start-up found it first
+    assert relay.relay_pending() == 0
+
+    assert drain(service_config["AMQP_URI"], bound_queue) == [event]
+
+
+def test_a_document_holding_more_than_was_handed_over_keeps_the_rest(
+        service_config, collection, bound_queue):
+    unheard_of = make_event("thing.unheard_of", {}, source="outbox_test")
+    collection.insert_one(new_with_outbox({"_id": "a"}, unheard_of))
+    relay = relay_for(service_config, collection, poll_interval=3600)
+    relay.relay_pending()  # unroutable: deferred
+    event = changed(1)
+    collection.update_one({"_id": "a"}, with_outbox({}, event))
+    relay.written(collection, "a", [event])
+
+    assert relay.relay_pending() == 1
+
+    document = collection.find_one({"_id": "a"})
+    assert [e["event_type"] for e in document[OUTBOX]] == ["thing.unheard_of"]
+    assert document[DUE] == document[OUTBOX][0]["retry_at"]
+    assert drain(service_config["AMQP_URI"], bound_queue) == [event]
+
+
+def test_a_document_left_marked_due_with_nothing_due_is_put_right_by_the_next_scan(
+        service_config, collection):
+    first = make_event("thing.unheard_of", {}, source="outbox_test")
+    collection.insert_one(new_with_outbox({"_id": "a"}, first))
+    relay = relay_for(service_config, collection, poll_interval=3600)
+    relay.relay_pending()  # unroutable: deferred
+    second = make_event("thing.unheard_of", {}, source="outbox_test")
+    collection.update_one({"_id": "a"}, with_outbox({}, second))
+    relay.written(collection, "a", [second])
+
+    assert relay.relay_pending() == 0  # deferred too; the relay knew of one of the two only
+    assert collection.find_one({"_id": "a"})[DUE] == 0
+
+    relay.poll_interval = 0
+    assert relay.relay_pending() == 0
+    document = collection.find_one({"_id": "a"})
+    assert document[DUE] == min(e["retry_at"] for e in document[OUTBOX]) > 0

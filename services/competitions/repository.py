@@ -39,7 +39,8 @@ class CompetitionRepository:
         self.results.create_index([("competition_id", 1), ("event_id", 1)])
         for collection in self.outbox_collections:
             index_outbox(collection)
-        self.outbox_written = lambda: None  # the relay's wake-up, set by the Store
+        # Hands what a write put in an outbox to the relay; set by the Store.
+        self.outbox_written = lambda collection, document_id, envelopes: None
 
     @property
     def outbox_collections(self):
@@ -50,7 +51,7 @@ class CompetitionRepository:
     def add_competition(self, document, events=()):
         self.competitions.insert_one(new_with_outbox(document, *events) if events else document)
         if events:
-            self.outbox_written()
+            self.outbox_written(self.competitions, document["_id"], events)
         return document
 
     def competition(self, competition_id, with_history=False):
@@ -72,7 +73,7 @@ class CompetitionRepository:
         if changed is None:
             raise Conflict("the competition was changed by someone else meanwhile; reload and retry")
         if events:
-            self.outbox_written()
+            self.outbox_written(self.competitions, competition["_id"], events)
         return changed
 
     def find_competitions(self, query, limit, offset):
@@ -172,7 +173,7 @@ class CompetitionRepository:
             {"_id": result_id, "announced_version": {"$ne": version}},
             with_outbox({"$set": {**update, "announced_version": version}}, event))
         if changed.modified_count:
-            self.outbox_written()
+            self.outbox_written(self.results, result_id, [event])
 
 
 def field_key(identifier):

@@ -72,7 +72,8 @@ class TalentRepository:
         # start-up (about 10 s for 100,000 talents): pay for it here, while the service is being
         # set up, rather than in the first search or award handled once it is serving.
         self.talents.find_one({"person_key": ""}, {"_id": 1})
-        self.outbox_written = lambda: None  # the relay's wake-up, set by the Store
+        # Hands what a write put in an outbox to the relay; set by the Store.
+        self.outbox_written = lambda collection, document_id, envelopes: None
 
     @property
     def outbox_collections(self):
@@ -113,7 +114,7 @@ class TalentRepository:
             if changed.matched_count != 1:
                 return False
         if events:
-            self.outbox_written()
+            self.outbox_written(self.talents, talent["_id"], events)
         return True
 
     def search_talents(self, condition, sort, limit, offset, projection):
