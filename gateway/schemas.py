@@ -395,7 +395,10 @@ class TalentHistoryEntrySchema(Out):
         "description": "award_recorded, award_corrected, admitted, nomination_recorded, "
                        "expired, removed, reactivated"})
     reason = fields.String(allow_none=True)
-    changes = fields.List(fields.Nested(TalentChangeSchema))
+    changes = fields.List(fields.Nested(TalentChangeSchema), metadata={
+        "description": "the fields changed, with their old and new values; empty in the entry "
+                       "that created the talent"})
+    created = fields.Boolean(metadata={"description": "true in the entry that created the talent"})
     source_event = fields.String(allow_none=True)
     honour = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
     nomination_id = fields.String()

@@ -203,9 +203,12 @@ def finish_change(talent, before, previous_status, now, by, action, reason, extr
     """Derive, record the history entry and say which events the change announces."""
     derive(talent)
     changes = _changes(before, profile_of(talent))
+    created = talent["revision"] == 0
     talent["revision"] += 1
+    # A talent's first entry does not list every field against the blank record: the record
+    # itself and the entry's source say what it started with.
     talent["history"].append({"at": iso(now), "by": by, "action": action, "reason": reason,
-                              "changes": changes, **extra})
+                              "changes": [] if created else changes, "created": created, **extra})
     events = []
     if admitted is not None:
         events.append({"type": ADMITTED, "action": action, "reason": reason, "source": source,
