@@ -8,6 +8,7 @@ from nameko.testing.services import entrypoint_hook
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.storage import open_database
 from services.competitions import results
+from services.competitions.events import CONTRACTS
 from services.competitions.repository import CompetitionRepository
 from services.competitions.service import CompetitionsService
 from tests import factories
@@ -112,6 +113,17 @@ def test_a_whole_competition_ends_in_announced_results(competitions, container_f
     assert {e["correlation_id"] for e in RECEIVED} == {"req-42"}  # the request that published
     public = call("published_results", None, cid)["events"][0]["results"]
     assert [r["code"] for r in public] == codes
+
+    call("correct_results", factories.organiser(), cid, {
+        "reason": "复议：漏计一题", "event_id": eid,
+        "marks": [{"entry_code": codes[2], "aspect_id": "T1.1", "judge_id": "judge-1", "value": 99}]})
+    with eventlet.Timeout(10):
+        while len(RECEIVED) < 8:
+            eventlet.sleep(0.05)
+    corrections = [e for e in RECEIVED if e["data"]["publication_version"] == 2]
+    assert len(corrections) == 4 and all(e["data"]["correction"] for e in corrections)
+    for event in RECEIVED:  # built to fit its contract, field for field
+        assert CONTRACTS[event["event_type"]]().load(event["data"]) == event["data"]
 
 
 def test_marks_outside_an_aspects_range_are_refused(competitions):
