@@ -1,11 +1,14 @@
 """Transactional outbox: events ride in the same document update as the change they report.
 
-A document that has something to announce carries ``outbox`` (a list of event envelopes) and
-``outbox_due_at``: 0 when something is due now, else the time its earliest deferred envelope is
-due again; absent when there is nothing to send. The relay publishes pending envelopes with publisher confirms and
-``mandatory`` routing, then pulls them out of the document. A crash anywhere in between leaves
-the envelope in the document, and the next relay pass sends it again: delivery is at least once
-and every consumer deduplicates by ``event_id``.
+A document that has something to announce carries ``outbox``, a list of entries, and
+``outbox_due_at``: 0 when something is due now, else the time its earliest deferred entry is due
+again; absent when there is nothing to send. An entry keeps its event envelope serialised once, as
+it will be sent, beside the few fields the relay routes and matches by: a document store copies a
+string far more cheaply than the nested envelope, on every write of the document until the relay
+has sent it. The relay publishes pending entries with publisher confirms and ``mandatory``
+routing, then takes them out of the document. A crash anywhere in between leaves the entry in the
+document, and the next relay pass sends it again: delivery is at least once and every consumer
+deduplicates by ``event_id``.
 """
 import json
 import logging
@@ -24,24 +27,34 @@ log = logging.getLogger(__name__)
 OUTBOX = "outbox"
 DUE = "outbox_due_at"
 DUE_NOW = 0
-# Bookkeeping the relay keeps on an envelope it could not publish; never sent.
-RELAY_FIELDS = ("retry_at", "attempts", "last_error")
 REPORT_INTERVAL = 60.0
-# Envelopes handed over by writers and not yet sent, and ids of envelopes sent, kept at most.
+# Entries handed over by writers and not yet sent, and ids of entries sent, kept at most.
 WRITTEN_BACKLOG = 4096
 
 
-def with_outbox(update, *events):
-    """``update`` (a MongoDB update document) extended to store ``events`` in the same write."""
+def outbox_entries(envelopes):
+    """``envelopes`` as an outbox keeps them, ready to be written and sent."""
+    return [{"event_id": envelope["event_id"], "event_type": envelope["event_type"],
+             "correlation_id": envelope.get("correlation_id") or envelope["event_id"],
+             "body": json.dumps(envelope, ensure_ascii=False)} for envelope in envelopes]
+
+
+def envelope_of(entry):
+    """The event envelope an outbox entry holds."""
+    return json.loads(entry["body"])
+
+
+def with_outbox(update, entries):
+    """``update`` (a MongoDB update document) extended to store ``entries`` in the same write."""
     combined = {operator: dict(arguments) for operator, arguments in update.items()}
-    combined.setdefault("$push", {})[OUTBOX] = {"$each": list(events)}
+    combined.setdefault("$push", {})[OUTBOX] = {"$each": list(entries)}
     combined.setdefault("$set", {})[DUE] = DUE_NOW
     return combined
 
 
-def new_with_outbox(document, *events):
-    """A document to insert, carrying ``events`` in its outbox."""
-    return {**document, OUTBOX: list(events), DUE: DUE_NOW}
+def new_with_outbox(document, entries):
+    """A document to insert, carrying ``entries`` in its outbox."""
+    return {**document, OUTBOX: list(entries), DUE: DUE_NOW}
 
 
 def index_outbox(collection):
@@ -49,7 +62,7 @@ def index_outbox(collection):
 
 
 def retry_delay(attempts):
-    """Seconds before an envelope that could not be published is tried again."""
+    """Seconds before an entry that could not be published is tried again."""
     return min(300.0, 0.5 * 2 ** attempts)
 
 
@@ -58,7 +71,7 @@ class PublishFailed(Exception):
 
 
 class ConfirmedPublisher:
-    """Publishes a batch of envelopes with many confirms in flight, ``mandatory`` set.
+    """Publishes a batch of entries with many confirms in flight, ``mandatory`` set.
 
     nameko's EventDispatcher waits for one confirm per message; keeping up to a whole batch in
     flight is what lets the relay approach the broker's own rate.
@@ -88,8 +101,9 @@ class ConfirmedPublisher:
                 pass
         self._kombu = self._channel = None
 
-    def publish(self, envelopes):
-        """Returns ``(confirmed_ids, failures)``, failures being ``{event_id: reason}``."""
+    def publish(self, entries):
+        """Publish outbox entries; returns ``(confirmed_ids, failures)``, failures being
+        ``{event_id: reason}``."""
         if self._channel is None:
             self._connect()
         waiting = {}  # delivery tag -> event id
@@ -115,19 +129,15 @@ class ConfirmedPublisher:
         channel.events["basic_nack"].add(on_nack)
         channel.events["basic_return"].add(on_return)
         try:
-            for envelope in envelopes:
-                message = amqp.Message(
-                    json.dumps(envelope, ensure_ascii=False),
-                    content_type="application/json",
-                    content_encoding="utf-8",
-                    delivery_mode=2,
-                    message_id=envelope["event_id"],
-                    correlation_id=envelope.get("correlation_id") or envelope["event_id"],
-                )
+            for entry in entries:
+                message = amqp.Message(entry["body"], content_type="application/json",
+                                       content_encoding="utf-8", delivery_mode=2,
+                                       message_id=entry["event_id"],
+                                       correlation_id=entry["correlation_id"])
                 channel.basic_publish(message, exchange=self.exchange,
-                                      routing_key=envelope["event_type"], mandatory=True)
+                                      routing_key=entry["event_type"], mandatory=True)
                 self._next_tag += 1
-                waiting[self._next_tag] = envelope["event_id"]
+                waiting[self._next_tag] = entry["event_id"]
             deadline = time.monotonic() + self.confirm_timeout
             while waiting:
                 remaining = deadline - time.monotonic()
@@ -135,7 +145,7 @@ class ConfirmedPublisher:
                     raise PublishFailed(f"{len(waiting)} confirms did not arrive in time")
                 self._kombu.connection.drain_events(timeout=remaining)
         except Exception:
-            # Unconfirmed envelopes stay in the outbox and go again on a fresh connection.
+            # Unconfirmed entries stay in the outbox and go again on a fresh connection.
             self.close()
             raise
         finally:
@@ -146,9 +156,9 @@ class ConfirmedPublisher:
 
 
 class OutboxRelay:
-    """Moves pending envelopes from a service's documents to the broker.
+    """Moves pending entries from a service's documents to the broker.
 
-    Runs as one managed thread per service process. A writer hands it the envelopes it has just
+    Runs as one managed thread per service process. A writer hands it the entries it has just
     stored (``written``), which wakes it and spares it reading them back; besides, it scans for due
     outboxes every ``poll_interval``, so that what a crash left behind, what another process wrote
     and what was deferred are sent too.
@@ -164,16 +174,16 @@ class OutboxRelay:
         self._wakeup = threading.Event()
         self._running = False
         self._failures_in_a_row = 0
-        self._deferred_due = 0.0  # when a deferred envelope is next due; 0: look at once
+        self._deferred_due = 0.0  # when a deferred entry is next due; 0: look at once
         self._reported = {}  # reason -> (when last logged, events not logged since)
         # Bounded: what falls off (a long broker outage) is still in its document for the scan.
         self._written = deque(maxlen=WRITTEN_BACKLOG)
         self._scanned_at = -math.inf
         self._sent_recently = OrderedDict()  # event ids, oldest first
 
-    def written(self, collection, document_id, envelopes):
-        """A writer stored ``envelopes`` in the outbox of ``document_id``: send them soon."""
-        self._written.append((collection, document_id, list(envelopes)))
+    def written(self, collection, document_id, entries):
+        """A writer stored ``entries`` in the outbox of ``document_id``: send them soon."""
+        self._written.append((collection, document_id, list(entries)))
         self._wakeup.set()
 
     def stop(self):
@@ -200,7 +210,7 @@ class OutboxRelay:
         return max(0.0, self._scanned_at + self.poll_interval - time.monotonic())
 
     def relay_pending(self):
-        """Publish one batch of due envelopes; returns how many were confirmed."""
+        """Publish one batch of due entries; returns how many were confirmed."""
         if self._until_next_scan() == 0:
             self._scanned_at = time.monotonic()
             documents, batch = self._collect()
@@ -208,8 +218,7 @@ class OutboxRelay:
             documents, batch = self._take_written()
         if not batch:
             return 0
-        confirmed, failures = self.publisher.publish(
-            [{k: v for k, v in envelope.items() if k not in RELAY_FIELDS} for _, envelope in batch])
+        confirmed, failures = self.publisher.publish([entry for _, entry in batch])
         confirmed = set(confirmed)
         self._remember_sent(confirmed)
         now = time.time()
@@ -227,19 +236,19 @@ class OutboxRelay:
         return len(confirmed)
 
     def _take_written(self):
-        """(documents, their envelopes) handed over by writers: at most about a batch. A document
-        here holds only the envelopes the relay was told of; its stored outbox may hold more."""
+        """(documents, their entries) handed over by writers: at most about a batch. A document
+        here holds only the entries the relay was told of; its stored outbox may hold more."""
         documents = {}
         count = 0
         while self._written and count < self.batch_size:
-            collection, document_id, envelopes = self._written.popleft()
+            collection, document_id, entries = self._written.popleft()
             # A scan may have sent them already.
-            envelopes = [e for e in envelopes if e["event_id"] not in self._sent_recently]
-            if envelopes:
+            entries = [e for e in entries if e["event_id"] not in self._sent_recently]
+            if entries:
                 key = (id(collection), document_id)
                 documents.setdefault(key, (collection, {"_id": document_id, OUTBOX: []}))
-                documents[key][1][OUTBOX].extend(envelopes)
-                count += len(envelopes)
+                documents[key][1][OUTBOX].extend(entries)
+                count += len(entries)
         documents = list(documents.values())
         return documents, [(c, e) for c, document in documents for e in document[OUTBOX]]
 
@@ -263,9 +272,9 @@ class OutboxRelay:
                 self._reported[reason] = (logged_at, suppressed + count)
 
     def _collect(self):
-        """(documents with something due, their due envelopes): at most about a batch.
+        """(documents with something due, their due entries): at most about a batch.
 
-        Documents whose envelopes are all deferred are read only once the earliest of them is
+        Documents whose entries are all deferred are read only once the earliest of them is
         due, so a backlog nobody can take (no queue bound yet) costs nothing between retries.
         """
         now = time.time()
@@ -280,9 +289,9 @@ class OutboxRelay:
                 next_due = min([next_due] + [e["retry_at"] for e in outbox if e.get("retry_at", 0) > now])
                 if due:
                     documents.append((collection, document))
-                    batch.extend((collection, envelope) for envelope in due)
+                    batch.extend((collection, entry) for entry in due)
                 elif document.get(DUE) == DUE_NOW:
-                    # Marked due, yet nothing in it is: its envelopes were sent by a relay that
+                    # Marked due, yet nothing in it is: its entries were sent by a relay that
                     # knew of only some of them. Record when it is really due.
                     self._settle(collection, document["_id"], outbox)
                 if len(batch) >= self.batch_size:
@@ -301,36 +310,36 @@ class OutboxRelay:
             collection.update_one({"_id": document["_id"]},
                                   {"$pull": {OUTBOX: {"event_id": {"$in": sent}}}})
         remaining = []
-        for envelope in document[OUTBOX]:
-            if envelope["event_id"] in failures:
-                envelope = self._defer(collection, document["_id"], envelope,
-                                       failures[envelope["event_id"]], now)
-            if envelope["event_id"] not in confirmed:
-                remaining.append(envelope)
+        for entry in document[OUTBOX]:
+            if entry["event_id"] in failures:
+                entry = self._defer(collection, document["_id"], entry, failures[entry["event_id"]],
+                                    now)
+            if entry["event_id"] not in confirmed:
+                remaining.append(entry)
         self._settle(collection, document["_id"], remaining)
 
-    def _defer(self, collection, document_id, envelope, reason, now):
-        attempts = envelope.get("attempts", 0) + 1
+    def _defer(self, collection, document_id, entry, reason, now):
+        attempts = entry.get("attempts", 0) + 1
         retry_at = now + retry_delay(attempts)
         collection.update_one(
-            {"_id": document_id, "outbox.event_id": envelope["event_id"]},
+            {"_id": document_id, "outbox.event_id": entry["event_id"]},
             {"$set": {"outbox.$.retry_at": retry_at, "outbox.$.attempts": attempts,
                       "outbox.$.last_error": reason}})
         self._deferred_due = min(self._deferred_due, retry_at)
-        return {**envelope, "retry_at": retry_at, "attempts": attempts, "last_error": reason}
+        return {**entry, "retry_at": retry_at, "attempts": attempts, "last_error": reason}
 
     @staticmethod
     def _empty(collection, documents):
-        """Empty, in one write, the outboxes of ``documents``, all of whose envelopes were sent.
+        """Empty, in one write, the outboxes of ``documents``, all of whose entries were sent.
 
-        The condition is that every envelope still stored was sent: a writer may have added one
+        The condition is that every entry still stored was sent: a writer may have added one
         since, and another relay of the same service may have removed some. Returns the documents
         that condition kept from being emptied, read afresh.
         """
         if not documents:
             return []
         ids = [document["_id"] for document in documents]
-        sent = [envelope["event_id"] for document in documents for envelope in document[OUTBOX]]
+        sent = [entry["event_id"] for document in documents for entry in document[OUTBOX]]
         changed = collection.update_many(
             {"_id": {"$in": ids}, OUTBOX: {"$not": {"$elemMatch": {"event_id": {"$nin": sent}}}}},
             {"$set": {OUTBOX: []}, "$unset": {DUE: ""}})

@@ -28,7 +28,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port
 
 from cli.run import start_services, stop_services
-from common.outbox import ConfirmedPublisher
+from common.outbox import ConfirmedPublisher, outbox_entries
 from common.storage import open_database
 from common.topology import declare_subscriptions, event_exchange
 
@@ -346,7 +346,7 @@ class System:
         confirmed = []
         try:
             for start in range(0, len(envelopes), 256):
-                batch = envelopes[start:start + 256]
+                batch = outbox_entries(envelopes[start:start + 256])
                 ids, failures = publisher.publish(batch)
                 if failures or len(ids) != len(batch):
                     raise AssertionError(f"not published: {failures or 'unconfirmed'}")

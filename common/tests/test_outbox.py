@@ -6,7 +6,8 @@ import pytest
 from kombu import Connection, Queue
 
 from common.events import make_event
-from common.outbox import DUE, OUTBOX, OutboxRelay, new_with_outbox, with_outbox
+from common.outbox import (DUE, OUTBOX, OutboxRelay, envelope_of, new_with_outbox, outbox_entries,
+                           with_outbox)
 from common.storage import open_database
 from common.topology import event_exchange
 
@@ -46,15 +47,24 @@ def changed(n):
 
 
 def test_with_outbox_keeps_the_callers_update():
-    update = with_outbox({"$set": {"status": "done"}, "$push": {"log": 1}}, {"event_id": "e"})
+    entries = outbox_entries([changed(1)])
+    update = with_outbox({"$set": {"status": "done"}, "$push": {"log": 1}}, entries)
     assert update["$set"] == {"status": "done", DUE: 0}
-    assert update["$push"] == {"log": 1, OUTBOX: {"$each": [{"event_id": "e"}]}}
+    assert update["$push"] == {"log": 1, OUTBOX: {"$each": entries}}
+
+
+def test_an_entry_holds_its_envelope_as_it_will_be_sent():
+    event = make_event("thing.changed", {"name": "王建国"}, source="outbox_test", correlation_id="req-1")
+    [entry] = outbox_entries([event])
+    assert envelope_of(entry) == event and "王建国" in entry["body"]
+    assert (entry["event_id"], entry["event_type"], entry["correlation_id"]) == (
+        event["event_id"], "thing.changed", "req-1")
 
 
 def test_pending_events_are_published_in_order_and_cleared(service_config, collection, bound_queue):
     events = [changed(n) for n in range(3)]
-    collection.insert_one(new_with_outbox({"_id": "a"}, events[0]))
-    collection.update_one({"_id": "a"}, with_outbox({"$set": {"x": 1}}, *events[1:]))
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries(events[:1])))
+    collection.update_one({"_id": "a"}, with_outbox({"$set": {"x": 1}}, outbox_entries(events[1:])))
 
     assert relay_for(service_config, collection).relay_pending() == 3
 
@@ -64,7 +74,7 @@ def test_pending_events_are_published_in_order_and_cleared(service_config, colle
 
 
 def test_an_unroutable_event_stays_pending_with_its_reason(service_config, collection):
-    collection.insert_one(new_with_outbox({"_id": "a"}, changed(1)))
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([changed(1)])))
 
     assert relay_for(service_config, collection).relay_pending() == 0
 
@@ -76,15 +86,15 @@ def test_an_unroutable_event_stays_pending_with_its_reason(service_config, colle
 
 def test_a_deferred_event_is_left_alone_until_due_but_a_new_one_goes_at_once(
         service_config, collection, bound_queue):
-    collection.insert_one(new_with_outbox({"_id": "a"}, make_event("thing.unheard_of", {},
-                                                                  source="outbox_test")))
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([
+        make_event("thing.unheard_of", {}, source="outbox_test")])))
     relay = relay_for(service_config, collection)
     relay.relay_pending()
 
     assert relay.relay_pending() == 0  # not tried again before its time
     assert collection.find_one({"_id": "a"})[OUTBOX][0]["attempts"] == 1
 
-    collection.update_one({"_id": "a"}, with_outbox({}, changed(7)))
+    collection.update_one({"_id": "a"}, with_outbox({}, outbox_entries([changed(7)])))
     assert relay.relay_pending() == 1
     assert [body["data"]["n"] for body in drain(service_config["AMQP_URI"], bound_queue)] == [7]
     document = collection.find_one({"_id": "a"})
@@ -93,7 +103,7 @@ def test_a_deferred_event_is_left_alone_until_due_but_a_new_one_goes_at_once(
 
 
 def test_an_unreachable_broker_leaves_events_pending(service_config, collection):
-    collection.insert_one(new_with_outbox({"_id": "a"}, changed(1)))
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([changed(1)])))
     relay = OutboxRelay("pyamqp://guest:guest@127.0.0.1:1/", "outbox_test", [collection])
 
     with pytest.raises(Exception):
@@ -105,9 +115,9 @@ def test_an_unreachable_broker_leaves_events_pending(service_config, collection)
 def test_a_relay_that_died_before_clearing_resends_the_same_event_id(service_config, collection,
                                                                     bound_queue):
     event = changed(1)
-    collection.insert_one(new_with_outbox({"_id": "a"}, event))
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([event])))
     relay = relay_for(service_config, collection)
-    relay.publisher.publish([event])  # published and confirmed, then the process died
+    relay.publisher.publish(outbox_entries([event]))  # published and confirmed, then the process died
 
     relay_for(service_config, collection).relay_pending()
 
@@ -118,8 +128,9 @@ def test_a_relay_that_died_before_clearing_resends_the_same_event_id(service_con
 
 def test_relay_fields_are_never_published(service_config, collection, bound_queue):
     event = changed(1)
-    collection.insert_one(new_with_outbox({"_id": "a"}, {**event, "attempts": 2, "retry_at": 0,
-                                                         "last_error": "x"}))
+    [entry] = outbox_entries([event])
+    collection.insert_one(new_with_outbox({"_id": "a"}, [{**entry, "attempts": 2, "retry_at": 0,
+                                                          "last_error": "x"}]))
     relay_for(service_config, collection).relay_pending()
 
     [body] = drain(service_config["AMQP_URI"], bound_queue)
@@ -129,17 +140,17 @@ def test_relay_fields_are_never_published(service_config, collection, bound_queu
 def test_outboxes_refilled_or_partly_sent_elsewhere_meanwhile_keep_what_was_not_sent(
         service_config, collection, bound_queue):
     first, second, third = changed(1), changed(2), changed(3)
-    collection.insert_one(new_with_outbox({"_id": "a"}, first))
-    collection.insert_one(new_with_outbox({"_id": "b"}, second))
-    collection.insert_one(new_with_outbox({"_id": "c"}, third))
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([first])))
+    collection.insert_one(new_with_outbox({"_id": "b"}, outbox_entries([second])))
+    collection.insert_one(new_with_outbox({"_id": "c"}, outbox_entries([third])))
     relay = relay_for(service_config, collection)
     documents, _ = relay._collect()
     # Meanwhile a writer added to "a", and another relay of the same service sent what "b"
     # held while a writer added as many.
     fourth, fifth = changed(4), changed(5)
-    collection.update_one({"_id": "a"}, with_outbox({}, fourth))
+    collection.update_one({"_id": "a"}, with_outbox({}, outbox_entries([fourth])))
     collection.update_one({"_id": "b"}, {"$pull": {OUTBOX: {"event_id": second["event_id"]}}})
-    collection.update_one({"_id": "b"}, with_outbox({}, fifth))
+    collection.update_one({"_id": "b"}, with_outbox({}, outbox_entries([fifth])))
 
     left = relay._empty(collection, [document for _, document in documents])
 
@@ -152,7 +163,7 @@ def test_outboxes_refilled_or_partly_sent_elsewhere_meanwhile_keep_what_was_not_
 
 def test_many_outboxes_are_sent_and_emptied_in_one_pass(service_config, collection, bound_queue):
     for n in range(5):
-        collection.insert_one(new_with_outbox({"_id": f"d{n}"}, changed(n)))
+        collection.insert_one(new_with_outbox({"_id": f"d{n}"}, outbox_entries([changed(n)])))
 
     assert relay_for(service_config, collection).relay_pending() == 5
 
@@ -170,8 +181,8 @@ def test_envelopes_handed_over_by_their_writer_go_before_the_next_scan(
     assert relay.relay_pending() == 0  # the scan at start-up: nothing yet
 
     event = changed(1)
-    collection.insert_one(new_with_outbox({"_id": "a"}, event))
-    relay.written(collection, "a", [event])
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([event])))
+    relay.written(collection, "a", outbox_entries([event]))
 
     assert relay.relay_pending() == 1
     assert drain(service_config["AMQP_URI"], bound_queue) == [event]
@@ -182,8 +193,8 @@ def test_what_a_scan_already_sent_is_not_sent_again_when_handed_over(
         service_config, collection, bound_queue):
     relay = relay_for(service_config, collection, poll_interval=3600)
     event = changed(1)
-    collection.insert_one(new_with_outbox({"_id": "a"}, event))
-    relay.written(collection, "a", [event])
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([event])))
+    relay.written(collection, "a", outbox_entries([event]))
 
     assert relay.relay_pending() == 1  # the scan at start-up found it first
     assert relay.relay_pending() == 0
@@ -194,12 +205,12 @@ def test_what_a_scan_already_sent_is_not_sent_again_when_handed_over(
 def test_a_document_holding_more_than_was_handed_over_keeps_the_rest(
         service_config, collection, bound_queue):
     unheard_of = make_event("thing.unheard_of", {}, source="outbox_test")
-    collection.insert_one(new_with_outbox({"_id": "a"}, unheard_of))
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([unheard_of])))
     relay = relay_for(service_config, collection, poll_interval=3600)
     relay.relay_pending()  # unroutable: deferred
     event = changed(1)
-    collection.update_one({"_id": "a"}, with_outbox({}, event))
-    relay.written(collection, "a", [event])
+    collection.update_one({"_id": "a"}, with_outbox({}, outbox_entries([event])))
+    relay.written(collection, "a", outbox_entries([event]))
 
     assert relay.relay_pending() == 1
 
@@ -212,12 +223,12 @@ def test_a_document_holding_more_than_was_handed_over_keeps_the_rest(
 def test_a_document_left_marked_due_with_nothing_due_is_put_right_by_the_next_scan(
         service_config, collection):
     first = make_event("thing.unheard_of", {}, source="outbox_test")
-    collection.insert_one(new_with_outbox({"_id": "a"}, first))
+    collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([first])))
     relay = relay_for(service_config, collection, poll_interval=3600)
     relay.relay_pending()  # unroutable: deferred
     second = make_event("thing.unheard_of", {}, source="outbox_test")
-    collection.update_one({"_id": "a"}, with_outbox({}, second))
-    relay.written(collection, "a", [second])
+    collection.update_one({"_id": "a"}, with_outbox({}, outbox_entries([second])))
+    relay.written(collection, "a", outbox_entries([second]))
 
     assert relay.relay_pending() == 0  # deferred too; the relay knew of one of the two only
     assert collection.find_one({"_id": "a"})[DUE] == 0

@@ -11,7 +11,7 @@ import pymongo
 from pymongo.errors import DuplicateKeyError
 
 from common.errors import Conflict, NotFound
-from common.outbox import index_outbox, new_with_outbox, with_outbox
+from common.outbox import index_outbox, new_with_outbox, outbox_entries, with_outbox
 
 # Blind entry codes: no 0/O or 1/I, so that codes read aloud or handwritten stay unambiguous.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -40,7 +40,7 @@ class CompetitionRepository:
         for collection in self.outbox_collections:
             index_outbox(collection)
         # Hands what a write put in an outbox to the relay; set by the Store.
-        self.outbox_written = lambda collection, document_id, envelopes: None
+        self.outbox_written = lambda collection, document_id, entries: None
 
     @property
     def outbox_collections(self):
@@ -49,9 +49,10 @@ class CompetitionRepository:
     # competitions
 
     def add_competition(self, document, events=()):
-        self.competitions.insert_one(new_with_outbox(document, *events) if events else document)
-        if events:
-            self.outbox_written(self.competitions, document["_id"], events)
+        entries = outbox_entries(events)
+        self.competitions.insert_one(new_with_outbox(document, entries) if entries else document)
+        if entries:
+            self.outbox_written(self.competitions, document["_id"], entries)
         return document
 
     def competition(self, competition_id, with_history=False):
@@ -65,15 +66,16 @@ class CompetitionRepository:
     def update_competition(self, competition, update, events=()):
         """Apply ``update`` if nobody changed the competition since it was read; returns the new one."""
         update = {**update, "$inc": {**update.get("$inc", {}), "revision": 1}}
-        if events:
-            update = with_outbox(update, *events)
+        entries = outbox_entries(events)
+        if entries:
+            update = with_outbox(update, entries)
         changed = self.competitions.find_one_and_update(
             {"_id": competition["_id"], "revision": competition["revision"]}, update,
             projection={"outbox": 0}, return_document=pymongo.ReturnDocument.AFTER)
         if changed is None:
             raise Conflict("the competition was changed by someone else meanwhile; reload and retry")
-        if events:
-            self.outbox_written(self.competitions, competition["_id"], events)
+        if entries:
+            self.outbox_written(self.competitions, competition["_id"], entries)
         return changed
 
     def find_competitions(self, query, limit, offset):
@@ -169,11 +171,12 @@ class CompetitionRepository:
     def announce_result(self, result_id, version, update, event):
         """Record that a result was announced in publication ``version``, with its event; a no-op
         if it already was, so a resumed fan-out never announces one result twice."""
+        entries = outbox_entries([event])
         changed = self.results.update_one(
             {"_id": result_id, "announced_version": {"$ne": version}},
-            with_outbox({"$set": {**update, "announced_version": version}}, event))
+            with_outbox({"$set": {**update, "announced_version": version}}, entries))
         if changed.modified_count:
-            self.outbox_written(self.results, result_id, [event])
+            self.outbox_written(self.results, result_id, entries)
 
 
 def field_key(identifier):

@@ -26,6 +26,7 @@ import requests
 from common.auth import issue_token
 from common.consumer import PARKED, retry_queue_name
 from common.events import make_event
+from common.outbox import outbox_entries, with_outbox
 from common.topology import subscriptions
 from services.competitions.events import CONTESTANT_AWARDED, ContestantAwardedV1
 from services.talent_pool.events import AwardedV1
@@ -163,7 +164,7 @@ def test_an_award_delivered_twice_replayed_or_resent_by_the_relay_changes_nothin
             data = envelope["data"]
             changed = database["results"].update_one(
                 {"_id": f"{cid}|{data['event_id']}|{data['entry_id']}"},
-                {"$push": {"outbox": envelope}, "$set": {"outbox_due_at": 0}})
+                with_outbox({}, outbox_entries([envelope])))
             assert changed.matched_count == 1
     system.read_store("competitions", put_back)
     resent = []

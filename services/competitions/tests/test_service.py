@@ -6,6 +6,7 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook
 
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
+from common.outbox import envelope_of
 from common.storage import open_database
 from services.competitions import results
 from services.competitions.events import CONTRACTS
@@ -194,7 +195,7 @@ def test_an_announcement_cut_short_by_a_crash_is_finished_once(competitions, ser
     results.resume_announcements(repository)
     results.resume_announcements(repository)  # a second pass finds nothing left to do
 
-    awards = [envelope for result in repository.results.find({"competition_id": cid})
-              for envelope in result.get("outbox", [])]
+    awards = [envelope_of(entry) for result in repository.results.find({"competition_id": cid})
+              for entry in result.get("outbox", [])]
     assert len(awards) == 3 and len({a["data"]["entry_id"] for a in awards}) == 3
     assert "fanout_pending" not in repository.competitions.find_one({"_id": cid})
