@@ -25,7 +25,7 @@ from common.auth import Principal
 from common.storage import open_database
 from services.talent_pool import search
 from services.talent_pool.domain.policy import COMPETITION_LEVELS, DEFAULT_POLICY, PRIZE_NAMES
-from services.talent_pool.domain.talent import apply_award
+from services.talent_pool.domain.talent import apply_award, talent_id_of
 from services.talent_pool.repository import TalentRepository
 
 AIM_P95_MS = 100.0
@@ -56,7 +56,7 @@ def make_talent(rnd, n):
     if prize is None:
         award["titles"] = ["技术能手"]  # so that everyone in the bench pool is admitted
     talent, _ = apply_award(None, award, DEFAULT_POLICY, NOW + datetime.timedelta(seconds=n),
-                            event_ref=f"bench-{n}", talent_id=f"tal-{n:012x}")
+                            event_ref=f"bench-{n}")
     return talent
 
 
@@ -96,7 +96,7 @@ def main(argv=None):
         repository = TalentRepository(open_database({"DATA_DIR": directory}, "talent_pool"))
         combinations, build_seconds = build(repository, args.talents, args.chunk, args.seed)
         rnd = random.Random(args.seed + 1)
-        ids = [f"tal-{rnd.randrange(args.talents):012x}" for _ in range(args.searches)]
+        ids = [talent_id_of(f"{rnd.randrange(args.talents):032x}") for _ in range(args.searches)]
         queries = [dict(zip(("industry_chain", "trade", "skill_level"), rnd.choice(combinations)))
                    for _ in range(args.searches)]
 

@@ -3,8 +3,9 @@ search keys), one per nomination.
 
 Every change to a talent is one write of the whole record, conditioned on the revision it was
 read at (optimistic concurrency), with the events it announces in the same write (outbox). One
-talent per person is enforced by a unique index on the person key; one open nomination per person
-by a unique index on ``open_for``, a field only open nominations have.
+talent per person is enforced by the primary key, a talent's id being derived from its person key
+(a unique index on the person key would be checked, with a read, on every write of a talent); one
+open nomination per person by a unique index on ``open_for``, a field only open nominations have.
 """
 import uuid
 
@@ -13,7 +14,8 @@ from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from common.errors import Conflict, NotFound
-from common.outbox import DUE, OUTBOX, index_outbox, new_with_outbox, with_outbox
+from common.outbox import DUE, OUTBOX, index_outbox, new_with_outbox, outbox_entries, with_outbox
+from services.talent_pool.domain.talent import talent_id_of
 
 SEARCH_KEYS = "search_keys"
 # Stable orders: a page boundary never depends on the order documents happened to be stored in.
@@ -60,7 +62,6 @@ class TalentRepository:
     def __init__(self, database):
         self.talents = database["talents"]
         self.nominations = database["nominations"]
-        self.talents.create_index("person_key", unique=True)
         # A multikey index: see domain/search_keys.py for why searches go through it.
         self.talents.create_index(SEARCH_KEYS)
         self.nominations.create_index("open_for", unique=True, sparse=True)
@@ -71,9 +72,9 @@ class TalentRepository:
         # The embedded store rebuilds its in-memory index from the file on the first read after
         # start-up (about 10 s for 100,000 talents): pay for it here, while the service is being
         # set up, rather than in the first search or award handled once it is serving.
-        self.talents.find_one({"person_key": ""}, {"_id": 1})
+        self.talents.find_one({SEARCH_KEYS: ""}, {"_id": 1})
         # Hands what a write put in an outbox to the relay; set by the Store.
-        self.outbox_written = lambda collection, document_id, envelopes: None
+        self.outbox_written = lambda collection, document_id, entries: None
 
     @property
     def outbox_collections(self):
@@ -88,15 +89,21 @@ class TalentRepository:
         return document
 
     def talent_by_person(self, person_key):
-        return self.talents.find_one({"person_key": person_key}, {OUTBOX: 0, DUE: 0})
+        talent = self.talents.find_one({"_id": talent_id_of(person_key)}, {OUTBOX: 0, DUE: 0})
+        if talent is not None and talent["person_key"] != person_key:
+            # Two people whose ids collide (80 bits of a hash): never merge them.
+            raise Conflict(f"talent {talent['_id']} belongs to another person; the id derivation "
+                           "must be widened")
+        return talent
 
     def save_talent(self, current, talent, events=()):
         """Store ``talent``, the new state of ``current`` (None: a new talent), with ``events`` in
         the same write. False if someone else wrote first (a changed revision, or another talent
         for the same person inserted meanwhile): read again and redo the change."""
+        entries = outbox_entries(events)
         if current is None:
             try:
-                self.talents.insert_one(new_with_outbox(talent, *events) if events else talent)
+                self.talents.insert_one(new_with_outbox(talent, entries) if entries else talent)
             except DuplicateKeyError:
                 return False
         else:
@@ -107,14 +114,14 @@ class TalentRepository:
             gone = [k for k in current if k not in talent and k not in _NOT_RECORD]
             if gone:
                 update["$unset"] = {k: "" for k in gone}
-            if events:
-                update = with_outbox(update, *events)
+            if entries:
+                update = with_outbox(update, entries)
             changed = self.talents.update_one({"_id": current["_id"], "revision": current["revision"]},
                                               update)
             if changed.matched_count != 1:
                 return False
-        if events:
-            self.outbox_written(self.talents, talent["_id"], events)
+        if entries:
+            self.outbox_written(self.talents, talent["_id"], entries)
         return True
 
     def search_talents(self, condition, sort, limit, offset, projection):

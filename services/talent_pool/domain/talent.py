@@ -2,7 +2,7 @@
 
 A talent document::
 
-    {"_id": "tal-3f2a9c1d7b4e", "person_key": "...", "name", "employer", "region_code",
+    {"_id": "tal-3f2a9c1d7b4e0a1b2c3d", "person_key": "...", "name", "employer", "region_code",
      "id_number_masked" (only when a nomination supplied the number),
      "industry_chains": [...], "trades": [...], "skill_level": "技师", "certificates": [...],
      "honours": [...],   # one per (competition_id, event_id), the latest publication version
@@ -34,7 +34,7 @@ resend), a later version replaces the honour in place. Status decisions:
 """
 import copy
 import datetime
-import uuid
+import hashlib
 
 from common.skill_levels import highest
 
@@ -80,14 +80,17 @@ def review_date(now, years):
     return add_years(now.astimezone(datetime.timezone.utc).date(), years).isoformat()
 
 
-def new_talent_id():
-    return f"tal-{uuid.uuid4().hex[:12]}"
+def talent_id_of(person_key):
+    """The id of a person's talent, derived from the person key: whoever records the person first
+    (two awards handled at once, an award and a nomination), both arrive at the same record, and
+    the store's primary key keeps it to one. A hash, so that the key itself is never in a URL."""
+    return f"tal-{hashlib.sha256(person_key.encode()).hexdigest()[:20]}"
 
 
-def new_talent(person_key, now, talent_id=None):
+def new_talent(person_key, now):
     """An empty candidate record for ``person_key``, not yet stored (revision 0)."""
     return {
-        "_id": talent_id or new_talent_id(), "person_key": person_key,
+        "_id": talent_id_of(person_key), "person_key": person_key,
         "name": "", "employer": "", "region_code": "",
         "industry_chains": [], "trades": [], "skill_level": None, "certificates": [],
         "honours": [], "sources": [], "units": [],
@@ -220,7 +223,7 @@ def finish_change(talent, before, previous_status, now, by, action, reason, extr
     return talent, events
 
 
-def apply_award(talent, award, policy, now, *, by="competitions", event_ref=None, talent_id=None):
+def apply_award(talent, award, policy, now, *, by="competitions", event_ref=None):
     """Record a competition award on a person's talent record (``None``: none yet).
 
     ``award`` is the ``data`` of a ``competition.contestant_awarded`` v1 event; ``event_ref`` the
@@ -232,7 +235,7 @@ def apply_award(talent, award, policy, now, *, by="competitions", event_ref=None
     """
     if already_applied(talent, award):
         return talent, []
-    talent = copy.deepcopy(talent) if talent is not None else new_talent(award["person_key"], now, talent_id)
+    talent = copy.deepcopy(talent) if talent is not None else new_talent(award["person_key"], now)
     before = profile_of(talent)
     previous_status = talent["status"]
     honour = honour_of(award, now)
@@ -286,7 +289,7 @@ def apply_award(talent, award, policy, now, *, by="competitions", event_ref=None
                    admitted)
 
 
-def apply_nomination(talent, nomination, policy, now, *, by, talent_id=None):
+def apply_nomination(talent, nomination, policy, now, *, by):
     """Admit (or update) the talent of a nomination that passed its last review.
 
     Idempotent per nomination: a talent that already has it as a source is returned unchanged.
@@ -295,8 +298,7 @@ def apply_nomination(talent, nomination, policy, now, *, by, talent_id=None):
     """
     if has_nomination(talent, nomination["_id"]):
         return talent, []
-    talent = (copy.deepcopy(talent) if talent is not None
-              else new_talent(nomination["person_key"], now, talent_id))
+    talent = copy.deepcopy(talent) if talent is not None else new_talent(nomination["person_key"], now)
     before = profile_of(talent)
     previous_status = talent["status"]
     talent["sources"].append({

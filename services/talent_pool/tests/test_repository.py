@@ -31,8 +31,8 @@ def test_a_write_that_lost_a_race_is_redone_on_the_fresh_record(store):
 
 
 def test_two_first_awards_for_one_person_make_one_talent(store):
-    # Both writers read "no talent yet"; the second insert meets the unique person key, reads
-    # the first one's talent and adds its honour to it.
+    # Both writers read "no talent yet"; the second insert meets the same talent id (derived from
+    # the person key), reads the first one's talent and adds its honour to it.
     nobody = iter([None, None])
     fresh_read = store.talent_by_person
     store.talent_by_person = lambda key: next(nobody, "read") and fresh_read(key)

@@ -8,7 +8,7 @@ from common.skill_levels import SKILL_LEVELS, level_rank
 from services.talent_pool.domain.policy import COMPETITION_LEVELS, DEFAULT_POLICY, PRIZES, policy_from
 from services.talent_pool.domain.talent import (ACTIVE, ADMITTED, CANDIDATE, EXPIRED, REMOVED, UPDATED,
                                                 already_applied, apply_award, apply_nomination,
-                                                honour_content, honour_of)
+                                                honour_content, honour_of, talent_id_of)
 from services.talent_pool.tests.builders import NOW, award, certified_only, nothing
 
 LATER = NOW + datetime.timedelta(days=30)
@@ -108,7 +108,7 @@ def test_a_city_prize_winner_is_admitted_with_a_review_date():
     talent, events = apply_award(None, award(), DEFAULT_POLICY, NOW, event_ref="env-1")
     assert talent["status"] == ACTIVE and talent["review_date"] == "2029-06-01"
     assert talent["skill_level"] == "技师" and talent["revision"] == 1
-    assert talent["_id"].startswith("tal-") and len(talent["_id"]) == 16
+    assert talent["_id"] == talent_id_of(award()["person_key"]) and len(talent["_id"]) == 24
     [event] = events
     assert event["type"] == ADMITTED and event["readmission"] is False
     assert talent["history"][0]["action"] == "admitted" and talent["history"][0]["source_event"] == "env-1"
