@@ -341,7 +341,7 @@ class _TimedCollection:
 def measure_steps(count):
     """CPU per admission of each step the talent pool takes, exactly as ``record_award`` and the
     outbox relay take them, on a fresh embedded store in this process."""
-    from common.events import EnvelopeSchema, parse_event
+    from common.events import parse_event
     from common.outbox import OutboxRelay
     from services.talent_pool import events
     from services.talent_pool.domain.policy import policy_from
@@ -367,7 +367,8 @@ def measure_steps(count):
                             [_TimedCollection(c, times) for c in store.outbox_collections],
                             poll_interval=3600)
         relay.publisher = _Confirming()
-        relay.relay_pending()  # the scan at start-up
+        relay.relay_pending()  # the scan at start-up, not part of any admission
+        times.clear()
         timed_collections = {id(c._collection): c for c in relay.collections}
         store.outbox_written = lambda collection, document_id, written: relay.written(
             timed_collections[id(collection)], document_id, written)
@@ -391,10 +392,6 @@ def measure_steps(count):
         times["relay: publish (serialise; broker stubbed) and bookkeeping"] = relay_total - timed_parts
         if store.talents.count_documents({"status": "active"}) != count:
             raise RuntimeError("not every award was admitted")
-        # What making a marshmallow schema instance costs, per call, inside the steps above.
-        making = {name: min(timeit(cls, 200) for _ in range(3)) for name, cls in (
-            ("EnvelopeSchema()", EnvelopeSchema), ("AwardedV1()", events.AwardedV1),
-            ("TalentAdmittedV1()", events.TalentAdmittedV1))}
         database.client.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -407,18 +404,7 @@ def measure_steps(count):
         rows.append((kind, f"{seconds / count * 1000:.3f}", f"{seconds / total:.0%}"))
     rows.append(("total", f"{total / count * 1000:.3f}", "100%"))
     print_table(rows)
-    print("  of which making a schema instance on every call (a new marshmallow Schema copies its "
-          "declared fields):")
-    for name, seconds in making.items():
-        print(f"    {name}: {seconds * 1000:.3f} ms")
     return times
-
-
-def timeit(function, repeat):
-    started = time.process_time()
-    for _ in range(repeat):
-        function()
-    return (time.process_time() - started) / repeat
 
 
 # ---------------------------------------------------------------------------------------------
