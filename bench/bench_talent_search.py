@@ -124,9 +124,16 @@ def main(argv=None):
         unindexed = repository.talents.count_documents({"employer": "企业0001"})
         scan_ms = (time.perf_counter() - started) * 1000
 
-        started = time.perf_counter()
-        broad = search.search_talents(repository, REVIEWER, {"industry_chain": CHAINS[0], "limit": 1000})
-        broad_ms = (time.perf_counter() - started) * 1000
+        exported = {}
+        for label, query in (("one chain", {"industry_chain": CHAINS[0]}), ("the whole pool", {})):
+            started = time.perf_counter()
+            first = search.export_talents(repository, REVIEWER, query)
+            first_ms = (time.perf_counter() - started) * 1000
+            page, rows, pages = first, len(first["talents"]), 1
+            while page["next"]:
+                page = search.export_talents(repository, REVIEWER, None, page["next"])
+                rows, pages = rows + len(page["talents"]), pages + 1
+            exported[label] = (rows, pages, first_ms, (time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         everything = search.talent_statistics(repository, REVIEWER, {})
         statistics_ms = (time.perf_counter() - started) * 1000
@@ -143,9 +150,11 @@ def main(argv=None):
     verdict = "met" if p95 < AIM_P95_MS else "NOT met"
     print(f"{'search_talents(chain, trade, level)':<52}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}   {verdict}")
     print(f"for scale, once each: an unindexed count (every document read, {unindexed} found) "
-          f"{scan_ms:,.0f} ms; a 1,000-row export page of one chain ({broad['total']:,} matches) "
-          f"{broad_ms:,.0f} ms; statistics of the whole pool ({everything['total']:,}) "
+          f"{scan_ms:,.0f} ms; statistics of the whole pool ({everything['total']:,}) "
           f"{statistics_ms:,.0f} ms")
+    for label, (rows, pages, first_ms, total_ms) in exported.items():
+        print(f"  export of {label}: {rows:,} rows in {pages} page{'s' if pages != 1 else ''}, {total_ms / 1000:,.1f} s "
+              f"(the first page, which orders every match, {first_ms:,.0f} ms)")
     return 0 if p95 < AIM_P95_MS else 1
 
 

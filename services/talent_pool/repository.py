@@ -18,6 +18,7 @@ from common.outbox import DUE, OUTBOX, index_outbox, new_with_outbox, outbox_ent
 from services.talent_pool.domain.talent import talent_id_of
 
 SEARCH_KEYS = "search_keys"
+EXPORT_RETENTION_SECONDS = 3600
 # Stable orders: a page boundary never depends on the order documents happened to be stored in.
 SORTS = {"name": [("name", ASCENDING), ("_id", ASCENDING)],
          "-admitted_at": [("admitted_at", DESCENDING), ("_id", ASCENDING)]}
@@ -62,11 +63,14 @@ class TalentRepository:
     def __init__(self, database):
         self.talents = database["talents"]
         self.nominations = database["nominations"]
+        self.exports = database["exports"]
         # A multikey index: see domain/search_keys.py for why searches go through it.
         self.talents.create_index(SEARCH_KEYS)
         self.nominations.create_index("open_for", unique=True, sparse=True)
         self.nominations.create_index("status")
         self.nominations.create_index("talent_applied")  # admissions a crash left half done
+        # An export abandoned half way (a client gone) is dropped by the store after a while.
+        self.exports.create_index("started_at", expireAfterSeconds=EXPORT_RETENTION_SECONDS)
         for collection in self.outbox_collections:
             index_outbox(collection)
         # The embedded store rebuilds its in-memory index from the file on the first read after
@@ -135,17 +139,42 @@ class TalentRepository:
         if not _is_embedded(self.talents):
             cursor = self.talents.find(condition, projection).sort(SORTS[sort]).skip(offset).limit(limit)
             return self.talents.count_documents(condition), list(cursor)
-        ordered = _in_order(read_documents(self.talents, condition, _SORT_FIELDS[sort]), sort)
-        page = [document["_id"] for document in ordered[offset:offset + limit]]
-        if not page:
-            return len(ordered), []
-        found = {document["_id"]: document
-                 for document in self.talents.find({"_id": {"$in": page}, **condition}, projection)}
-        return len(ordered), [found[talent_id] for talent_id in page if talent_id in found]
+        ordered = self.talent_ids(condition, sort)
+        return len(ordered), self.talents_by_id(ordered[offset:offset + limit], condition, projection)
+
+    def talent_ids(self, condition, sort):
+        """The ids of every talent matching ``condition``, in the order ``sort``."""
+        if not _is_embedded(self.talents):
+            return [document["_id"] for document in
+                    self.talents.find(condition, {"_id": 1}).sort(SORTS[sort])]
+        return [document["_id"] for document in
+                _in_order(read_documents(self.talents, condition, _SORT_FIELDS[sort]), sort)]
+
+    def talents_by_id(self, talent_ids, condition, projection):
+        """The talents of ``talent_ids`` that still match ``condition``, in the order given."""
+        if not talent_ids:
+            return []
+        found = {document["_id"]: document for document in
+                 self.talents.find({"_id": {"$in": list(talent_ids)}, **condition}, projection)}
+        return [found[talent_id] for talent_id in talent_ids if talent_id in found]
 
     def talent_facets(self, condition):
         """Chains, trades and level of every talent matching ``condition``, for statistics."""
         return read_documents(self.talents, condition, ("industry_chains", "trades", "skill_level"))
+
+    # exports: the ordered ids an export found at its start, read a page at a time
+
+    def add_export(self, export):
+        self.exports.insert_one(export)
+
+    def export(self, export_id):
+        document = self.exports.find_one({"_id": export_id})
+        if document is None:
+            raise NotFound(f"no export {export_id}: it was finished, or has expired; start it again")
+        return document
+
+    def remove_export(self, export_id):
+        self.exports.delete_one({"_id": export_id})
 
     # nominations
 

@@ -10,9 +10,12 @@ from services.talent_pool.domain.talent import ACTIVE, EXPIRED, REMOVED, STATUSE
 NAME = validate.Length(min=1, max=200)
 PERSON_NAME = validate.Length(min=1, max=100)
 REASON = validate.Length(min=1, max=1000)
-# Search pages are also what the gateway exports from, a page at a time.
 MAX_PAGE = 1000
+# An export is refused, not cut short, when its filters match more talents than this.
+MAX_EXPORT_ROWS = 100_000
 SORTS = ("name", "-admitted_at")
+SORT = validate.OneOf(SORTS)
+SORT_DESCRIPTION = "name (then id) or -admitted_at (newest first, then id)"
 
 
 class Strict(Schema):
@@ -40,14 +43,24 @@ class TalentFilterSchema(Strict):
 
 
 class TalentSearchSchema(TalentFilterSchema):
-    sort = fields.String(load_default="name", validate=validate.OneOf(SORTS),
-                         metadata={"description": "name (then id) or -admitted_at (newest first, then id)"})
+    sort = fields.String(load_default="name", validate=SORT, metadata={"description": SORT_DESCRIPTION})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class TalentStatisticsSchema(TalentFilterSchema):
     pass
+
+
+class TalentExportSchema(TalentFilterSchema):
+    """Which talents to export, in which order: every one the filters match, a page at a time."""
+    sort = fields.String(load_default="name", validate=SORT, metadata={"description": SORT_DESCRIPTION})
+
+
+class ExportCursorSchema(Strict):
+    """Where an export goes on: the export and how many of its talents were already read."""
+    export_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    offset = fields.Integer(required=True, validate=validate.Range(min=0))
 
 
 class TalentStatusChangeSchema(Strict):

@@ -47,6 +47,10 @@ class TalentPoolService:
         return search.talent_statistics(self.store, caller_from(caller), query)
 
     @rpc
+    def export_talents(self, caller, query=None, cursor=None):
+        return search.export_talents(self.store, caller_from(caller), query, cursor)
+
+    @rpc
     def get_talent(self, caller, talent_id):
         return search.get_talent(self.store, caller_from(caller), talent_id)
 

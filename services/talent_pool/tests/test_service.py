@@ -11,7 +11,7 @@ from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.personal_id import make_id_number
 from common.storage import Store
 from common.topology import event_exchange
-from services.talent_pool import admission, curation
+from services.talent_pool import admission, curation, search
 from services.talent_pool.service import TalentPoolService
 from services.talent_pool.tests import builders
 from services.talent_pool.tests.builders import award, envelope, nothing
@@ -366,3 +366,66 @@ def test_pages_are_stable_and_complete(pool):
     newest_first = pool("search_talents", reviewer, {"sort": "-admitted_at", "limit": 1000})["talents"]
     assert [t["admitted_at"] for t in newest_first] == sorted((t["admitted_at"] for t in newest_first),
                                                               reverse=True)
+
+
+# exports
+
+
+def export_all(pool, caller, query):
+    pages = [pool("export_talents", caller, query)]
+    while pages[-1]["next"]:
+        pages.append(pool("export_talents", caller, None, pages[-1]["next"]))
+    return pages
+
+
+def test_an_export_reads_every_match_once_in_the_search_order(pool, monkeypatch):
+    monkeypatch.setattr(search, "EXPORT_PAGE", 10)
+    seed(pool, count=25)
+    reviewer = builders.reviewer()
+    for query in ({"sort": "-admitted_at"}, {"industry_chain": "装备制造"}):
+        whole = pool("search_talents", reviewer, {**query, "limit": 1000})
+        pages = export_all(pool, reviewer, query)
+        assert [p["total"] for p in pages] == [whole["total"]] * len(pages)
+        assert [t["id"] for p in pages for t in p["talents"]] == [t["id"] for t in whole["talents"]]
+        assert pages[0]["talents"][0] == whole["talents"][0]  # the same rows as a search
+    assert len(pages) == 2 and pages[-1]["next"] is None
+    assert pool.store.exports.count_documents({}) == 0  # a finished export is dropped
+
+
+def test_an_export_leaves_out_talents_that_left_the_filter_or_the_scope_meanwhile(pool, monkeypatch):
+    monkeypatch.setattr(search, "EXPORT_PAGE", 10)
+    seed(pool, count=25)
+    reviewer = builders.reviewer()
+    first = pool("export_talents", reviewer, {})
+    later = pool("search_talents", reviewer, {"limit": 1000})["talents"][-1]
+    pool("change_talent_status", reviewer, later["id"], {"status": "removed", "reason": "不再符合条件"})
+
+    rest = [first]
+    while rest[-1]["next"]:
+        rest.append(pool("export_talents", reviewer, None, rest[-1]["next"]))
+    exported = [t["id"] for p in rest for t in p["talents"]]
+    assert len(exported) == 24 and later["id"] not in exported
+
+    other = builders.organiser(unit="taian-union")
+    assert export_all(pool, other, {})[0] == {"total": 0, "talents": [], "next": None}
+
+
+def test_an_export_is_its_callers_alone_and_bounded(pool, monkeypatch):
+    monkeypatch.setattr(search, "EXPORT_PAGE", 10)
+    seed(pool, count=25)
+    reviewer = builders.reviewer()
+    cursor = pool("export_talents", reviewer, {})["next"]
+    with pytest.raises(NotFound):
+        pool("export_talents", builders.reviewer("reviewer-2"), None, cursor)
+    with pytest.raises(NotFound):
+        pool("export_talents", reviewer, None, {**cursor, "export_id": "exp-unknown"})
+    with pytest.raises(BadRequest) as error:
+        pool("export_talents", reviewer, None, {"export_id": cursor["export_id"], "offset": -1})
+    assert set(error.value.fields) == {"offset"}
+    with pytest.raises(Forbidden):
+        pool("export_talents", builders.judge(), {})
+
+    monkeypatch.setattr(search, "MAX_EXPORT_ROWS", 20)
+    with pytest.raises(BadRequest) as error:
+        pool("export_talents", reviewer, {})
+    assert "25 talents" in str(error.value) and "at most 20" in str(error.value)
