@@ -1,13 +1,13 @@
 """The talent pool for people rather than programs: a filtered talent list as a file to download
 (CSV or Excel), and the pool's statistics as a small HTML page.
 
-Exports. The gateway reads the talent pool's search a page of ``PAGE_SIZE`` at a time, in the
-search's stable order, and writes each page to a temporary file as it arrives, so memory holds one
-page whatever the size of the export; the file is sent once complete, so a failure on the way
-(a service down, a timeout) is still a JSON error and never a truncated file. An export holds at
-most ``MAX_ROWS`` talents: a filter that matches more is refused up front (400) rather than cut
-short silently. Every row is dumped through the gateway's response schema first, so a file can
-carry nothing a JSON answer could not: no ID number, not even masked.
+Exports. The gateway reads the talent pool's export a page at a time (the pool orders every match
+once, at the export's start, and hands them out in pages; it refuses up front, with a 400, a filter
+that matches more than an export may hold, rather than cutting it short silently) and writes each
+page to a temporary file as it arrives, so memory holds one page whatever the size of the export;
+the file is sent once complete, so a failure on the way (a service down, a timeout) is still a
+JSON error and never a truncated file. Every row is dumped through the gateway's response schema
+first, so a file can carry nothing a JSON answer could not: no ID number, not even masked.
 
 - CSV: UTF-8 with a byte order mark (Excel then reads the Chinese correctly), CRLF line ends.
 - Excel: an .xlsx workbook written by openpyxl in write-only mode (rows stream to disk).
@@ -15,10 +15,6 @@ carry nothing a JSON answer could not: no ID number, not even masked.
 - Text that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@`` first) cannot run:
   in the CSV it gets a leading ``'`` (the usual defence against CSV injection), in the workbook the
   cell is typed as text.
-
-Pages that change while an export is read: the search's order is stable (name or admission
-time, then id), talents are never deleted, and a talent met twice is written once; a talent whose
-status changes out of the filter between two pages can be missed, as in any paged read.
 """
 import csv
 import datetime
@@ -37,15 +33,11 @@ from openpyxl.utils import get_column_letter
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
-from common.errors import BadRequest
 from gateway import boards
 from gateway.schemas import TalentRowSchema
 
-PAGE_SIZE = 1000
-MAX_ROWS = 100_000
-# Seconds one page may take, instead of the usual RPC_TIMEOUT: on the embedded store each page of
-# a broad filter sorts every match again (measured: 4-5 s a page with 100,000 talents matching,
-# 0.5 s with 11,000), so a whole-pool export is slow but finishes rather than failing half way.
+# Seconds one page may take, instead of the usual RPC_TIMEOUT: the first page of an export orders
+# every match, which on the embedded store takes 4-5 s with 100,000 talents matching.
 PAGE_TIMEOUT = 60.0
 
 CSV = "csv"
@@ -110,28 +102,19 @@ def cells(row):
 # --- reading every page of a search
 
 
-def talent_pages(search, filters, page_size=PAGE_SIZE, max_rows=MAX_ROWS):
-    """Every talent that ``filters`` match, as lists of search rows, a page at a time.
+def talent_pages(export, filters):
+    """Every talent that ``filters`` match, as lists of export rows, a page at a time.
 
-    ``search(query)`` is the talent pool's search for the caller; ``filters`` its query without
-    ``limit`` and ``offset``. BadRequest when the filters match more than ``max_rows`` talents.
+    ``export(query, cursor)`` is the talent pool's export for the caller: ``query`` starts one,
+    ``cursor`` (the ``next`` of the page before) goes on with it.
     """
-    offset, written, seen = 0, 0, set()
-    while written < max_rows:
-        page = search({**filters, "limit": page_size, "offset": offset})
-        talents = page.get("talents") or []
-        if offset == 0 and page.get("total", 0) > max_rows:
-            raise BadRequest(
-                f"the filters match {page['total']:,} talents and an export holds at most "
-                f"{max_rows:,}: narrow them (by industry chain, trade, level, region or employer)")
-        fresh = [talent for talent in talents if talent.get("id") not in seen][:max_rows - written]
-        seen.update(talent.get("id") for talent in fresh)
-        if fresh:
-            yield fresh
-            written += len(fresh)
-        offset += len(talents)
-        if len(talents) < page_size or offset >= page.get("total", 0):
+    page = export(filters, None)
+    while True:
+        if page["talents"]:
+            yield page["talents"]
+        if not page.get("next"):
             return
+        page = export(None, page["next"])
 
 
 # --- writers: each keeps the file on disk and one page in memory
@@ -222,13 +205,14 @@ def attachment(filename_ascii, filename_unicode):
             f"filename*=UTF-8''{quote(filename_unicode, safe='')}")
 
 
-def export_response(search, filters, fmt, environ, now=None, page_size=PAGE_SIZE, max_rows=MAX_ROWS):
-    """The talents ``filters`` match as a file download in ``fmt`` (csv or xlsx)."""
+def export_response(export, filters, fmt, environ, now=None):
+    """The talents ``filters`` match as a file download in ``fmt`` (csv or xlsx); ``export`` as
+    for ``talent_pages``."""
     writer = WRITERS[fmt]()
     try:
         # Writing is CPU work (about 0.3 s per 1,000 rows of a workbook): done in eventlet's pool
         # of real threads, so the gateway keeps answering other requests and its broker heartbeats.
-        for rows in talent_pages(search, filters, page_size, max_rows):
+        for rows in talent_pages(export, filters):
             tpool.execute(writer.add, rows)
         file = tpool.execute(writer.finish)
     except BaseException:

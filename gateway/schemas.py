@@ -298,7 +298,7 @@ class TalentHonourRowSchema(Out):
 class TalentRowSchema(Out):
     """One talent in a search result, as listed and exported."""
 
-    id = fields.String(required=True, metadata={"example": "tal-3f2a9c1d7b4e"})
+    id = fields.String(required=True, metadata={"example": "tal-3f2a9c1d7b4e8a05c6d2"})
     name = fields.String(required=True)
     employer = fields.String(required=True)
     region_code = fields.String(required=True, metadata={

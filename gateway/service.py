@@ -20,11 +20,10 @@ from services.competitions.schemas import (CompetitionSchema, CompletionTimeSche
                                            MarkSchema, OfficialsSchema, PageSchema,
                                            StatusChangeSchema, Strict, TradeEventSchema,
                                            WorkerSchema)
-from services.talent_pool.schemas import (NominationQuerySchema, NominationReviewSchema,
-                                          NominationSchema, ParkedQuerySchema,
-                                          TalentFilterSchema, TalentSearchSchema,
+from services.talent_pool.schemas import (MAX_EXPORT_ROWS, NominationQuerySchema,
+                                          NominationReviewSchema, NominationSchema,
+                                          ParkedQuerySchema, TalentExportSchema, TalentSearchSchema,
                                           TalentStatisticsSchema, TalentStatusChangeSchema)
-from services.talent_pool.schemas import SORTS as TALENT_SORTS
 
 TITLE = "Jiangxin API"
 VERSION = "0.1.0"
@@ -72,10 +71,9 @@ class TalentStatisticsQuerySchema(TalentStatisticsSchema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "html"]))
 
 
-class TalentExportQuerySchema(TalentFilterSchema):
+class TalentExportQuerySchema(TalentExportSchema):
     """The search filters, the order, and the file format."""
 
-    sort = fields.String(load_default="name", validate=validate.OneOf(TALENT_SORTS))
     format = fields.String(load_default="csv", validate=validate.OneOf(exports.FORMATS),
                            metadata={"description": "csv (UTF-8 with BOM) or xlsx"})
 
@@ -273,18 +271,18 @@ class GatewayService:
            tags=TALENTS, summary="Download the talents a filter matches as CSV or Excel",
            description=(
                "A file download (`Content-Disposition: attachment`): `format=csv` is UTF-8 with a "
-               "byte order mark, `format=xlsx` an Excel workbook; one row per talent, headers in "
-               "Chinese and English, no ID numbers. At most "
-               f"{exports.MAX_ROWS:,} talents per export: a filter that matches more is a 400."))
+               "byte order mark, `format=xlsx` an Excel workbook; one row per talent, in the "
+               "order asked for, headers in Chinese and English, no ID numbers. An export holds at "
+               f"most {MAX_EXPORT_ROWS:,} talents: a filter that matches more is a 400."))
     def export_talents(self, request, principal, query):
         fmt = query.pop("format")
         caller = principal.to_dict()
         talent_pool = self.talent_pool.with_timeout(exports.PAGE_TIMEOUT)
 
-        def search(page):
-            return talent_pool.search_talents(caller, page)
+        def export(filters, cursor):
+            return talent_pool.export_talents(caller, filters, cursor)
 
-        return exports.export_response(search, query, fmt, request.environ)
+        return exports.export_response(export, query, fmt, request.environ)
 
     @route("GET", "/talents/<talent_id>", response=out.TalentViewSchema, roles=TALENT_READERS,
            tags=TALENTS, summary="One talent with its honours, certificates, sources and history")

@@ -10,11 +10,11 @@ import time
 import pytest
 from openpyxl import load_workbook
 
-from common import errors
 from common.personal_id import make_id_number
 from gateway import exports
 from gateway.tests import (OTHER_UNIT, UNIT, competition_payload, # noqa: F401
                            organiser_token, token, worker)
+from services.talent_pool import search as talent_search
 
 WAIT_SECONDS = 30
 FORMULA_NAME = '=HYPERLINK("http://evil.example","点我")'
@@ -342,31 +342,27 @@ def test_an_export_follows_the_filters_and_refuses_a_bad_format(gateway_system, 
     assert list(body["fields"]) == ["format"]
 
 
-def test_an_export_reads_every_page_and_stops_at_the_bound():
-    talents = [{"id": f"tal-{n:03d}", "name": f"n{n:03d}", "status": "active"} for n in range(7)]
+def test_an_export_is_read_page_after_page_from_the_talent_pool():
+    pages = {None: {"total": 5, "talents": [{"id": "t1"}, {"id": "t2"}], "next": {"offset": 2}},
+             2: {"total": 5, "talents": [], "next": {"offset": 4}},  # both left the filter meanwhile
+             4: {"total": 5, "talents": [{"id": "t5"}], "next": None}}
     asked = []
 
-    def fake_search(query):
-        asked.append((query["offset"], query["limit"]))
-        if len(asked) == 2:
-            # someone was admitted meanwhile, ahead of the second page: its boundary moves back
-            # one, and the talent already written shows up again
-            current.insert(0, {"id": "tal-new", "name": "a", "status": "active"})
-        return {"total": len(current), "talents": current[query["offset"]:query["offset"] + query["limit"]]}
+    def export(filters, cursor):
+        asked.append((filters, cursor))
+        return pages[cursor and cursor["offset"]]
 
-    current = list(talents)
-    pages = list(exports.talent_pages(fake_search, {"trade": "x"}, page_size=3, max_rows=10))
-    assert [t["id"] for page in pages for t in page] == [t["id"] for t in talents]
-    assert asked == [(0, 3), (3, 3), (6, 3)]
+    assert list(exports.talent_pages(export, {"trade": "x"})) == [[{"id": "t1"}, {"id": "t2"}],
+                                                                  [{"id": "t5"}]]
+    assert asked == [({"trade": "x"}, None), (None, {"offset": 2}), (None, {"offset": 4})]
 
-    current, asked = list(talents), []
-    bounded = list(exports.talent_pages(fake_search, {}, page_size=3, max_rows=7))
-    assert sum(len(page) for page in bounded) == 7  # grew past the bound while read: cut at it
 
-    current = list(talents)
-    with pytest.raises(errors.BadRequest) as refused:
-        list(exports.talent_pages(fake_search, {}, page_size=3, max_rows=5))
-    assert "at most 5" in refused.value.message
+def test_an_export_larger_than_the_pool_allows_is_refused_with_a_json_error(gateway_system, pool,
+                                                                            monkeypatch):
+    monkeypatch.setattr(talent_search, "MAX_EXPORT_ROWS", 2)
+    body = assert_error(gateway_system.get("/talents/export", as_=REVIEWER, params={"status": "all"}),
+                        400, "bad_request")
+    assert "at most 2" in body["message"]
 
 
 # --- nominations and curation
@@ -570,9 +566,9 @@ def test_the_gateway_calls_only_methods_the_talent_pool_has():
 
     source = inspect.getsource(GatewayService)
     called = set(re.findall(r"talent_pool\.([a-z_]+)\(", source)) - {"with_timeout"}
-    assert called == {"search_talents", "talent_statistics", "get_talent", "change_talent_status",
-                      "nominate", "list_nominations", "get_nomination", "review_nomination",
-                      "list_parked", "replay_parked"}
+    assert called == {"search_talents", "talent_statistics", "export_talents", "get_talent",
+                      "change_talent_status", "nominate", "list_nominations", "get_nomination",
+                      "review_nomination", "list_parked", "replay_parked"}
     assert called <= {name for name in dir(TalentPoolService) if not name.startswith("_")}
 
 
