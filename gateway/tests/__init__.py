@@ -1,5 +1,5 @@
-"""Helpers for the gateway's tests: a running system per test module, an HTTP client, tokens and
-small valid competition data.
+"""Helpers for the gateway's tests: a running system per test module, an HTTP client, tokens, and
+the shared test data of tests/factories.py as the gateway's tests use it.
 
 ``gateway_system`` starts the real gateway, the real competitions service and the real talent pool
 (fed by the competitions service's events) in one nameko runner
@@ -7,19 +7,14 @@ on the real broker (a vhost of its own, a data directory of its own) once per te
 starting containers dominates the suite's time; tests share it and create their own competitions.
 The fixture lives in conftest.py beside this file.
 """
-import datetime
-import itertools
-
 import requests
 
 from common.auth import issue_token
-from common.personal_id import make_id_number
 from conftest import TEST_TOKEN_SECRET
+from tests import factories
+from tests.factories import UNIT, worker  # noqa: F401 (the gateway's tests take them from here)
 
-UNIT = "jianhu-union"
 OTHER_UNIT = "taian-union"
-
-_sequence = itertools.count(101)
 
 
 def token(role, subject=None, unit=None, **claims):
@@ -66,52 +61,29 @@ class Api:
         return response.json()
 
 
-# --- competition data
-
-
-def marking_scheme():
-    """Theory 30 / practical 70: a theory paper, a measured dimension and a judged finish."""
-    return {
-        "components": [{"key": "theory", "name": "理论", "weight": 30},
-                       {"key": "practical", "name": "实操", "weight": 70}],
-        "criteria": [
-            {"id": "T", "name": "理论知识", "component": "theory", "sub_criteria": [
-                {"id": "T1", "name": "笔试", "aspects": [
-                    {"id": "T1.1", "kind": "measurement", "description": "试卷得分",
-                     "max_mark": 100, "graded": True}]}]},
-            {"id": "P", "name": "零件加工", "component": "practical", "sub_criteria": [
-                {"id": "P1", "name": "尺寸精度", "aspects": [
-                    {"id": "P1.1", "kind": "measurement", "description": "外圆尺寸",
-                     "max_mark": 60, "graded": True}]},
-                {"id": "P2", "name": "工艺", "aspects": [
-                    {"id": "P2.1", "kind": "judgement", "description": "表面质量",
-                     "max_mark": 40}]}]},
-        ],
-    }
+# --- competition data: the shared test data, with prizes for each of three finalists
 
 
 def competition_payload(**overrides):
-    payload = {
-        "name": "2026年建湖县数控车工职业技能竞赛",
-        "level": "county",
-        "industry_chain": "装备制造",
-        "year": 2026,
-        "events": [{"trade": "数控车工", "marking_scheme": marking_scheme(),
-                    # a small field: fixed counts, as shares of three would round to no prize
-                    "awards": {"prizes": {"basis": "count", "bands": [
-                        {"prize": "first", "count": 1}, {"prize": "second", "count": 1},
-                        {"prize": "third", "count": 1}]}}}],
-    }
-    payload.update(overrides)
+    """The shared competition (tests/factories.py), county level, whose three finalists each win
+    a prize and nothing else: a small field, so fixed counts, as shares of three would round to
+    no prize."""
+    payload = factories.competition_payload(**{"level": "county", **overrides})
+    payload["events"][0]["awards"] = {"prizes": {"basis": "count", "bands": [
+        {"prize": "first", "count": 1}, {"prize": "second", "count": 1},
+        {"prize": "third", "count": 1}]}}
     return payload
 
 
-def worker(employer="江苏建湖机床厂", name=None, **overrides):
-    sequence = next(_sequence)
-    return {"name": name or f"选手{sequence}", "employer": employer, "trade": "数控车工",
-            "skill_level": "中级工",
-            "id_number": make_id_number(birth=datetime.date(1990, 5, 17), sequence=sequence % 1000),
-            **overrides}
+def mark_practical(api, base, event_id, code, position, judge_tokens):
+    """Every practical aspect of the shared scheme for the finalist at ``position`` of the marking
+    sheet: the nearer the top, the better (the theory paper is marked by each test itself)."""
+    api.ok("POST", f"{base}/events/{event_id}/marks", as_=judge_tokens[0],
+           json={"entry_code": code, "aspect_id": "A1.1", "value": 25.0 + 0.02 * position})
+    for judge in judge_tokens:
+        for aspect, value in (("A2.1", max(0, 3 - position)), ("A2.2", 2)):
+            api.ok("POST", f"{base}/events/{event_id}/marks", as_=judge,
+                   json={"entry_code": code, "aspect_id": aspect, "value": value})
 
 
 def create_competition(api, as_=None, **overrides):

@@ -2,8 +2,8 @@
 register, judge blind, rank, sign off, publish, read the public results, correct them."""
 import pytest
 
-from gateway.tests import (UNIT, create_competition, organiser_token, # noqa: F401
-                           token, worker)
+from gateway.tests import (UNIT, create_competition, mark_practical, # noqa: F401
+                           organiser_token, token, worker)
 
 HOSTILE_NAME = '<script>alert("x")</script>王&伟'
 
@@ -74,11 +74,7 @@ def test_a_whole_competition_over_http(gateway_system, tokens):
                          json={"entry_code": code, "aspect_id": "T1.1", "value": 90 - 10 * position})
         assert receipt == {"entry_code": code, "aspect_id": "T1.1", "value": 90 - 10 * position,
                            "changed": True}
-        api.ok("POST", f"{base}/events/{eid}/marks", as_=judge_1,
-               json={"entry_code": code, "aspect_id": "P1.1", "value": 50 - 5 * position})
-        for judge in tokens["judges"]:
-            api.ok("POST", f"{base}/events/{eid}/marks", as_=judge,
-                   json={"entry_code": code, "aspect_id": "P2.1", "value": 3 - position})
+        mark_practical(api, base, eid, code, position, tokens["judges"])
         timed = api.ok("POST", f"{base}/events/{eid}/completion-times", as_=judge_1,
                        json={"entry_code": code, "seconds": 3600 + position})
         assert timed == {"entry_code": code, "completion_seconds": 3600 + position}

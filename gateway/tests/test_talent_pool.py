@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from common.personal_id import make_id_number
 from gateway import exports
 from gateway.tests import (OTHER_UNIT, UNIT, competition_payload, # noqa: F401
-                           organiser_token, token, worker)
+                           mark_practical, organiser_token, token, worker)
 from services.talent_pool import search as talent_search
 
 WAIT_SECONDS = 30
@@ -68,12 +68,9 @@ def publish_competition(api, workers, *, unit=UNIT, level="city", chain="装备�
     sheet = api.ok("GET", f"{base}/events/{eid}/marking-sheet", as_=judges[0])
     for position, row in enumerate(sheet["entries"]):
         code = row["entry_code"]
-        for aspect, value in (("T1.1", 95 - 8 * position), ("P1.1", 55 - 5 * position)):
-            api.ok("POST", f"{base}/events/{eid}/marks", as_=judges[0],
-                   json={"entry_code": code, "aspect_id": aspect, "value": value})
-        for judge in judges:
-            api.ok("POST", f"{base}/events/{eid}/marks", as_=judge,
-                   json={"entry_code": code, "aspect_id": "P2.1", "value": max(0, 3 - position)})
+        api.ok("POST", f"{base}/events/{eid}/marks", as_=judges[0],
+               json={"entry_code": code, "aspect_id": "T1.1", "value": 95 - 8 * position})
+        mark_practical(api, base, eid, code, position, judges)
     api.ok("POST", f"{base}/sign-off", as_=chief)
     api.ok("POST", f"{base}/sign-off", as_=supervisor)
     api.ok("POST", f"{base}/publish", as_=org)
