@@ -45,7 +45,8 @@ from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from bench.bench_marks import CpuMeter, _broker_pid, bench_run, print_table, profile_groups
+from bench.bench_marks import (CpuMeter, _broker_pid, bench_run, print_table, profile_groups,
+                               wait_until)
 from common.config import DEFAULT_CONFIG_PATH, load_config
 from common.personal_id import make_id_number
 from common.storage import open_database
@@ -207,16 +208,6 @@ def parse_time(text):
     return datetime.datetime.fromisoformat(text).timestamp()
 
 
-def wait_for(what, probe, seconds, system, interval=0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        system.check_alive()
-        if probe():
-            return
-        time.sleep(interval)
-    raise RuntimeError(f"{what}: not within {seconds} s")
-
-
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -233,7 +224,7 @@ def run_hop(system, amqp_uri, round_number, winners, pids):
         with CpuMeter(pids) as meter:
             started = time.time()
             cluster.bench_hop_source.fire(winners, round_number)
-            wait_for("the raw hop", lambda: cluster.bench_hop_sink.count(round_number) >= winners,
+            wait_until("the raw hop", lambda: cluster.bench_hop_sink.count(round_number) >= winners,
                      ROUND_SECONDS, system, interval=0.05)
         handled = cluster.bench_hop_sink.take(round_number)
     if len(handled) != winners:
@@ -242,25 +233,21 @@ def run_hop(system, amqp_uri, round_number, winners, pids):
                    [h[3] - h[2] for h in handled], meter.used)
 
 
-def run_admission(system, amqp_uri, data_dir, cid, round_number, winners, pids):
+def run_admission(system, amqp_uri, cid, round_number, winners, pids):
     before = waiting_in(amqp_uri, ADMITTED_TAP)
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=RPC_TIMEOUT) as cluster:
         with CpuMeter(pids) as meter:
             started = time.time()
             cluster.competitions.publish(ORGANISER, cid)
             returned = time.time()
-            wait_for("admission", lambda: waiting_in(amqp_uri, ADMITTED_TAP) - before >= winners,
+            wait_until("admission", lambda: waiting_in(amqp_uri, ADMITTED_TAP) - before >= winners,
                      ROUND_SECONDS, system)
     occurred = {e["data"]["person_key"]: parse_time(e["occurred_at"])
                 for e in drain(amqp_uri, AWARDED_TAP) if e["data"]["competition_id"] == cid}
     drain(amqp_uri, ADMITTED_TAP)
     drain(amqp_uri, PUBLISHED_TAP)
-    database = open_database({"DATA_DIR": str(data_dir)}, "talent_pool")
-    try:
-        talents = list(database["talents"].find({"honours.competition_id": cid},
-                                                {"person_key": 1, "history": 1, "status": 1}))
-    finally:
-        database.client.close()
+    talents = system.read_store("talent_pool", lambda database: list(database["talents"].find(
+        {"honours.competition_id": cid}, {"person_key": 1, "history": 1, "status": 1})))
     admitted = {t["person_key"]: parse_time(t["history"][0]["at"]) for t in talents
                 if t["status"] == "active" and t["history"][0]["action"] == "admitted"}
     if len(admitted) != winners or set(admitted) != set(occurred):
@@ -483,21 +470,19 @@ def main(argv=None):
 
     config = load_config(args.config)
     with bench_run(config["AMQP_URI"], "jiangxin-bench-admission-", args.keep) as run:
-        workdir, broker = run.workdir, run.broker
-        amqp_uri = broker.create("admission")
+        amqp_uri = run.vhost("admission")
         system = run.start_system(args.config, amqp_uri)
-        print(f"bench_admission: {os.cpu_count()} cores, broker vhost "
-              f"{', '.join(broker.vhosts) or '(default)'}, data in {workdir}", flush=True)
+        print(f"bench_admission: {os.cpu_count()} cores, broker vhost {', '.join(run.vhosts)}, "
+              f"data in {run.workdir}", flush=True)
 
-        from cli.topology import declare_all
-        declare_all({**config, "AMQP_URI": amqp_uri})
+        system.declare_topology()
         tap(amqp_uri, ADMITTED_TAP, "talent_pool", "talent.admitted")
         tap(amqp_uri, AWARDED_TAP, "competitions", "competition.contestant_awarded", durable=False)
         tap(amqp_uri, PUBLISHED_TAP, "competitions", "competition.results_published", durable=False)
-        system.start("competitions", COMPETITIONS_MODULE, profile=args.profile)
-        system.start("talent pool", TALENT_POOL_MODULE, profile=args.profile)
-        system.start("hop sink", HOP_SINK)
-        system.start("hop source", HOP_SOURCE)
+        system.start_as("competitions", COMPETITIONS_MODULE, args.profile)
+        system.start_as("talent pool", TALENT_POOL_MODULE, args.profile)
+        system.start_as("hop sink", HOP_SINK)
+        system.start_as("hop source", HOP_SOURCE)
 
         def answers():
             try:
@@ -508,7 +493,7 @@ def main(argv=None):
                     return True
             except Exception:  # noqa: BLE001 - not up yet, whatever the reason
                 return False
-        wait_for("the services answering RPC", answers, STARTUP_SECONDS, system, interval=0.5)
+        wait_until("the services answering RPC", answers, STARTUP_SECONDS, system)
 
         started = time.perf_counter()
         with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=RPC_TIMEOUT) as cluster:
@@ -531,7 +516,7 @@ def main(argv=None):
         for number, cid in enumerate(competitions, start=1):
             phases.append(run_hop(system, amqp_uri, number, args.winners, pids))
             print(f"  {phases[-1]['name']}: {phases[-1]['total']:.2f} s", flush=True)
-            phases.append(run_admission(system, amqp_uri, workdir / "var", cid, number, args.winners, pids))
+            phases.append(run_admission(system, amqp_uri, cid, number, args.winners, pids))
             print(f"  {phases[-1]['name']}: {phases[-1]['total']:.2f} s", flush=True)
         if args.profile:
             print("under cProfile (slowed by the profiler: not comparable with a plain run)")

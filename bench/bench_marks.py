@@ -31,19 +31,18 @@ import shutil
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
-import base64
+
+from nameko.testing.utils import find_free_port
 
 from bench.bench_ranking import JUDGEMENT_IDS, build_scheme
-from cli.run import stop_services
 from common.auth import issue_token
 from common.config import DEFAULT_CONFIG_PATH, load_config
 from common.personal_id import make_id_number
+from tests import processes
+from tests.processes import Broker, System
 
 AIM_RATIO = 0.60
 UNIT = "bench-union"
@@ -319,169 +318,26 @@ class CpuMeter:
 
 
 # ---------------------------------------------------------------------------------------------
-# The system under test: its own vhost, data directory, ports and processes.
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Broker:
-    """Fresh vhosts made through the management API and removed at the end; without the API, the
-    broker's own vhost (only one system fits there)."""
-
-    def __init__(self, amqp_uri, management_port=15672):
-        parsed = urllib.parse.urlparse(amqp_uri.replace("pyamqp://", "amqp://", 1))
-        self.host = parsed.hostname or "127.0.0.1"
-        self.user = urllib.parse.unquote(parsed.username or "guest")
-        self.password = urllib.parse.unquote(parsed.password or "guest")
-        self.amqp_port = parsed.port or 5672
-        self.management = f"http://{self.host}:{management_port}/api"
-        self.vhosts = []
-        self.base_uri = amqp_uri
-        self.using_default = False
-
-    def _api(self, method, path, body=None):
-        credentials = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
-        request = urllib.request.Request(
-            self.management + path, method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Basic {credentials}"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-
-    def create(self, label):
-        """The AMQP URI of a fresh vhost; None when only the default vhost is available and it is
-        already taken by an earlier call."""
-        if self.using_default:
-            return None
-        name = f"jiangxin-bench-{label}-{os.getpid()}-{int(time.time())}"
-        quoted = urllib.parse.quote(name, safe="")
-        try:
-            self._api("PUT", f"/vhosts/{quoted}")
-            self.vhosts.append(name)
-            self._api("PUT", f"/permissions/{quoted}/{urllib.parse.quote(self.user, safe='')}",
-                      {"configure": ".*", "write": ".*", "read": ".*"})
-        except OSError as error:
-            if self.vhosts:
-                raise
-            print(f"  (no management API at {self.management}: {error}; using the broker's own "
-                  f"vhost, after checking that no other system serves there)", flush=True)
-            self._refuse_if_busy()
-            self.using_default = True
-            return self.base_uri
-        return (f"pyamqp://{urllib.parse.quote(self.user, safe='')}:"
-                f"{urllib.parse.quote(self.password, safe='')}@{self.host}:{self.amqp_port}/{quoted}")
-
-    def _refuse_if_busy(self):
-        import kombu
-
-        with kombu.Connection(self.base_uri.replace("pyamqp://", "amqp://", 1)) as connection:
-            channel = connection.channel()
-            for queue in ("rpc-competitions", "rpc-gateway"):
-                try:
-                    _, _, consumers = channel.queue_declare(queue, passive=True)
-                except Exception:  # the queue does not exist: nobody serves it
-                    channel = connection.channel()
-                    continue
-                if consumers:
-                    raise SystemExit(f"another system serves {queue} on {self.base_uri}: stop it, "
-                                     f"or enable the management plugin for a vhost of our own")
-
-    def remove(self):
-        for name in self.vhosts:
-            with contextlib.suppress(OSError):
-                self._api("DELETE", f"/vhosts/{urllib.parse.quote(name, safe='')}")
-        self.vhosts = []
-
-
-# `nameko run` under cProfile; SIGUSR1 forgets what was profiled so far (start-up, warm-up).
-PROFILED_NAMEKO = """
-import cProfile, signal, sys, time
-out = sys.argv[1]
-sys.argv = ["nameko"] + sys.argv[2:]
-from nameko.cli.main import main
-# CPU time, not wall time: on two shared cores a wall clock charges whichever function happened
-# to be running when the process was preempted.
-profile = cProfile.Profile(time.process_time)
-signal.signal(signal.SIGUSR1, lambda *_: profile.clear())
-profile.enable()
-try:
-    main()
-finally:
-    profile.disable()
-    profile.dump_stats(out)
-"""
-
-
-class System:
-    """Processes started for this run, with their logs; ``stop`` stops every one of them."""
-
-    def __init__(self, config_path, amqp_uri, workdir):
-        self.config_path = config_path
-        self.workdir = workdir
-        self.env = {**os.environ, "AMQP_URI": amqp_uri, "DATA_DIR": str(workdir / "var"),
-                    "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
-        self.processes = {}
-        self.logs = {}
-        self.profiles = {}
-
-    def start(self, name, target, port=None, profile=False, amqp_uri=None):
-        env = dict(self.env)
-        if amqp_uri:
-            env["AMQP_URI"] = amqp_uri
-        if port:
-            env["GATEWAY_ADDRESS"] = f"127.0.0.1:{port}"
-        log_path = self.workdir / f"{name}.log"
-        log = open(log_path, "wb")
-        self.logs[name] = log_path
-        arguments = ["run", "--config", self.config_path, target]
-        if profile:
-            self.profiles[name] = self.workdir / f"{name}.prof"
-            command = [sys.executable, "-c", PROFILED_NAMEKO, str(self.profiles[name])] + arguments
-        else:
-            command = [os.path.join(os.path.dirname(sys.executable), "nameko")] + arguments
-        try:
-            self.processes[name] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                    stdin=subprocess.DEVNULL, start_new_session=True)
-        finally:
-            log.close()
-        return self.processes[name]
-
-    def pid(self, name):
-        process = self.processes.get(name)
-        return process.pid if process else None
-
-    def check_alive(self):
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.tail(name)}")
-
-    def tail(self, name, lines=30):
-        with contextlib.suppress(OSError):
-            return "\n".join(self.logs[name].read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def stop(self, *names):
-        chosen = {name: self.processes.pop(name) for name in (names or list(self.processes))
-                  if name in self.processes}
-        stop_services(chosen, timeout=20)
-
-
-# ---------------------------------------------------------------------------------------------
-# A small synchronous client for the preparation steps.
+# The system under test: its own vhosts, data directory, ports and processes (tests/processes.py).
 
 
 class BenchRun:
-    """One benchmark run's temporary directory, broker vhosts and running system."""
+    """One benchmark run: a temporary directory, the vhosts made for it, the system started in it."""
 
-    def __init__(self, workdir, broker):
-        self.workdir, self.broker, self.system = workdir, broker, None
+    def __init__(self, amqp_uri, workdir):
+        self.broker = Broker.of(amqp_uri)
+        self.workdir = workdir
+        self.vhosts = []
+        self.system = None
+
+    def vhost(self, label):
+        """The AMQP URI of a fresh vhost, removed when the run ends."""
+        vhost = self.broker.create_vhost(f"jiangxin_bench_{label}")
+        self.vhosts.append(vhost)
+        return self.broker.amqp_uri(vhost)
 
     def start_system(self, config_path, amqp_uri):
-        self.system = System(config_path, amqp_uri, self.workdir)
+        self.system = System(amqp_uri, self.workdir, config_path=config_path)
         return self.system
 
 
@@ -489,19 +345,24 @@ class BenchRun:
 def bench_run(amqp_uri, prefix, keep=False):
     """A BenchRun that is cleaned up however the run ends (an error, Ctrl-C or SIGTERM): every
     process stopped, every vhost deleted, the directory removed unless ``keep``."""
-    run = BenchRun(pathlib.Path(tempfile.mkdtemp(prefix=prefix)), Broker(amqp_uri))
+    run = BenchRun(amqp_uri, pathlib.Path(tempfile.mkdtemp(prefix=prefix)))
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         yield run
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
         if run.system is not None:
-            run.system.stop()
-        run.broker.remove()
+            run.system.close()
+        for vhost in run.vhosts:
+            run.broker.delete_vhost(vhost)
         if keep:
             print(f"kept {run.workdir}")
         else:
             shutil.rmtree(run.workdir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# A small synchronous client for the preparation steps.
 
 
 class Client:
@@ -540,18 +401,15 @@ def _answers(address, path, token):
         client.close()
 
 
-def wait_until(what, probe, seconds, system):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
+def wait_until(what, probe, seconds, system, interval=0.3):
+    """Until ``probe()`` succeeds, every process of ``system`` still running."""
+    def ready():
         system.check_alive()
         try:
-            if probe():
-                return
-        except (OSError, http.client.HTTPException, RuntimeError) as error:
-            last = error
-        time.sleep(0.3)
-    raise RuntimeError(f"{what} not ready after {seconds} s ({last})")
+            return probe()
+        except (OSError, http.client.HTTPException, RuntimeError):
+            return False
+    processes.wait_until(ready, seconds, interval=interval, message=what)
 
 
 def prepare_competition(address, secret, entries, clients, seed):
@@ -744,7 +602,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     config = load_config(args.config)
-    secret = str(config["TOKEN_SECRET"])
     needed = args.warmup + args.marks * args.rounds
     available = args.entries * len(JUDGEMENT_IDS) * len(JUDGES)
     if needed > available:
@@ -752,25 +609,26 @@ def main(argv=None):
                      f"raise --entries or lower --marks/--rounds/--warmup")
 
     with bench_run(config["AMQP_URI"], "jiangxin-bench-", args.keep) as run:
-        workdir, broker = run.workdir, run.broker
-        amqp_uri = broker.create("system")
-        stub_uri = None if args.profile else broker.create("stub")
+        amqp_uri = run.vhost("system")
+        stub_uri = None if args.profile else run.vhost("stub")
         system = run.start_system(args.config, amqp_uri)
-        gateway_port, ceiling_port, stub_port = _free_port(), _free_port(), _free_port()
+        secret = system.token_secret
+        gateway_port, ceiling_port, stub_port = (find_free_port("127.0.0.1") for _ in range(3))
         gateway, ceiling = ("127.0.0.1", gateway_port), ("127.0.0.1", ceiling_port)
         stub = ("127.0.0.1", stub_port)
-        print(f"bench_marks: {os.cpu_count()} cores, broker vhosts "
-              f"{', '.join(broker.vhosts) or '(default)'}, data in {workdir}", flush=True)
+        print(f"bench_marks: {os.cpu_count()} cores, broker vhosts {', '.join(run.vhosts)}, "
+              f"data in {run.workdir}", flush=True)
 
-        from cli.topology import declare_all
-        declare_all({**config, "AMQP_URI": amqp_uri})
-        system.start("competitions", COMPETITIONS_MODULE, profile=args.profile)
-        system.start("gateway", GATEWAY_MODULE, port=gateway_port, profile=args.profile)
-        system.start("ceiling backend", CEILING_BACKEND, profile=args.profile)
-        system.start("ceiling gateway", CEILING_GATEWAY, port=ceiling_port, profile=args.profile)
+        system.declare_topology()
+        system.start_as("competitions", COMPETITIONS_MODULE, args.profile)
+        system.start_as("gateway", GATEWAY_MODULE, args.profile, GATEWAY_ADDRESS=f"127.0.0.1:{gateway_port}")
+        system.start_as("ceiling backend", CEILING_BACKEND, args.profile)
+        system.start_as("ceiling gateway", CEILING_GATEWAY, args.profile,
+                        GATEWAY_ADDRESS=f"127.0.0.1:{ceiling_port}")
         if stub_uri:
-            system.start("stub competitions", STUB_COMPETITIONS, amqp_uri=stub_uri)
-            system.start("gateway over stub", GATEWAY_MODULE, port=stub_port, amqp_uri=stub_uri)
+            system.start_as("stub competitions", STUB_COMPETITIONS, AMQP_URI=stub_uri)
+            system.start_as("gateway over stub", GATEWAY_MODULE, AMQP_URI=stub_uri,
+                            GATEWAY_ADDRESS=f"127.0.0.1:{stub_port}")
 
         organiser = issue_token(secret, "bench-organiser", "organizer", unit=UNIT)
         wait_until("the gateway and the competitions service",

@@ -12,11 +12,16 @@ from cli.topology import declare_all
 from common.config import load_config
 
 
+def service_command(config_path, target):
+    """The command that runs one service: `nameko run` of its module (or ``module:Class``)."""
+    return [os.path.join(os.path.dirname(sys.executable), "nameko"), "run", "--config", config_path,
+            target]
+
+
 def start_services(config_path, env=None, modules=SERVICE_MODULES):
     """Start one `nameko run` process per service; returns {module: Popen}."""
-    nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
-    return {module: subprocess.Popen([nameko, "run", "--config", config_path, module],
-                                     env=env, start_new_session=True)
+    return {module: subprocess.Popen(service_command(config_path, module), env=env,
+                                     start_new_session=True)
             for module in modules}
 
 

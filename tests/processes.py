@@ -1,12 +1,14 @@
-"""The real processes, for end-to-end and fault tests: started the way `make run` starts them.
+"""The real processes, for end-to-end tests, fault tests and benchmarks: started the way
+`make run` starts them.
 
 A :class:`Broker` makes a throwaway RabbitMQ vhost through the management API and looks into its
-queues. A :class:`System` owns everything one test starts: its data directory, a free port for
-the gateway, the environment given to ``cli.run.start_services`` and the processes themselves;
-it can stop them gently, SIGKILL one, restart one on the same data, and :meth:`System.close`
-ends every process it ever started, whatever state the test left them in. Every wait is bounded.
+queues. A :class:`System` owns everything one test or benchmark starts: its data directory, a free
+port for the gateway, the environment of its processes and the processes themselves; it can stop
+them gently, SIGKILL one, restart one on the same data, run one under cProfile, and
+:meth:`System.close` ends every process it ever started, whatever state it left them in. Every
+wait is bounded.
 
-Each process's output (its log) goes to ``logs/<module>.log`` beside the data directory, so that a
+Each process's output (its log) goes to ``logs/<name>.log`` beside the data directory, so that a
 test can count what a service logged (retries, parkings) and a failure can be read afterwards.
 """
 import atexit
@@ -27,7 +29,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port
 
-from cli.run import start_services, stop_services
+from cli.run import service_command, stop_services
 from common.outbox import ConfirmedPublisher, outbox_entries
 from common.storage import open_database
 from common.topology import declare_subscriptions, event_exchange
@@ -45,6 +47,24 @@ PERSONAL_DATA_SECRET = "e2e-personal-data-secret-0123456789abcdef"
 
 # Who asks a service whether it is up.
 PROBE = {"subject": "readiness-probe", "role": "admin"}
+
+# `nameko run` under cProfile; SIGUSR1 forgets what was profiled so far (start-up, warm-up).
+PROFILED_NAMEKO = """
+import cProfile, signal, sys, time
+out = sys.argv[1]
+sys.argv = ["nameko"] + sys.argv[2:]
+from nameko.cli.main import main
+# CPU time, not wall time: on two shared cores a wall clock charges whichever function happened
+# to be running when the process was preempted.
+profile = cProfile.Profile(time.process_time)
+signal.signal(signal.SIGUSR1, lambda *_: profile.clear())
+profile.enable()
+try:
+    main()
+finally:
+    profile.disable()
+    profile.dump_stats(out)
+"""
 
 # Processes still running when the interpreter exits (a test run interrupted mid-way) are killed.
 _LIVE = set()
@@ -87,6 +107,16 @@ def wait_until(condition, timeout, interval=0.2, message="condition"):
 
 class Broker:
     """The local RabbitMQ: vhosts through its management API, queues through AMQP."""
+
+    @classmethod
+    def of(cls, amqp_uri, management_port=15672):
+        """The broker ``amqp_uri`` points at, reached with the same credentials."""
+        parsed = urllib.parse.urlparse(amqp_uri)
+        host = parsed.hostname or HOST
+        return cls(api=f"http://{host}:{management_port}/api",
+                   amqp_address=f"{host}:{parsed.port or 5672}",
+                   user=urllib.parse.unquote(parsed.username or "guest"),
+                   password=urllib.parse.unquote(parsed.password or "guest"))
 
     def __init__(self, api=f"http://{HOST}:15672/api", amqp_address=f"{HOST}:5672",
                  user="guest", password="guest"):
@@ -184,8 +214,9 @@ class Broker:
 class System:
     """The processes of one test, on their own vhost, data directory and gateway port."""
 
-    def __init__(self, amqp_uri, directory, **environment):
+    def __init__(self, amqp_uri, directory, config_path=CONFIG_PATH, **environment):
         self.amqp_uri = amqp_uri
+        self.config_path = config_path
         self.vhost = Broker.vhost_of(amqp_uri)
         self.data_dir = pathlib.Path(directory) / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -206,7 +237,8 @@ class System:
             "LOG_LEVEL": "WARNING",
             **environment,
         }
-        self.processes = {}  # module -> Popen of its latest start
+        self.processes = {}  # name (a module, unless named otherwise) -> Popen of its latest start
+        self.profiles = {}  # name -> where its cProfile statistics are written as it exits
         self._started = []  # every Popen ever started, for close()
 
     def env(self, **overrides):
@@ -232,29 +264,28 @@ class System:
         path = self.log_path(module)
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
-    def start(self, *modules, **env_overrides):
-        started = {}
-        for module in modules:
-            # start_services lets a process inherit this one's stdout and stderr: point them at
-            # the module's log while it starts, so its output lands there for its whole life.
-            with open(self.log_path(module), "ab") as log:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                saved = os.dup(1), os.dup(2)
-                try:
-                    os.dup2(log.fileno(), 1)
-                    os.dup2(log.fileno(), 2)
-                    started.update(start_services(CONFIG_PATH, self.env(**env_overrides), (module,)))
-                finally:
-                    os.dup2(saved[0], 1)
-                    os.dup2(saved[1], 2)
-                    os.close(saved[0])
-                    os.close(saved[1])
-        for module, process in started.items():
-            self.processes[module] = process
-            self._started.append(process)
-            _LIVE.add(process)
-        return started
+    def start(self, *modules, profile=False, **env_overrides):
+        return {module: self.start_as(module, module, profile, **env_overrides) for module in modules}
+
+    def start_as(self, name, target, profile=False, **env_overrides):
+        """Start ``target`` (a module, or ``module:Class``) as the process ``name``. Under cProfile
+        if ``profile``: SIGUSR1 clears what was profiled so far, and the statistics are written to
+        ``profiles[name]`` when the process stops."""
+        command = service_command(self.config_path, target)
+        if profile:
+            self.profiles[name] = self.log_dir / f"{name}.prof"
+            command = [sys.executable, "-c", PROFILED_NAMEKO, str(self.profiles[name]), *command[1:]]
+        with open(self.log_path(name), "ab") as log:
+            process = subprocess.Popen(command, env=self.env(**env_overrides), stdout=log,
+                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       start_new_session=True)
+        self.processes[name] = process
+        self._started.append(process)
+        _LIVE.add(process)
+        return process
+
+    def pid(self, name):
+        return self.processes[name].pid
 
     def running(self, module):
         process = self.processes.get(module)
@@ -263,8 +294,14 @@ class System:
     def _require_running(self, module):
         process = self.processes[module]
         if process.poll() is not None:
-            raise ProcessExited(f"{module} exited with status {process.returncode}; its log: "
-                                f"{self.log_path(module)}")
+            tail = "\n".join(self.log(module).splitlines()[-30:])
+            raise ProcessExited(f"{module} exited with status {process.returncode}; the end of its "
+                                f"log ({self.log_path(module)}):\n{tail}")
+
+    def check_alive(self):
+        """ProcessExited if any process of this system has exited."""
+        for name in self.processes:
+            self._require_running(name)
 
     def stop(self, *modules, timeout=15):
         """SIGTERM, then SIGKILL after ``timeout``: a clean shutdown."""
