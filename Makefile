@@ -20,6 +20,7 @@ test: $(STAMP)
 	$(BIN)/nameko test
 
 bench: $(STAMP)
+	$(BIN)/python -m cli broker-check --for-tests
 	$(BIN)/python -m bench
 
 demo: $(STAMP)
