@@ -8,6 +8,8 @@ from common.personal_id import make_id_number
 _sequence = itertools.count(100)
 
 UNIT = "jianhu-union"
+# Another organising unit, whose callers must reach nothing of UNIT's.
+OTHER_UNIT = "taian-union"
 
 
 def organiser(unit=UNIT, subject="org-1"):
@@ -48,18 +50,38 @@ def marking_scheme():
     }
 
 
-def competition_payload(**overrides):
+def practical_marks(position):
+    """The practical marks of marking_scheme() for the contestant at ``position`` (0, 1 or 2) of a
+    marking sheet, the nearer the top the better: (measured marks, given by one judge; judged
+    marks, given by every judge)."""
+    return {"A1.1": 25.0 + 0.02 * position}, {"A2.1": max(0, 3 - position), "A2.2": 2}
+
+
+PRIZES = ("first", "second", "third")
+
+
+def award_rules(prizes=2, **more):
+    """One each of the first ``prizes`` prizes, by fixed counts, and ``more`` (titles, certificate,
+    promotions) as the awards rules name them."""
+    return {"prizes": {"basis": "count",
+                       "bands": [{"prize": prize, "count": 1} for prize in PRIZES[:prizes]]},
+            **more}
+
+
+def competition_payload(*, trade="数控车工", awards=None, **overrides):
+    """One event of ``trade`` marked by marking_scheme(); ``awards`` replaces its default of two
+    prizes, a title and a certificate."""
+    if awards is None:
+        awards = award_rules(titles=[{"title": "技术能手", "top": 1}],
+                             certificate={"level": "高级工", "pass_mark": 60})
     payload = {
         "name": "2026年建湖县数控车工职业技能竞赛",
         "level": "city",
         "industry_chain": "装备制造",
         "year": 2026,
-        "events": [{"trade": "数控车工", "marking_scheme": marking_scheme(),
+        "events": [{"trade": trade, "marking_scheme": marking_scheme(),
                     "judging": {"drop_extremes_from": 5, "max_spread": 1},
-                    "awards": {"prizes": {"basis": "count", "bands": [
-                        {"prize": "first", "count": 1}, {"prize": "second", "count": 1}]},
-                        "titles": [{"title": "技术能手", "top": 1}],
-                        "certificate": {"level": "高级工", "pass_mark": 60}}}],
+                    "awards": awards}],
     }
     payload.update(overrides)
     return payload

@@ -1,5 +1,6 @@
 """Helpers for the gateway's tests: a running system per test module, an HTTP client, tokens, and
-the shared test data of tests/factories.py as the gateway's tests use it.
+the calls that drive a competition over HTTP. The data they send is the shared test data of
+tests/factories.py.
 
 ``gateway_system`` starts the real gateway, the real competitions service and the real talent pool
 (fed by the competitions service's events) in one nameko runner
@@ -12,17 +13,21 @@ import requests
 from common.auth import issue_token
 from conftest import TEST_TOKEN_SECRET
 from tests import factories
-from tests.factories import UNIT, worker  # noqa: F401 (the gateway's tests take them from here)
-
-OTHER_UNIT = "taian-union"
 
 
 def token(role, subject=None, unit=None, **claims):
     return issue_token(TEST_TOKEN_SECRET, subject or f"{role}-1", role, unit=unit, **claims)
 
 
-def organiser_token(unit=UNIT, subject="org-1"):
-    return token("organizer", subject, unit=unit)
+def token_of(caller):
+    """The bearer token of a caller (a Principal, as tests/factories.py builds them)."""
+    return token(caller.role, caller.subject, unit=caller.unit, studio=caller.studio,
+                 name=caller.name)
+
+
+def organiser_token(*args, **kwargs):
+    """The token of ``factories.organiser(*args, **kwargs)``."""
+    return token_of(factories.organiser(*args, **kwargs))
 
 
 class Api:
@@ -61,33 +66,22 @@ class Api:
         return response.json()
 
 
-# --- competition data: the shared test data, with prizes for each of three finalists
-
-
-def competition_payload(**overrides):
-    """The shared competition (tests/factories.py), county level, whose three finalists each win
-    a prize and nothing else: a small field, so fixed counts, as shares of three would round to
-    no prize."""
-    payload = factories.competition_payload(**{"level": "county", **overrides})
-    payload["events"][0]["awards"] = {"prizes": {"basis": "count", "bands": [
-        {"prize": "first", "count": 1}, {"prize": "second", "count": 1},
-        {"prize": "third", "count": 1}]}}
-    return payload
+def create_competition(api, as_=None, **overrides):
+    """A draft county competition with one event of the shared scheme, whose finalists (three at
+    most) each win a prize and nothing else: a small field, so fixed counts, as shares of three
+    would round to no prize. Returns (competition view, event id)."""
+    payload = factories.competition_payload(
+        **{"level": "county", "awards": factories.award_rules(prizes=3), **overrides})
+    competition = api.ok("POST", "/competitions", as_=as_ or organiser_token(), json=payload)
+    return competition, competition["events"][0]["id"]
 
 
 def mark_practical(api, base, event_id, code, position, judge_tokens):
-    """Every practical aspect of the shared scheme for the finalist at ``position`` of the marking
-    sheet: the nearer the top, the better (the theory paper is marked by each test itself)."""
-    api.ok("POST", f"{base}/events/{event_id}/marks", as_=judge_tokens[0],
-           json={"entry_code": code, "aspect_id": "A1.1", "value": 25.0 + 0.02 * position})
-    for judge in judge_tokens:
-        for aspect, value in (("A2.1", max(0, 3 - position)), ("A2.2", 2)):
-            api.ok("POST", f"{base}/events/{event_id}/marks", as_=judge,
-                   json={"entry_code": code, "aspect_id": aspect, "value": value})
-
-
-def create_competition(api, as_=None, **overrides):
-    """A draft competition with one event; returns (competition view, event id)."""
-    competition = api.ok("POST", "/competitions", as_=as_ or organiser_token(),
-                         json=competition_payload(**overrides))
-    return competition, competition["events"][0]["id"]
+    """factories.practical_marks(position) for ``code``: the measured marks by the first judge,
+    the judged ones by every judge (the theory paper is marked by each test itself)."""
+    measured, judged = factories.practical_marks(position)
+    for judges, marks in ((judge_tokens[:1], measured), (judge_tokens, judged)):
+        for judge in judges:
+            for aspect, value in marks.items():
+                api.ok("POST", f"{base}/events/{event_id}/marks", as_=judge,
+                       json={"entry_code": code, "aspect_id": aspect, "value": value})

@@ -7,8 +7,8 @@ import pytest
 
 from common.auth import issue_token
 from conftest import TEST_TOKEN_SECRET
-from gateway.tests import (OTHER_UNIT, UNIT, create_competition, # noqa: F401
-                           organiser_token, token, worker)
+from gateway.tests import create_competition, organiser_token, token
+from tests.factories import OTHER_UNIT, UNIT, worker
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 followed by a re-read compared with the state before it."""
 import pytest
 
-from gateway.tests import (create_competition, organiser_token, # noqa: F401
-                           token, worker)
+from gateway.tests import create_competition, organiser_token, token
+from tests.factories import worker
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ def live_view(**overrides):
             {"rank": 1, "code": "K7M2QX", "total": 88.5, "components": {"theory": 90.0, "practical": 87.86},
              "completion_seconds": 3600.0, "complete": True, "flagged": [], "shared": False},
             {"rank": 2, "code": "B3H9TZ", "total": 80.0, "components": {"theory": 80.0, "practical": 80.0},
-             "completion_seconds": None, "complete": True, "flagged": ["P2.1"], "shared": True},
+             "completion_seconds": None, "complete": True, "flagged": ["A2.1"], "shared": True},
             {"rank": 2, "code": "Q4W8RA", "total": 80.0, "components": {"theory": 80.0, "practical": 80.0},
              "completion_seconds": None, "complete": True, "flagged": [], "shared": True},
             {"rank": 4, "code": "Z9Y8X7", "total": 20.0, "components": {"theory": 66.67, "practical": 0.0},
@@ -58,7 +58,7 @@ def test_the_live_board_shows_rank_code_total_components_and_flags():
     assert rows[0] == ["名次 Rank", "选手 Contestant", "总分 Total", "理论 theory", "实操 practical",
                        "标记 Flags", "奖项 Prize"]
     assert rows[1][:5] == ["1", "K7M2QX", "88.50", "90.00", "87.86"]
-    assert "并列 tied" in rows[2][5] and "P2.1" in rows[2][5]
+    assert "并列 tied" in rows[2][5] and "A2.1" in rows[2][5]
     assert rows[3][0] == "2"
     assert "未评完 incomplete" in rows[4][5]
     assert "数控车工" in page and "评分中" in page

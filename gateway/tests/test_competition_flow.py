@@ -2,8 +2,9 @@
 register, judge blind, rank, sign off, publish, read the public results, correct them."""
 import pytest
 
-from gateway.tests import (UNIT, create_competition, mark_practical, # noqa: F401
-                           organiser_token, token, worker)
+from gateway.tests import create_competition, mark_practical, organiser_token, token_of
+from tests import factories
+from tests.factories import UNIT, worker
 
 HOSTILE_NAME = '<script>alert("x")</script>王&伟'
 
@@ -12,9 +13,9 @@ HOSTILE_NAME = '<script>alert("x")</script>王&伟'
 def tokens():
     return {
         "organiser": organiser_token(),
-        "chief": token("chief_judge", "chief-1", unit=UNIT),
-        "supervisor": token("supervisor", "super-1", unit=UNIT),
-        "judges": [token("judge", f"judge-{n}") for n in (1, 2, 3)],
+        "chief": token_of(factories.chief_judge()),
+        "supervisor": token_of(factories.supervisor()),
+        "judges": [token_of(factories.judge(f"judge-{n}")) for n in (1, 2, 3)],
     }
 
 

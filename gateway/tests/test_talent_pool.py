@@ -12,9 +12,10 @@ from openpyxl import load_workbook
 
 from common.personal_id import make_id_number
 from gateway import exports
-from gateway.tests import (OTHER_UNIT, UNIT, competition_payload, # noqa: F401
-                           mark_practical, organiser_token, token, worker)
+from gateway.tests import mark_practical, organiser_token, token, token_of
 from services.talent_pool import search as talent_search
+from tests import factories
+from tests.factories import OTHER_UNIT, UNIT, worker
 
 WAIT_SECONDS = 30
 FORMULA_NAME = '=HYPERLINK("http://evil.example","点我")'
@@ -41,14 +42,13 @@ def publish_competition(api, workers, *, unit=UNIT, level="city", chain="装备�
     one first, one second, one third), rank 1 is also 技术能手 and promoted to 技师. Returns the
     public results of its event."""
     org = organiser_token(unit, f"org-{unit}")
-    chief = token("chief_judge", "chief-1", unit=unit)
-    supervisor = token("supervisor", "super-1", unit=unit)
-    judges = [token("judge", f"judge-{n}") for n in (1, 2, 3)]
-    payload = competition_payload(name=name, level=level, industry_chain=chain)
-    event = payload["events"][0]
-    event["trade"] = trade
-    event["awards"]["titles"] = [{"title": "技术能手", "top": 1}]
-    event["awards"]["promotions"] = [{"from_rank": 1, "to_rank": 1, "level": "技师"}]
+    chief = token_of(factories.chief_judge(unit))
+    supervisor = token_of(factories.supervisor(unit))
+    judges = [token_of(factories.judge(f"judge-{n}")) for n in (1, 2, 3)]
+    payload = factories.competition_payload(
+        name=name, level=level, industry_chain=chain, trade=trade,
+        awards=factories.award_rules(prizes=3, titles=[{"title": "技术能手", "top": 1}],
+                                     promotions=[{"from_rank": 1, "to_rank": 1, "level": "技师"}]))
     competition = api.ok("POST", "/competitions", as_=org, json=payload)
     cid, eid = competition["id"], competition["events"][0]["id"]
     base = f"/competitions/{cid}"
