@@ -40,22 +40,17 @@ import sys
 import tempfile
 import time
 
-from kombu import Connection
 from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import rpc
-from nameko.standalone.rpc import ClusterRpcProxy
 
-from bench.bench_marks import (CpuMeter, _broker_pid, bench_run, print_table, profile_groups,
-                               wait_until)
+from bench.bench_marks import CpuMeter, _broker_pid, bench_system, print_table, profile_groups
 from common.config import DEFAULT_CONFIG_PATH, load_config
 from common.personal_id import make_id_number
 from common.storage import open_database
-from common.topology import event_exchange
+from tests.processes import COMPETITIONS, TALENT_POOL, Broker
 
 AIM_RATIO = 2.0  # admission time at most twice the raw hop's
 UNIT = "bench-union"
-COMPETITIONS_MODULE = "services.competitions.service"
-TALENT_POOL_MODULE = "services.talent_pool.service"
 HOP_SOURCE = "bench.bench_admission:HopSource"
 HOP_SINK = "bench.bench_admission:HopSink"
 ADMITTED_TAP = "bench-tap-talent.admitted"
@@ -176,32 +171,11 @@ def prepare_competition(competitions, round_number, winners):
 
 
 # ---------------------------------------------------------------------------------------------
-# Watching: queues asked with passive declares (cheap), stores read once a round is over.
+# Watching: taps asked with passive declares (cheap), stores read once a round is over.
 
 
-def tap(amqp_uri, name, source, event_type, durable=True):
-    """A queue of the benchmark's own bound to ``source``'s events of ``event_type``. Durable for
-    what stands in for a real consumer's queue; a transient one costs the broker no disk write, for
-    what is only read to measure."""
-    with Connection(amqp_uri, connect_timeout=5) as connection:
-        channel = connection.channel()
-        event_exchange(source)(channel).declare()
-        channel.queue_declare(queue=name, durable=durable, auto_delete=False)
-        channel.queue_bind(queue=name, exchange=f"{source}.events", routing_key=event_type)
-
-
-def waiting_in(amqp_uri, name):
-    with Connection(amqp_uri, connect_timeout=5) as connection:
-        return connection.channel().queue_declare(queue=name, passive=True)[1]
-
-
-def drain(amqp_uri, name):
-    bodies = []
-    with Connection(amqp_uri, connect_timeout=5) as connection:
-        channel = connection.channel()
-        while (message := channel.basic_get(name, no_ack=True)) is not None:
-            bodies.append(json.loads(message.body))
-    return bodies
+def waiting_in(system, tap):
+    return Broker.queue_state(system.amqp_uri, tap)[0]
 
 
 def parse_time(text):
@@ -219,13 +193,13 @@ def summary(name, started, finished_times, latencies, cpu, extra=None):
             "max": max(latencies), "cpu": cpu, **(extra or {})}
 
 
-def run_hop(system, amqp_uri, round_number, winners, pids):
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=RPC_TIMEOUT) as cluster:
+def run_hop(system, round_number, winners, pids):
+    with system.rpc(timeout=RPC_TIMEOUT) as cluster:
         with CpuMeter(pids) as meter:
             started = time.time()
             cluster.bench_hop_source.fire(winners, round_number)
-            wait_until("the raw hop", lambda: cluster.bench_hop_sink.count(round_number) >= winners,
-                     ROUND_SECONDS, system, interval=0.05)
+            system.wait_until(lambda: cluster.bench_hop_sink.count(round_number) >= winners,
+                              ROUND_SECONDS, interval=0.05, message="the raw hop")
         handled = cluster.bench_hop_sink.take(round_number)
     if len(handled) != winners:
         raise RuntimeError(f"the raw hop handled {len(handled)} events, not {winners}")
@@ -233,19 +207,19 @@ def run_hop(system, amqp_uri, round_number, winners, pids):
                    [h[3] - h[2] for h in handled], meter.used)
 
 
-def run_admission(system, amqp_uri, cid, round_number, winners, pids):
-    before = waiting_in(amqp_uri, ADMITTED_TAP)
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=RPC_TIMEOUT) as cluster:
+def run_admission(system, cid, round_number, winners, pids):
+    before = waiting_in(system, ADMITTED_TAP)
+    with system.rpc(timeout=RPC_TIMEOUT) as cluster:
         with CpuMeter(pids) as meter:
             started = time.time()
             cluster.competitions.publish(ORGANISER, cid)
             returned = time.time()
-            wait_until("admission", lambda: waiting_in(amqp_uri, ADMITTED_TAP) - before >= winners,
-                     ROUND_SECONDS, system)
+            system.wait_until(lambda: waiting_in(system, ADMITTED_TAP) - before >= winners,
+                              ROUND_SECONDS, message="admission")
     occurred = {e["data"]["person_key"]: parse_time(e["occurred_at"])
-                for e in drain(amqp_uri, AWARDED_TAP) if e["data"]["competition_id"] == cid}
-    drain(amqp_uri, ADMITTED_TAP)
-    drain(amqp_uri, PUBLISHED_TAP)
+                for e in system.drain_tap(AWARDED_TAP) if e["data"]["competition_id"] == cid}
+    system.drain_tap(ADMITTED_TAP)
+    system.drain_tap(PUBLISHED_TAP)
     talents = system.read_store("talent_pool", lambda database: list(database["talents"].find(
         {"honours.competition_id": cid}, {"person_key": 1, "history": 1, "status": 1})))
     admitted = {t["person_key"]: parse_time(t["history"][0]["at"]) for t in talents
@@ -437,8 +411,8 @@ def report(rounds, winners):
 
 
 def report_profiles(system, winners, top=18):
-    for name in ("competitions", "talent pool"):
-        groups, functions = profile_groups(system.profiles[name])
+    for name, module in (("competitions", COMPETITIONS), ("talent pool", TALENT_POOL)):
+        groups, functions = profile_groups(system.profiles[module])
         total = sum(groups.values())
         print(f"\n  {name}: CPU ms per event under cProfile, by package "
               f"(total {total / winners * 1000:.2f} ms)")
@@ -469,34 +443,23 @@ def main(argv=None):
     rounds = 1 if args.profile else args.rounds
 
     config = load_config(args.config)
-    with bench_run(config["AMQP_URI"], "jiangxin-bench-admission-", args.keep) as run:
-        amqp_uri = run.vhost("admission")
-        system = run.start_system(args.config, amqp_uri)
-        print(f"bench_admission: {os.cpu_count()} cores, broker vhost {', '.join(run.vhosts)}, "
-              f"data in {run.workdir}", flush=True)
+    with bench_system(config["AMQP_URI"], args.config, "admission", args.keep) as system:
+        print(f"bench_admission: {os.cpu_count()} cores, broker vhost {system.vhost}, "
+              f"data in {system.directory}", flush=True)
 
         system.declare_topology()
-        tap(amqp_uri, ADMITTED_TAP, "talent_pool", "talent.admitted")
-        tap(amqp_uri, AWARDED_TAP, "competitions", "competition.contestant_awarded", durable=False)
-        tap(amqp_uri, PUBLISHED_TAP, "competitions", "competition.results_published", durable=False)
-        system.start_as("competitions", COMPETITIONS_MODULE, args.profile)
-        system.start_as("talent pool", TALENT_POOL_MODULE, args.profile)
+        system.tap("talent_pool", "talent.admitted", ADMITTED_TAP)
+        system.tap("competitions", "competition.contestant_awarded", AWARDED_TAP, durable=False)
+        system.tap("competitions", "competition.results_published", PUBLISHED_TAP, durable=False)
+        system.start(COMPETITIONS, TALENT_POOL, profile=args.profile)
         system.start_as("hop sink", HOP_SINK)
         system.start_as("hop source", HOP_SOURCE)
-
-        def answers():
-            try:
-                with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=3) as cluster:
-                    cluster.competitions.list_competitions(ORGANISER, {"limit": 1})
-                    cluster.talent_pool.list_parked({"subject": "bench", "role": "admin"}, {"limit": 1})
-                    cluster.bench_hop_sink.count(0)
-                    return True
-            except Exception:  # noqa: BLE001 - not up yet, whatever the reason
-                return False
-        wait_until("the services answering RPC", answers, STARTUP_SECONDS, system)
+        system.wait_for_competitions(STARTUP_SECONDS)
+        system.wait_for_talent_pool(STARTUP_SECONDS)
+        system.wait_for_rpc("hop sink", lambda cluster: cluster.bench_hop_sink.count(0), STARTUP_SECONDS)
 
         started = time.perf_counter()
-        with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=RPC_TIMEOUT) as cluster:
+        with system.rpc(timeout=RPC_TIMEOUT) as cluster:
             competitions = [prepare_competition(cluster.competitions, n, args.winners)
                             for n in range(1, rounds + 1)]
         print(f"prepared {rounds} competition(s) through the competitions RPC, each with "
@@ -504,19 +467,19 @@ def main(argv=None):
               f"({time.perf_counter() - started:.0f} s)", flush=True)
 
         broker_pid = _broker_pid()
-        pids = {"competitions": system.pid("competitions"), "talent pool": system.pid("talent pool"),
+        pids = {"competitions": system.pid(COMPETITIONS), "talent pool": system.pid(TALENT_POOL),
                 "hop source": system.pid("hop source"), "hop sink": system.pid("hop sink"),
                 "broker": broker_pid}
-        run_hop(system, amqp_uri, 0, min(args.winners, 200), pids)  # warm-up
+        run_hop(system, 0, min(args.winners, 200), pids)  # warm-up
         if args.profile:
             for name in system.profiles:
                 system.processes[name].send_signal(signal.SIGUSR1)  # profile from here on
             time.sleep(0.5)
         phases = []
         for number, cid in enumerate(competitions, start=1):
-            phases.append(run_hop(system, amqp_uri, number, args.winners, pids))
+            phases.append(run_hop(system, number, args.winners, pids))
             print(f"  {phases[-1]['name']}: {phases[-1]['total']:.2f} s", flush=True)
-            phases.append(run_admission(system, amqp_uri, cid, number, args.winners, pids))
+            phases.append(run_admission(system, cid, number, args.winners, pids))
             print(f"  {phases[-1]['name']}: {phases[-1]['total']:.2f} s", flush=True)
         if args.profile:
             print("under cProfile (slowed by the profiler: not comparable with a plain run)")

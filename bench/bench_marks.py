@@ -41,14 +41,11 @@ from bench.bench_ranking import JUDGEMENT_IDS, build_scheme
 from common.auth import issue_token
 from common.config import DEFAULT_CONFIG_PATH, load_config
 from common.personal_id import make_id_number
-from tests import processes
-from tests.processes import Broker, System
+from tests.processes import COMPETITIONS, GATEWAY, Broker, isolated_system
 
 AIM_RATIO = 0.60
 UNIT = "bench-union"
 JUDGES = ("J1", "J2", "J3", "J4", "J5")
-COMPETITIONS_MODULE = "services.competitions.service"
-GATEWAY_MODULE = "gateway.service"
 CEILING_BACKEND = "bench.ceiling:CeilingBackend"
 CEILING_GATEWAY = "bench.ceiling:CeilingGateway"
 STUB_COMPETITIONS = "bench.ceiling:StubCompetitions"
@@ -318,47 +315,27 @@ class CpuMeter:
 
 
 # ---------------------------------------------------------------------------------------------
-# The system under test: its own vhosts, data directory, ports and processes (tests/processes.py).
-
-
-class BenchRun:
-    """One benchmark run: a temporary directory, the vhosts made for it, the system started in it."""
-
-    def __init__(self, amqp_uri, workdir):
-        self.broker = Broker.of(amqp_uri)
-        self.workdir = workdir
-        self.vhosts = []
-        self.system = None
-
-    def vhost(self, label):
-        """The AMQP URI of a fresh vhost, removed when the run ends."""
-        vhost = self.broker.create_vhost(f"jiangxin_bench_{label}")
-        self.vhosts.append(vhost)
-        return self.broker.amqp_uri(vhost)
-
-    def start_system(self, config_path, amqp_uri):
-        self.system = System(amqp_uri, self.workdir, config_path=config_path)
-        return self.system
+# The system under test: the harness of the end-to-end and fault tests (tests/processes.py).
 
 
 @contextlib.contextmanager
-def bench_run(amqp_uri, prefix, keep=False):
-    """A BenchRun that is cleaned up however the run ends (an error, Ctrl-C or SIGTERM): every
-    process stopped, every vhost deleted, the directory removed unless ``keep``."""
-    run = BenchRun(amqp_uri, pathlib.Path(tempfile.mkdtemp(prefix=prefix)))
+def bench_system(amqp_uri, config_path, label, keep=False):
+    """A System of tests/processes.py on a fresh vhost of the broker ``amqp_uri`` points at, in a
+    temporary directory. However the run ends (an error, Ctrl-C or SIGTERM) every process is
+    stopped and every vhost deleted; the directory, with the logs, is removed unless ``keep``."""
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"jiangxin-bench-{label}-"))
+    # SIGTERM exits through the finally blocks, as Ctrl-C does, rather than leave processes behind.
     previous_sigterm = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        yield run
+        with isolated_system(Broker.of(amqp_uri), workdir, f"jiangxin_bench_{label}",
+                             config_path=config_path) as system:
+            yield system
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
-        if run.system is not None:
-            run.system.close()
-        for vhost in run.vhosts:
-            run.broker.delete_vhost(vhost)
         if keep:
-            print(f"kept {run.workdir}")
+            print(f"kept {workdir}")
         else:
-            shutil.rmtree(run.workdir, ignore_errors=True)
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,25 +368,6 @@ class Client:
 
     def close(self):
         self.connection.close()
-
-
-def _answers(address, path, token):
-    client = Client(address)
-    try:
-        return client.call("GET", path, token)[0] == 200
-    finally:
-        client.close()
-
-
-def wait_until(what, probe, seconds, system, interval=0.3):
-    """Until ``probe()`` succeeds, every process of ``system`` still running."""
-    def ready():
-        system.check_alive()
-        try:
-            return probe()
-        except (OSError, http.client.HTTPException, RuntimeError):
-            return False
-    processes.wait_until(ready, seconds, interval=interval, message=what)
 
 
 def prepare_competition(address, secret, entries, clients, seed):
@@ -608,41 +566,38 @@ def main(argv=None):
         parser.error(f"{needed} distinct marks needed but {args.entries} entries give {available}: "
                      f"raise --entries or lower --marks/--rounds/--warmup")
 
-    with bench_run(config["AMQP_URI"], "jiangxin-bench-", args.keep) as run:
-        amqp_uri = run.vhost("system")
-        stub_uri = None if args.profile else run.vhost("stub")
-        system = run.start_system(args.config, amqp_uri)
+    with bench_system(config["AMQP_URI"], args.config, "marks", args.keep) as system:
+        stub_uri = None if args.profile else system.another_vhost("jiangxin_bench_stub")
         secret = system.token_secret
-        gateway_port, ceiling_port, stub_port = (find_free_port("127.0.0.1") for _ in range(3))
+        ceiling_port, stub_port = (find_free_port("127.0.0.1") for _ in range(2))
+        gateway_port = system.port
         gateway, ceiling = ("127.0.0.1", gateway_port), ("127.0.0.1", ceiling_port)
         stub = ("127.0.0.1", stub_port)
-        print(f"bench_marks: {os.cpu_count()} cores, broker vhosts {', '.join(run.vhosts)}, "
-              f"data in {run.workdir}", flush=True)
+        print(f"bench_marks: {os.cpu_count()} cores, broker vhosts {', '.join(system.vhosts)}, "
+              f"data in {system.directory}", flush=True)
 
         system.declare_topology()
-        system.start_as("competitions", COMPETITIONS_MODULE, args.profile)
-        system.start_as("gateway", GATEWAY_MODULE, args.profile, GATEWAY_ADDRESS=f"127.0.0.1:{gateway_port}")
+        system.start(COMPETITIONS, GATEWAY, profile=args.profile)
         system.start_as("ceiling backend", CEILING_BACKEND, args.profile)
         system.start_as("ceiling gateway", CEILING_GATEWAY, args.profile,
                         GATEWAY_ADDRESS=f"127.0.0.1:{ceiling_port}")
         if stub_uri:
             system.start_as("stub competitions", STUB_COMPETITIONS, AMQP_URI=stub_uri)
-            system.start_as("gateway over stub", GATEWAY_MODULE, AMQP_URI=stub_uri,
+            system.start_as("gateway over stub", GATEWAY, AMQP_URI=stub_uri,
                             GATEWAY_ADDRESS=f"127.0.0.1:{stub_port}")
 
-        organiser = issue_token(secret, "bench-organiser", "organizer", unit=UNIT)
-        wait_until("the gateway and the competitions service",
-                   lambda: _answers(gateway, "/competitions", organiser), STARTUP_SECONDS, system)
+        system.wait_for_competitions(STARTUP_SECONDS)
+        system.wait_for_gateway(STARTUP_SECONDS)
         probe = ceiling_requests(f"127.0.0.1:{ceiling_port}", [http_request(
             "x", "POST", "/competitions/c/events/e/marks", {"probe": True})])
-        wait_until("the ceiling pair", lambda: run_load(ceiling, probe, 1, 5).completed == 1,
-                   STARTUP_SECONDS, system)
+        system.wait_until(lambda: run_load(ceiling, probe, 1, 5).completed == 1, STARTUP_SECONDS,
+                          message="the ceiling pair", ignoring=(OSError,))
         if stub_uri:
             judge = issue_token(secret, JUDGES[0], "judge")
             stub_probe = [http_request(f"127.0.0.1:{stub_port}", "POST", "/competitions/c/events/e/marks",
                                        {"entry_code": "PROBE", "aspect_id": "B1", "value": 1}, judge)]
-            wait_until("the gateway over the stub service",
-                       lambda: run_load(stub, stub_probe, 1, 5).completed == 1, STARTUP_SECONDS, system)
+            system.wait_until(lambda: run_load(stub, stub_probe, 1, 5).completed == 1, STARTUP_SECONDS,
+                              message="the gateway over the stub service", ignoring=(OSError,))
 
         started = time.perf_counter()
         path, codes = prepare_competition(gateway, secret, args.entries, min(args.clients, 10), args.seed)
@@ -655,12 +610,13 @@ def main(argv=None):
         stub_all = [raw.replace(f"Host: 127.0.0.1:{gateway_port}".encode(),
                                 f"Host: 127.0.0.1:{stub_port}".encode(), 1) for raw in marks]
         broker_pid = _broker_pid()
-        marks_pids = {"gateway": system.pid("gateway"), "competitions": system.pid("competitions"),
+        marks_pids = {"gateway": system.pid(GATEWAY), "competitions": system.pid(COMPETITIONS),
                       "broker": broker_pid}
         ceiling_pids = {"gateway": system.pid("ceiling gateway"),
                         "competitions": system.pid("ceiling backend"), "broker": broker_pid}
-        stub_pids = {"gateway": system.pid("gateway over stub"),
-                     "competitions": system.pid("stub competitions"), "broker": broker_pid}
+        if stub_uri:  # no stub pair under --profile
+            stub_pids = {"gateway": system.pid("gateway over stub"),
+                         "competitions": system.pid("stub competitions"), "broker": broker_pid}
 
         warm = run_load(gateway, marks[:args.warmup], args.clients, args.seconds, accept=_wrote)
         run_load(ceiling, ceiling_all[:args.warmup], args.clients, args.seconds)
@@ -681,10 +637,10 @@ def main(argv=None):
             system.stop()
             report_profiles([
                 ("competitions service vs ceiling backend",
-                 (system.profiles["competitions"], result.sent),
+                 (system.profiles[COMPETITIONS], result.sent),
                  (system.profiles["ceiling backend"], ceiling_result.sent)),
                 ("gateway vs ceiling gateway",
-                 (system.profiles["gateway"], result.sent),
+                 (system.profiles[GATEWAY], result.sent),
                  (system.profiles["ceiling gateway"], ceiling_result.sent)),
             ])
             return 0

@@ -1,12 +1,14 @@
 """The real processes, for end-to-end tests, fault tests and benchmarks: started the way
-`make run` starts them.
+`make run` starts them, each on a throwaway RabbitMQ vhost and data directory.
 
-A :class:`Broker` makes a throwaway RabbitMQ vhost through the management API and looks into its
-queues. A :class:`System` owns everything one test or benchmark starts: its data directory, a free
-port for the gateway, the environment of its processes and the processes themselves; it can stop
-them gently, SIGKILL one, restart one on the same data, run one under cProfile, and
-:meth:`System.close` ends every process it ever started, whatever state it left them in. Every
-wait is bounded.
+A :class:`Broker` makes and removes vhosts through the management API, looks into their queues
+and, for fault tests, stops and starts RabbitMQ itself. A :class:`System` owns everything one test
+or benchmark starts: its vhosts, its data directory, a free port for the gateway, the environment
+of its processes and the processes themselves; it can stop them gently, SIGKILL one, restart one
+on the same data, run one under cProfile, and :meth:`System.close` ends every process it ever
+started, whatever state it left them in, and removes its vhosts. :func:`isolated_system` is a
+System for the length of a ``with`` block. Every wait is bounded; a System's waits fail at once,
+with the end of its log, when a process they wait on exits.
 
 Each process's output (its log) goes to ``logs/<name>.log`` beside the data directory, so that a
 test can count what a service logged (retries, parkings) and a failure can be read afterwards.
@@ -151,10 +153,6 @@ class Broker:
         return f"pyamqp://{self.user}:{self.password}@{self.amqp_address}/{vhost}"
 
     @staticmethod
-    def vhost_of(amqp_uri):
-        return urllib.parse.unquote(urllib.parse.urlparse(amqp_uri).path[1:])
-
-    @staticmethod
     def _ctl(*arguments, timeout=60):
         return subprocess.run(["rabbitmqctl", "-q", *arguments], capture_output=True, text=True,
                               timeout=timeout, check=True).stdout
@@ -212,22 +210,26 @@ class Broker:
 
 
 class System:
-    """The processes of one test, on their own vhost, data directory and gateway port."""
+    """The processes of one test or benchmark, on their own vhost, data directory and gateway port."""
 
-    def __init__(self, amqp_uri, directory, config_path=CONFIG_PATH, **environment):
-        self.amqp_uri = amqp_uri
+    def __init__(self, broker, directory, vhost_prefix, config_path=CONFIG_PATH, **environment):
+        self.broker = broker
         self.config_path = config_path
-        self.vhost = Broker.vhost_of(amqp_uri)
-        self.data_dir = pathlib.Path(directory) / "data"
+        self.directory = pathlib.Path(directory)
+        self.data_dir = self.directory / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_dir = pathlib.Path(directory) / "logs"
+        self.log_dir = self.directory / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.port = find_free_port(HOST)
         self.address = f"{HOST}:{self.port}"
         self.base_url = f"http://{self.address}"
         self.token_secret = TOKEN_SECRET
+        # The vhost is made last: nothing after it can fail and leave it behind.
+        self.vhosts = []  # every vhost made for this system, removed by close()
+        self.vhost = self._new_vhost(vhost_prefix)
+        self.amqp_uri = broker.amqp_uri(self.vhost)
         self.environment = {
-            "AMQP_URI": amqp_uri,
+            "AMQP_URI": self.amqp_uri,
             "MONGO_URI": "",  # the embedded store, under DATA_DIR
             "DATA_DIR": str(self.data_dir),
             "GATEWAY_ADDRESS": self.address,
@@ -240,6 +242,16 @@ class System:
         self.processes = {}  # name (a module, unless named otherwise) -> Popen of its latest start
         self.profiles = {}  # name -> where its cProfile statistics are written as it exits
         self._started = []  # every Popen ever started, for close()
+
+    def _new_vhost(self, prefix):
+        vhost = self.broker.create_vhost(prefix)
+        self.vhosts.append(vhost)
+        return vhost
+
+    def another_vhost(self, prefix):
+        """The AMQP URI of one more fresh vhost, for processes started with ``AMQP_URI=`` it (a
+        second system beside this one); removed with this system's own."""
+        return self.broker.amqp_uri(self._new_vhost(prefix))
 
     def env(self, **overrides):
         env = {**os.environ, **self.environment, **overrides}
@@ -291,17 +303,27 @@ class System:
         process = self.processes.get(module)
         return process is not None and process.poll() is None
 
-    def _require_running(self, module):
-        process = self.processes[module]
-        if process.poll() is not None:
-            tail = "\n".join(self.log(module).splitlines()[-30:])
-            raise ProcessExited(f"{module} exited with status {process.returncode}; the end of its "
-                                f"log ({self.log_path(module)}):\n{tail}")
+    def check_alive(self, names=None):
+        """ProcessExited, with the end of its log, if any of the processes ``names`` (all by
+        default) has exited."""
+        for name in self.processes if names is None else names:
+            process = self.processes[name]
+            if process.poll() is not None:
+                tail = "\n".join(self.log(name).splitlines()[-30:])
+                raise ProcessExited(f"{name} exited with status {process.returncode}; the end of "
+                                    f"its log ({self.log_path(name)}):\n{tail}")
 
-    def check_alive(self):
-        """ProcessExited if any process of this system has exited."""
-        for name in self.processes:
-            self._require_running(name)
+    def wait_until(self, condition, timeout, interval=0.3, message="condition", running=None,
+                   ignoring=()):
+        """:func:`wait_until`, failing at once if one of the ``running`` processes (all by
+        default) exits meanwhile; ``condition`` raising one of ``ignoring`` counts as not yet."""
+        def reached():
+            self.check_alive(running)
+            try:
+                return condition()
+            except ignoring:
+                return False
+        return wait_until(reached, timeout, interval=interval, message=message)
 
     def stop(self, *modules, timeout=15):
         """SIGTERM, then SIGKILL after ``timeout``: a clean shutdown."""
@@ -315,11 +337,14 @@ class System:
         _kill(self.processes[module])
 
     def close(self):
+        """Every process ever started ended, then every vhost of this system removed."""
         try:
             self.stop(timeout=10)
         finally:
             for process in self._started:
                 _kill(process)
+            for vhost in self.vhosts:
+                self.broker.delete_vhost(vhost)
 
     # waiting until a process serves
 
@@ -328,51 +353,39 @@ class System:
         with ClusterRpcProxy({"AMQP_URI": self.amqp_uri}, timeout=timeout) as cluster:
             yield cluster
 
+    def wait_for_rpc(self, name, call, timeout=60):
+        """Until ``call(cluster)`` returns through RPC, the process ``name`` running meanwhile."""
+        def answers():
+            with self.rpc(timeout=5) as cluster:
+                call(cluster)
+            return True
+        # UnknownService: its RPC queue is not there yet; RpcTimeout: there, but still starting up
+        self.wait_until(answers, timeout, message=f"{name} answering RPC", running=[name],
+                        ignoring=(UnknownService, RpcTimeout))
+
     def wait_for_competitions(self, timeout=60):
         """Until the competitions service answers an RPC."""
-        def answers():
-            self._require_running(COMPETITIONS)
-            try:
-                with self.rpc(timeout=5) as cluster:
-                    cluster.competitions.list_competitions(PROBE, {"limit": 1})
-            except UnknownService:
-                return False  # its RPC queue is not there yet
-            except RpcTimeout:
-                return False  # there, but still starting up
-            return True
-        wait_until(answers, timeout, interval=0.3, message="competitions answering RPC")
+        self.wait_for_rpc(COMPETITIONS, lambda cluster: cluster.competitions.list_competitions(
+            PROBE, {"limit": 1}), timeout)
 
     def wait_for_talent_pool(self, timeout=60):
         """Until the talent pool answers an RPC and consumes its events."""
-        def answers():
-            self._require_running(TALENT_POOL)
-            try:
-                with self.rpc(timeout=5) as cluster:
-                    cluster.talent_pool.list_parked(PROBE, {"limit": 1})
-            except (UnknownService, RpcTimeout):
-                return False
-            return True
-        wait_until(answers, timeout, interval=0.3, message="talent pool answering RPC")
+        self.wait_for_rpc(TALENT_POOL, lambda cluster: cluster.talent_pool.list_parked(
+            PROBE, {"limit": 1}), timeout)
         from common.topology import subscriptions
         from services.talent_pool.service import TalentPoolService
         self.wait_for_consumers(TALENT_POOL, [q for _, _, q in subscriptions(TalentPoolService)],
                                 timeout)
 
     def wait_for_gateway(self, timeout=60):
-        def answers():
-            self._require_running(GATEWAY)
-            try:
-                return requests.get(f"{self.base_url}/health", timeout=2).status_code == 200
-            except requests.ConnectionError:
-                return False
-        wait_until(answers, timeout, interval=0.3, message="gateway answering GET /health")
+        self.wait_until(lambda: requests.get(f"{self.base_url}/health", timeout=2).status_code == 200,
+                        timeout, message="gateway answering GET /health", running=[GATEWAY],
+                        ignoring=(requests.ConnectionError,))
 
     def wait_for_consumers(self, module, queues, timeout=60):
         """Until every one of ``queues`` has a consumer (the consuming service has started)."""
-        def consuming():
-            self._require_running(module)
-            return all(Broker.queue_state(self.amqp_uri, queue)[1] > 0 for queue in queues)
-        wait_until(consuming, timeout, interval=0.3, message=f"{module} consuming {queues}")
+        self.wait_until(lambda: all(Broker.queue_state(self.amqp_uri, queue)[1] > 0 for queue in queues),
+                        timeout, message=f"{module} consuming {queues}", running=[module])
 
     # publishing as a service's outbox relay does, and watching the queues
 
@@ -392,15 +405,16 @@ class System:
             publisher.close()
         return confirmed
 
-    def tap(self, source, event_type, name=None):
-        """A durable queue of the test's own bound to ``<source>.events`` for ``event_type``:
-        it keeps a copy of every such event published from now on. Returns its name."""
+    def tap(self, source, event_type, name=None, durable=True):
+        """A queue of the test's own bound to ``<source>.events`` for ``event_type``: it keeps a
+        copy of every such event published from now on. Returns its name. Durable unless told:
+        a transient one costs the broker no disk write, for what is only read to measure."""
         name = name or f"test-tap-{source}-{event_type}"
         with Connection(self.amqp_uri, connect_timeout=5) as connection:
             channel = connection.channel()
             exchange = event_exchange(source)
             exchange(channel).declare()
-            channel.queue_declare(queue=name, durable=True, auto_delete=False)
+            channel.queue_declare(queue=name, durable=durable, auto_delete=False)
             channel.queue_bind(queue=name, exchange=exchange.name, routing_key=event_type)
         return name
 
@@ -417,7 +431,7 @@ class System:
 
     def queue_counts(self):
         """{queue: (ready, unacknowledged)} of this system's vhost, exact (see Broker)."""
-        return Broker().queue_counts(self.vhost)
+        return self.broker.queue_counts(self.vhost)
 
     def wait_until_settled(self, queues, timeout=120, running=()):
         """Until none of ``queues`` holds a message, ready or delivered but not yet acked: every
@@ -426,8 +440,7 @@ class System:
         modules exits meanwhile."""
         deadline = time.monotonic() + timeout
         while True:
-            for module in running:
-                self._require_running(module)
+            self.check_alive(running)
             counts = self.queue_counts()
             busy = {q: counts[q] for q in queues if counts.get(q, (0, 0)) != (0, 0)}
             if not busy:
@@ -461,14 +474,10 @@ class System:
 
 
 @contextmanager
-def isolated_system(broker, directory, vhost_prefix, **environment):
+def isolated_system(broker, directory, vhost_prefix, **settings):
     """A :class:`System` on a vhost of its own, which goes with every process when the block ends."""
-    vhost = broker.create_vhost(vhost_prefix)
+    system = System(broker, directory, vhost_prefix, **settings)
     try:
-        system = System(broker.amqp_uri(vhost), directory, **environment)
-        try:
-            yield system
-        finally:
-            system.close()
+        yield system
     finally:
-        broker.delete_vhost(vhost)
+        system.close()
