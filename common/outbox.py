@@ -222,12 +222,11 @@ class OutboxRelay:
         confirmed = set(confirmed)
         self._remember_sent(confirmed)
         now = time.time()
-        by_collection = {}
-        for collection, document in documents:
-            all_sent = all(e["event_id"] in confirmed for e in document[OUTBOX])
-            by_collection.setdefault(id(collection), (collection, [], []))[1 if all_sent else 2].append(
-                document)
-        for collection, all_sent, partly_sent in by_collection.values():
+        for collection in {id(c): c for c, _ in documents}.values():
+            mine = [document for c, document in documents if c is collection]
+            done = [all(e["event_id"] in confirmed for e in document[OUTBOX]) for document in mine]
+            all_sent = [document for document, d in zip(mine, done) if d]
+            partly_sent = [document for document, d in zip(mine, done) if not d]
             # The usual case: everything went, and one write empties every outbox.
             for document in partly_sent + self._empty(collection, all_sent):
                 self._settle_partly_sent(collection, document, confirmed, failures, now)
