@@ -31,7 +31,7 @@ from nameko.extensions import DependencyProvider, SharedExtension
 
 from common.errors import BROKER_ERRORS
 from common.events import parse_event
-from common.storage import open_database
+from common.storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +99,10 @@ class ParkedMessages:
 class ParkingLot(SharedExtension):
     """One service's ParkedMessages, shared by its handlers and its Parking dependency."""
 
+    database = Database()
+
     def setup(self):
-        config = self.container.config
-        self.messages = ParkedMessages(open_database(config, self.container.service_name),
-                                       config["AMQP_URI"])
+        self.messages = ParkedMessages(self.database.database, self.container.config["AMQP_URI"])
 
 
 class Parking(DependencyProvider):

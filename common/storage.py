@@ -8,7 +8,7 @@ import pathlib
 
 import litemongo
 import pymongo
-from nameko.extensions import DependencyProvider
+from nameko.extensions import DependencyProvider, SharedExtension
 
 from common.outbox import OutboxRelay
 
@@ -23,6 +23,23 @@ def open_database(config, service_name):
     return litemongo.connect(str(directory))[DATABASE_NAME]
 
 
+class Database(SharedExtension):
+    """The service's one database handle in this process, shared by everything that stores.
+
+    Opened on first use, whichever extension is set up first: the repository, the parked
+    messages and any other store of the service all go through this one handle.
+    """
+
+    def __init__(self):
+        self._database = None
+
+    @property
+    def database(self):
+        if self._database is None:
+            self._database = open_database(self.container.config, self.container.service_name)
+        return self._database
+
+
 class Store(DependencyProvider):
     """Gives every worker the service's repository, and publishes what it writes to the outbox.
 
@@ -31,6 +48,8 @@ class Store(DependencyProvider):
     that fills an outbox, calls ``outbox_written(collection, document_id, envelopes)``.
     """
 
+    database = Database()
+
     def __init__(self, repository_class):
         self.repository_class = repository_class
         self.repository = None
@@ -38,7 +57,7 @@ class Store(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.repository = self.repository_class(open_database(config, self.container.service_name))
+        self.repository = self.repository_class(self.database.database)
         self.relay = OutboxRelay(
             amqp_uri=config["AMQP_URI"],
             source=self.container.service_name,
