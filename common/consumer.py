@@ -29,9 +29,9 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider, SharedExtension
 
-from common.errors import BROKER_ERRORS
 from common.events import parse_event
 from common.storage import Database
+from common.topology import BROKER_ERRORS
 
 log = logging.getLogger(__name__)
 

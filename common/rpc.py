@@ -19,12 +19,17 @@ import logging
 import eventlet
 from nameko.amqp.publish import Publisher
 from nameko.contextdata import ContextDataProvider
-from nameko.exceptions import UnknownService
+from nameko.exceptions import UnknownService, deserialize_to_instance
 from nameko.rpc import MethodProxy, RpcProxy
 from nameko.rpc import rpc as nameko_rpc
 
-from common.errors import BROKER_ERRORS, GatewayTimeout, JiangxinError, ServiceUnavailable
+from common.errors import ANSWERS, GatewayTimeout, JiangxinError, ServiceUnavailable
+from common.topology import BROKER_ERRORS
 from common.web import CORRELATION_ID_CONTEXT_KEY
+
+# A service's answers arrive at the caller as the same classes, not as nameko's RemoteError.
+for _answer in ANSWERS:
+    deserialize_to_instance(_answer)
 
 _log = logging.getLogger(__name__)
 

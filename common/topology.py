@@ -8,10 +8,20 @@ renaming a handler orphans its queue.
 """
 import inspect
 
+import amqp.exceptions
+import kombu.exceptions
 from kombu import Connection, Exchange, Queue
 from nameko.constants import PERSISTENT
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+# What a lost or refused connection to the broker raises, through kombu or py-amqp.
+BROKER_ERRORS = (
+    kombu.exceptions.OperationalError,
+    amqp.exceptions.ConnectionError,
+    amqp.exceptions.RecoverableConnectionError,
+    ConnectionError,
+)
 
 
 def event_exchange_name(source):

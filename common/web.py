@@ -56,6 +56,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from common.topology import BROKER_ERRORS
 from common.validation import flatten_messages
 from common import auth, errors
 
@@ -74,10 +75,6 @@ CORRELATION_ID_CONTEXT_KEY = "correlation_id"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 _READ_CHUNK = 64 * 1024
-
-
-# Connection failures to the broker (or another backing service) as kombu and amqp raise them.
-# Deliberately not OSError as a whole: a missing file is not an outage.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,7 +126,7 @@ def error_response(exc, request_id=None):
     if isinstance(exc, (UnknownService, ContainerBeingKilled)):
         _log.warning("request %s: service unavailable: %r", request_id, exc)
         return error_response(errors.ServiceUnavailable("a service is not available"))
-    if isinstance(exc, errors.BROKER_ERRORS):
+    if isinstance(exc, BROKER_ERRORS):
         _log.warning("request %s: connection failed: %r", request_id, exc)
         return error_response(errors.ServiceUnavailable("a backing service is not reachable"))
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:

@@ -9,16 +9,14 @@ import html
 
 from werkzeug.wrappers import Response
 
+from common.vocabulary import COMPETITION_LEVEL_NAMES, PRIZE_NAMES
+
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 # Inline styles only; nothing else may load or run.
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
-PRIZE_NAMES = {"first": "一等奖", "second": "二等奖", "third": "三等奖", "honourable": "优胜奖"}
-
 # The usual components and levels, in the words printed on certificates; others show their key.
 COMPONENT_NAMES = {"theory": "理论", "practical": "实操"}
-LEVEL_NAMES = {"enterprise": "企业级", "county": "县级", "city": "市级", "provincial": "省级",
-               "national": "国家级"}
 
 STATUS_NAMES = {
     "draft": "草稿 draft",
@@ -148,7 +146,7 @@ def ranking_board(view):
 def results_board(view):
     """The published results of a competition (the published_results view), one table per event."""
     publication = view.get("publication") or {}
-    meta_parts = [view.get("industry_chain"), LEVEL_NAMES.get(view.get("level"), view.get("level")),
+    meta_parts = [view.get("industry_chain"), COMPETITION_LEVEL_NAMES.get(view.get("level"), view.get("level")),
                   f"发布 published {publication.get('published_at', '')}",
                   f"版本 version {publication.get('version', '')}"]
     if publication.get("correction_reason"):

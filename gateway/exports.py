@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
+from common.vocabulary import COMPETITION_LEVEL_NAMES, PRIZE_NAMES
 from gateway import boards
 from gateway.schemas import TalentRowSchema
 
@@ -52,8 +53,6 @@ _CHUNK = 64 * 1024
 
 STATUS_NAMES = {"candidate": "候选 candidate", "active": "在库 active",
                 "expired": "已到期 expired", "removed": "已移出 removed"}
-LEVEL_NAMES = boards.LEVEL_NAMES
-PRIZE_NAMES = boards.PRIZE_NAMES
 SEPARATOR = "；"
 
 
@@ -63,7 +62,7 @@ def _joined(values):
 
 def _honour(honour):
     """``2026年建湖县数控车工职业技能竞赛（县级）一等奖 技术能手``"""
-    level = LEVEL_NAMES.get(honour.get("level"), honour.get("level"))
+    level = COMPETITION_LEVEL_NAMES.get(honour.get("level"), honour.get("level"))
     where = f"{honour.get('competition_name') or ''}（{level}）" if level else honour.get("competition_name")
     prize = honour.get("prize_name") or PRIZE_NAMES.get(honour.get("prize"), honour.get("prize"))
     return " ".join(str(part) for part in (where, prize, *(honour.get("titles") or ())) if part)

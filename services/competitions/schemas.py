@@ -2,9 +2,8 @@
 these same schemas and documents them in OpenAPI. Unknown fields are rejected, sizes bounded."""
 from marshmallow import RAISE, Schema, fields, validate, validates_schema, ValidationError
 
-from common.skill_levels import SKILL_LEVELS
+from common.vocabulary import COMPETITION_LEVELS, PRIZES, SKILL_LEVELS
 
-LEVELS = ("enterprise", "county", "city", "provincial", "national")
 NAME = validate.Length(min=1, max=200)
 SHORT = validate.Length(min=1, max=64)
 TEXT = validate.Length(max=2000)
@@ -73,7 +72,7 @@ class RankingRulesSchema(Strict):
 
 
 class PrizeBandSchema(Strict):
-    prize = fields.String(required=True, validate=validate.OneOf(["first", "second", "third", "honourable"]))
+    prize = fields.String(required=True, validate=validate.OneOf(PRIZES))
     share = fields.Float(validate=validate.Range(min=0, max=100, min_inclusive=False))
     count = fields.Integer(validate=validate.Range(min=1, max=100000))
 
@@ -127,7 +126,7 @@ class TradeEventSchema(Strict):
 
 class CompetitionSchema(Strict):
     name = fields.String(required=True, validate=NAME)
-    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    level = fields.String(required=True, validate=validate.OneOf(COMPETITION_LEVELS))
     industry_chain = fields.String(required=True, validate=NAME)
     organising_unit = fields.String(validate=ID)  # defaults to the organiser's own unit
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))

@@ -2,7 +2,7 @@
 same schemas and documents them in OpenAPI. Unknown fields are rejected, sizes bounded."""
 from marshmallow import RAISE, Schema, fields, validate
 
-from common.skill_levels import SKILL_LEVELS
+from common.vocabulary import SKILL_LEVELS
 from services.talent_pool.domain.nomination import NOMINATION_STATUSES, PASS, REJECT, STAGES
 from services.talent_pool.domain.search_keys import ALL_STATUSES
 from services.talent_pool.domain.talent import ACTIVE, EXPIRED, REMOVED, STATUSES

@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 
 from common.errors import BadRequest, NotFound
-from common.skill_levels import SKILL_LEVELS
+from common.vocabulary import SKILL_LEVELS
 from common.validation import load
 from services.talent_pool import access
 from services.talent_pool.domain import search_keys

@@ -19,11 +19,8 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from common.errors import BadRequest
+from common.vocabulary import PRIZE_NAMES, PRIZES, SKILL_LEVELS, is_skill_level, level_rank
 
-from common.skill_levels import SKILL_LEVELS, is_skill_level, level_rank
-
-PRIZES = ("first", "second", "third", "honourable")  # best first
-PRIZE_NAMES = {"first": "一等奖", "second": "二等奖", "third": "三等奖", "honourable": "优胜奖"}
 _PRIZE_ORDER = {prize: i for i, prize in enumerate(PRIZES)}
 
 SHARE = "share"

@@ -18,8 +18,8 @@ from datetime import date
 
 from common.errors import BadRequest
 # The ladder lives in common, where the talent pool uses it too.
-from common.skill_levels import is_skill_level, level_rank
-from common.skill_levels import not_a_level as _not_a_level
+from common.vocabulary import is_skill_level, level_rank
+from common.vocabulary import not_a_level as _not_a_level
 
 DEFAULT_ELIGIBILITY = {"trade_must_match": True}
 

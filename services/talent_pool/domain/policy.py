@@ -14,14 +14,10 @@ the decision is monotone in the competition's level: what admits at city level a
 provincial and national level too. Certificates, promotions and honours that do not admit are
 still recorded on the worker's record (as a candidate), so a later policy or nomination can use them.
 """
-from common.skill_levels import HIGH_SKILL_FROM, SKILL_LEVELS, is_skill_level, level_rank
+from common.vocabulary import (COMPETITION_LEVEL_NAMES, COMPETITION_LEVELS, HIGH_SKILL_FROM,
+                               PRIZE_NAMES, PRIZES, SKILL_LEVELS, is_skill_level, level_rank)
 
-COMPETITION_LEVELS = ("enterprise", "county", "city", "provincial", "national")  # lowest first
 _COMPETITION_RANK = {level: position for position, level in enumerate(COMPETITION_LEVELS)}
-PRIZES = ("first", "second", "third", "honourable")
-PRIZE_NAMES = {"first": "一等奖", "second": "二等奖", "third": "三等奖", "honourable": "优胜奖"}
-LEVEL_NAMES = {"enterprise": "企业级", "county": "县级", "city": "市级", "provincial": "省级",
-               "national": "国家级"}
 
 DEFAULT_POLICY = {
     "min_competition_level": "city",
@@ -88,7 +84,7 @@ def admission_reason(policy, award):
     if competition_level_rank(level) < competition_level_rank(policy["min_competition_level"]):
         return None
     name = award.get("competition_name") or award.get("competition_id")
-    where = f"{name} ({LEVEL_NAMES.get(level, level)})"
+    where = f"{name} ({COMPETITION_LEVEL_NAMES.get(level, level)})"
     prize = award.get("prize")
     if prize and prize in policy["prizes"]:
         return f"{award.get('prize_name') or PRIZE_NAMES.get(prize, prize)}, {where}"

@@ -14,7 +14,7 @@ millisecond and anything else by reading them all, so the combinations people se
 A talent with several chains or trades has a key for every combination: a filter by chain and
 trade finds whoever has both.
 """
-from common.skill_levels import is_skill_level, levels_from
+from common.vocabulary import is_skill_level, levels_from
 
 SEPARATOR = "|"
 REGION_PREFIXES = (2, 3, 4, 5, 6)

@@ -36,7 +36,7 @@ import copy
 import datetime
 import hashlib
 
-from common.skill_levels import highest
+from common.vocabulary import highest
 
 from .policy import admission_reason
 from .search_keys import keys_of

@@ -3,10 +3,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.errors import BadRequest
+from common.vocabulary import PRIZE_NAMES, PRIZES
 from services.competitions.domain.awards import (
     DEFAULT_AWARDS,
-    PRIZE_NAMES,
-    PRIZES,
     assign_awards,
     band_sizes,
     validate_awards,

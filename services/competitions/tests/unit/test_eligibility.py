@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from common.errors import BadRequest
-from common.skill_levels import SKILL_LEVELS
+from common.vocabulary import SKILL_LEVELS
 from services.competitions.domain.eligibility import (
     age_on,
     check_eligibility,

@@ -3,9 +3,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.skill_levels import SKILL_LEVELS
-from services.talent_pool.domain.policy import (COMPETITION_LEVELS, DEFAULT_POLICY, PRIZES, PolicyError,
-                                                admission_reason, policy_from)
+from common.vocabulary import COMPETITION_LEVELS, PRIZES, SKILL_LEVELS
+from services.talent_pool.domain.policy import (DEFAULT_POLICY, PolicyError, admission_reason,
+                                                policy_from)
 from services.talent_pool.tests.builders import award, certified_only, nothing
 
 policies = st.builds(

@@ -2,7 +2,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.skill_levels import SKILL_LEVELS, level_rank
+from common.vocabulary import SKILL_LEVELS, level_rank
 from services.talent_pool.domain.search_keys import conditions, keys_of, query
 
 CHAINS = ["装备制造", "汽车制造", "机器人"]

@@ -4,15 +4,15 @@ import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.skill_levels import SKILL_LEVELS, level_rank
-from services.talent_pool.domain.policy import COMPETITION_LEVELS, DEFAULT_POLICY, PRIZES, policy_from
+from common.vocabulary import SKILL_LEVELS, level_rank
+from common.vocabulary import COMPETITION_LEVELS, PRIZE_NAMES, PRIZES
+from services.talent_pool.domain.policy import DEFAULT_POLICY, policy_from
 from services.talent_pool.domain.talent import (ACTIVE, ADMITTED, CANDIDATE, EXPIRED, REMOVED, UPDATED,
                                                 already_applied, apply_award, apply_nomination,
                                                 honour_content, honour_of, talent_id_of)
 from services.talent_pool.tests.builders import NOW, award, certified_only, nothing
 
 LATER = NOW + datetime.timedelta(days=30)
-PRIZE_NAMES = {"first": "一等奖", "second": "二等奖", "third": "三等奖", "honourable": "优胜奖"}
 
 
 def apply_all(awards, policy=DEFAULT_POLICY, talent=None):

@@ -1,9 +1,21 @@
-"""The national 8-level skill ladder (职业技能等级), shared by every service that rates workers.
+"""The words every service shares, defined once: the skill ladder, competition levels, prizes.
 
-The order is what makes one level "higher" than another: competitions check eligibility and award
-promotions on it, the talent pool keeps each talent's highest level on it.
+- The national 8-level skill ladder (职业技能等级): its order makes one level "higher" than
+  another; competitions check eligibility and award promotions on it, the talent pool keeps each
+  talent's highest level on it.
+- Competition levels (企业级 to 国家级), lowest first: the talent pool admits from a level upward.
+- Prizes, best first, with the names printed on certificates.
 """
 from common.errors import BadRequest
+
+# Lowest first.
+COMPETITION_LEVELS = ("enterprise", "county", "city", "provincial", "national")
+COMPETITION_LEVEL_NAMES = {"enterprise": "企业级", "county": "县级", "city": "市级",
+                           "provincial": "省级", "national": "国家级"}
+
+# Best first.
+PRIZES = ("first", "second", "third", "honourable")
+PRIZE_NAMES = {"first": "一等奖", "second": "二等奖", "third": "三等奖", "honourable": "优胜奖"}
 
 # Lowest first.
 SKILL_LEVELS = ("学徒工", "初级工", "中级工", "高级工", "技师", "高级技师", "特级技师", "首席技师")
