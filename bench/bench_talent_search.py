@@ -130,10 +130,10 @@ def main(argv=None):
             started = time.perf_counter()
             first = search.export_talents(repository, REVIEWER, query)
             first_ms = (time.perf_counter() - started) * 1000
-            page, rows, pages = first, len(first["talents"]), 1
+            page, rows, pages = first, len(first["items"]), 1
             while page["next"]:
                 page = search.export_talents(repository, REVIEWER, None, page["next"])
-                rows, pages = rows + len(page["talents"]), pages + 1
+                rows, pages = rows + len(page["items"]), pages + 1
             exported[label] = (rows, pages, first_ms, (time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         everything = search.talent_statistics(repository, REVIEWER, {})

@@ -1,21 +1,12 @@
-"""Rankings as readable HTML boards: the jury's live ranking and the public results.
+"""What people would rather look at than read, as HTML boards (gateway.pages): the jury's live
+ranking, the public results, and the talent pool's statistics with bars.
 
-One self-contained page per board: inline CSS, no scripts, no external assets, so it can be shown
-on a screen in the hall or saved as a file. Every value that comes from data (names, employers,
-trades, codes, aspect ids) is escaped with ``html.escape``; the responses also carry a Content
-Security Policy that forbids scripts, so a name that slipped through could still not run.
+Every value that comes from data (names, employers, trades, codes, aspect ids) is escaped.
 """
-import html
-
-from werkzeug.wrappers import Response
-
 from common.vocabulary import COMPETITION_LEVEL_NAMES, PRIZE_NAMES
+from gateway.pages import escape, page
 
-HTML_CONTENT_TYPE = "text/html; charset=utf-8"
-# Inline styles only; nothing else may load or run.
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
-
-# The usual components and levels, in the words printed on certificates; others show their key.
+# The usual components, in the words printed on certificates; others show their key.
 COMPONENT_NAMES = {"theory": "理论", "practical": "实操"}
 
 STATUS_NAMES = {
@@ -27,24 +18,6 @@ STATUS_NAMES = {
     "published": "已发布 published",
     "cancelled": "已取消 cancelled",
 }
-
-_STYLE = """
-body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:2rem;color:#1a1a1a}
-h1{font-size:1.5rem;margin:0 0 .25rem}
-h2{font-size:1.2rem;margin:2rem 0 .5rem}
-p.meta{color:#555;margin:0 0 1rem}
-table{border-collapse:collapse;min-width:40rem}
-th,td{border:1px solid #ccc;padding:.35rem .7rem;text-align:left}
-th{background:#f3f3f3}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.incomplete td{color:#888}
-td.flags{color:#b35900}
-p.empty{color:#888}
-""".strip()
-
-
-def _e(value):
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def _number(value, places=2):
@@ -98,7 +71,7 @@ def _table(rows):
     head = ["名次 Rank", "选手 Contestant", "总分 Total",
             *[_component_label(key) for key in components], "标记 Flags", "奖项 Prize"]
     out = ["<table><thead><tr>"]
-    out.extend(f'<th scope="col">{_e(label)}</th>' for label in head)
+    out.extend(f'<th scope="col">{escape(label)}</th>' for label in head)
     out.append("</tr></thead><tbody>")
     for row in rows:
         who = row.get("name") or row.get("code")
@@ -108,27 +81,17 @@ def _table(rows):
             who = f"{who} · {row['employer']}"
         css = ' class="incomplete"' if row.get("complete") is False else ""
         cells = [
-            f'<td class="num">{_e(row.get("rank"))}</td>',
-            f"<td>{_e(who)}</td>",
-            f'<td class="num">{_e(_number(row.get("total")))}</td>',
-            *[f'<td class="num">{_e(_number((row.get("components") or {}).get(key)))}</td>'
+            f'<td class="num">{escape(row.get("rank"))}</td>',
+            f"<td>{escape(who)}</td>",
+            f'<td class="num">{escape(_number(row.get("total")))}</td>',
+            *[f'<td class="num">{escape(_number((row.get("components") or {}).get(key)))}</td>'
               for key in components],
-            f'<td class="flags">{_e("；".join(_flags(row)))}</td>',
-            f"<td>{_e(_prize(row))}</td>",
+            f'<td class="flags">{escape("；".join(_flags(row)))}</td>',
+            f"<td>{escape(_prize(row))}</td>",
         ]
         out.append(f"<tr{css}>{''.join(cells)}</tr>")
     out.append("</tbody></table>")
     return "".join(out)
-
-
-def _page(title, meta, body):
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
-        f"<body><h1>{_e(title)}</h1><p class=\"meta\">{_e(meta)}</p>{body}</body></html>\n"
-    )
 
 
 def ranking_board(view):
@@ -140,7 +103,7 @@ def ranking_board(view):
         STATUS_NAMES.get(view.get("status"), view.get("status") or ""),
         "已揭晓 revealed" if view.get("revealed") else "盲评编号 blind codes",
     ) if part)
-    return _page(title, meta, _table(view.get("ranking") or []))
+    return page(title, meta, _table(view.get("ranking") or []))
 
 
 def results_board(view):
@@ -153,14 +116,63 @@ def results_board(view):
         meta_parts.append(f"更正 correction: {publication['correction_reason']}")
     sections = []
     for event in view.get("events") or []:
-        sections.append(f"<h2>{_e(event.get('trade'))}</h2>")
+        sections.append(f"<h2>{escape(event.get('trade'))}</h2>")
         sections.append(_table(event.get("results") or []))
     title = f"{view.get('name', '')} 成绩公布 Results"
-    return _page(title, " · ".join(str(part) for part in meta_parts if part), "".join(sections))
+    return page(title, " · ".join(str(part) for part in meta_parts if part), "".join(sections))
 
 
-def html_response(page, status=200):
-    response = Response(page, status=status, content_type=HTML_CONTENT_TYPE)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+# --- the talent pool's statistics
+
+
+SECTIONS = (
+    ("by_industry_chain", "industry_chain", "产业链 Industry chain"),
+    ("by_trade", "trade", "工种 Trade"),
+    ("by_skill_level", "skill_level", "技能等级 Skill level"),
+)
+FILTER_NAMES = {
+    "industry_chain": "产业链", "trade": "工种", "skill_level": "等级", "min_skill_level": "最低等级",
+    "region": "地区", "employer": "单位", "name": "姓名", "honour": "荣誉", "status": "状态",
+    "needs_review": "待复核",
+}
+
+
+def _share(count, total):
+    if not total:
+        return 0.0
+    return max(0.0, min(100.0, 100.0 * count / total))
+
+
+def _counts(rows, key, title, total):
+    out = [f"<h2>{escape(title)}</h2>"]
+    if not rows:
+        out.append('<p class="empty">暂无 None.</p>')
+        return "".join(out)
+    out.append(f'<table><thead><tr><th scope="col">{escape(title)}</th><th scope="col">人数 Talents</th>'
+               '<th scope="col">占比 Share</th><th scope="col"></th></tr></thead><tbody>')
+    for row in rows:
+        count = int(row.get("count") or 0)
+        share = _share(count, total)
+        label = row.get(key) or "未知 unknown"
+        # The width is a number formatted here, never text from data.
+        out.append(
+            f"<tr><td>{escape(label)}</td><td class=\"num\">{count:,}</td>"
+            f"<td class=\"num\">{share:.1f}%</td>"
+            f'<td class="bar"><div class="track"><div class="fill" style="width:{share:.1f}%">'
+            "</div></div></td></tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def statistics_page(view):
+    """The talent_statistics view (dumped through its schema) as a self-contained HTML page."""
+    total = int(view.get("total") or 0)
+    filters = view.get("filters") or {}
+    described = "；".join(f"{FILTER_NAMES.get(key, key)} {value}" for key, value in sorted(filters.items()))
+    meta = f"筛选 Filters: {described}" if described else "全部 All talents"
+    title = "高技能人才库统计 Talent pool statistics"
+    body = [f'<p class="total">合计 Total: <strong>{total:,}</strong></p>']
+    body.extend(_counts(view.get(name) or [], key, label, total) for name, key, label in SECTIONS)
+    body.append('<p class="meta">一人可属多个产业链与工种，占比按人数计 '
+                "A talent with several chains or trades counts once in each; shares are of the total.</p>")
+    return page(title, meta, "".join(body))

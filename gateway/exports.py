@@ -18,7 +18,6 @@ first, so a file can carry nothing a JSON answer could not: no ID number, not ev
 """
 import csv
 import datetime
-import html
 import io
 import os
 import tempfile
@@ -35,7 +34,7 @@ from werkzeug.wsgi import wrap_file
 
 from common.vocabulary import COMPETITION_LEVEL_NAMES, PRIZE_NAMES
 from gateway import boards
-from gateway.schemas import TalentRowSchema
+from services.talent_pool.api import TalentRowSchema
 
 # Seconds one page may take, instead of the usual RPC_TIMEOUT: the first page of an export orders
 # every match, which on the embedded store takes 4-5 s with 100,000 talents matching.
@@ -109,8 +108,8 @@ def talent_pages(export, filters):
     """
     page = export(filters, None)
     while True:
-        if page["talents"]:
-            yield page["talents"]
+        if page["items"]:
+            yield page["items"]
         if not page.get("next"):
             return
         page = export(None, page["next"])
@@ -227,85 +226,3 @@ def export_response(export, filters, fmt, environ, now=None):
         f"talents-{stamp}.{fmt}", f"高技能人才库-{stamp}.{fmt}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# --- statistics as a page
-
-
-_STYLE = """
-body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:2rem;color:#1a1a1a}
-h1{font-size:1.5rem;margin:0 0 .25rem}
-h2{font-size:1.2rem;margin:2rem 0 .5rem}
-p.meta{color:#555;margin:0 0 1rem}
-p.total{font-size:1.1rem}
-table{border-collapse:collapse;min-width:36rem}
-th,td{border-bottom:1px solid #ddd;padding:.3rem .7rem;text-align:left}
-th{background:#f3f3f3}
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.bar{width:20rem}
-div.track{background:#eef2f7;height:.9rem;width:20rem}
-div.fill{background:#2f6db5;height:.9rem}
-p.empty{color:#888}
-""".strip()
-
-SECTIONS = (
-    ("by_industry_chain", "industry_chain", "产业链 Industry chain"),
-    ("by_trade", "trade", "工种 Trade"),
-    ("by_skill_level", "skill_level", "技能等级 Skill level"),
-)
-FILTER_NAMES = {
-    "industry_chain": "产业链", "trade": "工种", "skill_level": "等级", "min_skill_level": "最低等级",
-    "region": "地区", "employer": "单位", "name": "姓名", "honour": "荣誉", "status": "状态",
-    "needs_review": "待复核",
-}
-
-
-def _e(value):
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _share(count, total):
-    if not total:
-        return 0.0
-    return max(0.0, min(100.0, 100.0 * count / total))
-
-
-def _section(rows, key, title, total):
-    out = [f"<h2>{_e(title)}</h2>"]
-    if not rows:
-        out.append('<p class="empty">暂无 None.</p>')
-        return "".join(out)
-    out.append(f'<table><thead><tr><th scope="col">{_e(title)}</th><th scope="col">人数 Talents</th>'
-               '<th scope="col">占比 Share</th><th scope="col"></th></tr></thead><tbody>')
-    for row in rows:
-        count = int(row.get("count") or 0)
-        share = _share(count, total)
-        label = row.get(key) or "未知 unknown"
-        # The width is a number formatted here, never text from data.
-        out.append(
-            f"<tr><td>{_e(label)}</td><td class=\"num\">{count:,}</td>"
-            f"<td class=\"num\">{share:.1f}%</td>"
-            f'<td class="bar"><div class="track"><div class="fill" style="width:{share:.1f}%">'
-            "</div></div></td></tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
-
-
-def statistics_page(view):
-    """The talent_statistics view (dumped through its schema) as a self-contained HTML page."""
-    total = int(view.get("total") or 0)
-    filters = view.get("filters") or {}
-    described = "；".join(f"{FILTER_NAMES.get(key, key)} {value}" for key, value in sorted(filters.items()))
-    meta = f"筛选 Filters: {described}" if described else "全部 All talents"
-    title = "高技能人才库统计 Talent pool statistics"
-    body = [f'<p class="total">合计 Total: <strong>{total:,}</strong></p>']
-    body.extend(_section(view.get(name) or [], key, label, total) for name, key, label in SECTIONS)
-    body.append('<p class="meta">一人可属多个产业链与工种，占比按人数计 '
-                "A talent with several chains or trades counts once in each; shares are of the total.</p>")
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
-        f'<body><h1>{_e(title)}</h1><p class="meta">{_e(meta)}</p>{"".join(body)}</body></html>\n'
-    )

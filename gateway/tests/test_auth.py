@@ -149,7 +149,7 @@ def test_an_organiser_of_another_unit_cannot_see_a_draft(gateway_system, draft):
 
     # 404, not 403: the id of another unit's draft must not even be confirmed.
     assert_error(api.get(f"/competitions/{competition['id']}", as_=stranger), 404, "not_found")
-    listed = api.ok("GET", "/competitions", as_=stranger, params={"limit": 500})
+    listed = api.ok("GET", "/competitions", as_=stranger, params={"limit": 500})["items"]
     assert competition["id"] not in {c["id"] for c in listed}
     assert_error(api.get(f"/competitions/{competition['id']}/events/{eid}/entries", as_=stranger),
                  404, "not_found")

@@ -2,7 +2,7 @@
 import re
 from html.parser import HTMLParser
 
-from gateway import boards
+from gateway import boards, pages
 
 EVIL = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
@@ -124,7 +124,7 @@ def test_the_results_board_shows_names_prizes_and_titles_per_event():
 
 
 def test_the_html_response_forbids_scripts():
-    response = boards.html_response(boards.ranking_board(live_view()))
+    response = pages.html_response(boards.ranking_board(live_view()))
 
     assert response.content_type == "text/html; charset=utf-8"
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")

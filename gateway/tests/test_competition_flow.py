@@ -153,6 +153,6 @@ def test_a_whole_competition_over_http(gateway_system, tokens):
 def test_published_competitions_are_listed_for_everyone_signed_in(gateway_system):
     api = gateway_system
     stranger = organiser_token(unit="someone-else", subject="org-9")
-    listed = api.ok("GET", "/competitions", as_=stranger, params={"limit": 500})
+    listed = api.ok("GET", "/competitions", as_=stranger, params={"limit": 500})["items"]
 
     assert all(c["status"] == "published" or c["organising_unit"] == "someone-else" for c in listed)

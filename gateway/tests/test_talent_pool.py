@@ -93,7 +93,7 @@ def search(api, as_=REVIEWER, **params):
 
 
 def names(page):
-    return {talent["name"] for talent in page["talents"]}
+    return {talent["name"] for talent in page["items"]}
 
 
 # --- the module's data: four competitions, published once
@@ -155,7 +155,7 @@ def counts(api):
 
 
 def talent_named(pool, name):
-    return next(t for t in pool["active"]["talents"] if t["name"] == name)
+    return next(t for t in pool["active"]["items"] if t["name"] == name)
 
 
 def assert_error(response, status, code):
@@ -176,7 +176,7 @@ def test_published_winners_are_in_the_pool_without_any_further_call(pool):
 
     assert names(active) == winners
     assert len(winners) == 8  # 9 prizes, 王建国 won two of them
-    for talent in active["talents"]:
+    for talent in active["items"]:
         assert talent["status"] == "active"
         assert talent["status_reason"]
         assert talent["admitted_at"] and talent["review_date"]
@@ -187,7 +187,7 @@ def test_county_winners_are_recorded_but_not_admitted(pool):
     fitters = {r["name"] for r in pool["results"]["fitters"] if r.get("prize")}
 
     assert names(pool["candidates"]) == fitters
-    assert all(t["status"] == "candidate" for t in pool["candidates"]["talents"])
+    assert all(t["status"] == "candidate" for t in pool["candidates"]["items"])
     assert not names(pool["active"]) & {"吴敏", "郑浩"}
 
 
@@ -196,7 +196,7 @@ def test_one_person_in_two_competitions_is_one_talent(gateway_system, pool):
     found = search(api, name="王建国")
 
     assert found["total"] == 1
-    talent = api.ok("GET", f"/talents/{found['talents'][0]['id']}", as_=REVIEWER)
+    talent = api.ok("GET", f"/talents/{found['items'][0]['id']}", as_=REVIEWER)
     assert sorted(talent["industry_chains"]) == ["汽车制造", "装备制造"]
     assert sorted(talent["trades"]) == ["数控车工", "电焊工"]
     assert {h["competition_name"] for h in talent["honours"]} == {
@@ -240,12 +240,12 @@ def test_pages_are_stable_and_cover_every_talent_once(gateway_system, pool):
             page = search(api, sort=sort, limit=3, offset=offset)
             assert page["total"] == everyone["total"]
             assert (page["limit"], page["offset"]) == (3, offset)
-            seen.extend(t["id"] for t in page["talents"])
-        assert sorted(seen) == sorted(t["id"] for t in everyone["talents"])
+            seen.extend(t["id"] for t in page["items"])
+        assert sorted(seen) == sorted(t["id"] for t in everyone["items"])
         assert len(set(seen)) == len(seen)
-        again = [t["id"] for t in search(api, sort=sort, limit=100)["talents"]]
+        again = [t["id"] for t in search(api, sort=sort, limit=100)["items"]]
         assert seen == again
-    by_name = [t["name"] for t in search(api, limit=100)["talents"]]
+    by_name = [t["name"] for t in search(api, limit=100)["items"]]
     assert by_name == sorted(by_name)
 
 
@@ -298,7 +298,7 @@ def test_csv_export_parses_back_to_the_search(gateway_system, pool):
     assert int(response.headers["Content-Length"]) == len(response.content)
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     expected = search(api, region="3709")
-    assert [row["人才编号 Talent ID"] for row in rows] == [t["id"] for t in expected["talents"]]
+    assert [row["人才编号 Talent ID"] for row in rows] == [t["id"] for t in expected["items"]]
     assert list(rows[0]) == list(exports.HEADERS)
     zhang = next(row for row in rows if row["姓名 Name"] == "张磊")
     assert zhang["地区代码 Region code"] == "370902"
@@ -320,7 +320,7 @@ def test_xlsx_export_opens_with_the_right_rows(gateway_system, pool):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == exports.HEADERS
-    expected = search(api, sort="-admitted_at", limit=100)["talents"]
+    expected = search(api, sort="-admitted_at", limit=100)["items"]
     assert [row[0] for row in rows[1:]] == [t["id"] for t in expected]
     assert [row[1] for row in rows[1:]] == [t["name"] for t in expected]
     formula = next(cell for cell in sheet["B"] if cell.value == FORMULA_NAME)
@@ -340,9 +340,9 @@ def test_an_export_follows_the_filters_and_refuses_a_bad_format(gateway_system, 
 
 
 def test_an_export_is_read_page_after_page_from_the_talent_pool():
-    pages = {None: {"total": 5, "talents": [{"id": "t1"}, {"id": "t2"}], "next": {"offset": 2}},
-             2: {"total": 5, "talents": [], "next": {"offset": 4}},  # both left the filter meanwhile
-             4: {"total": 5, "talents": [{"id": "t5"}], "next": None}}
+    pages = {None: {"total": 5, "items": [{"id": "t1"}, {"id": "t2"}], "next": {"offset": 2}},
+             2: {"total": 5, "items": [], "next": {"offset": 4}},  # both left the filter meanwhile
+             4: {"total": 5, "items": [{"id": "t5"}], "next": None}}
     asked = []
 
     def export(filters, cursor):
@@ -379,7 +379,7 @@ def test_a_nomination_through_its_three_reviews_becomes_a_talent(gateway_system,
         ("in_review", "qualification_review", "资格审查")
     nid = nomination["id"]
     listed = api.ok("GET", "/talent-nominations", as_=ADMIN, params={"status": "in_review"})
-    assert nid in {n["id"] for n in listed["nominations"]}
+    assert nid in {n["id"] for n in listed["items"]}
 
     # whoever nominated does not review
     assert_error(api.post(f"/talent-nominations/{nid}/reviews", as_=REVIEWER,
@@ -487,7 +487,7 @@ def test_an_admin_lists_and_replays_parked_messages(gateway_system, pool):
     dispatch("competitions", "competition.contestant_awarded", {"junk": "不是事件"})
     parked = wait_for(lambda: (lambda page: page if page["total"] else None)(
         api.ok("GET", "/admin/parked/talent_pool", as_=ADMIN)), "parked message")
-    message = parked["parked"][0]
+    message = parked["items"][0]
     assert message["body"] == {"junk": "不是事件"}
     assert "not an event envelope" in message["error"]
     assert message["queue"].endswith("--talent_pool.contestant_awarded")
@@ -498,7 +498,7 @@ def test_an_admin_lists_and_replays_parked_messages(gateway_system, pool):
                       json={"parked_id": message["id"]})
     assert replayed == {"replayed": 1}
     # still junk: parked again, as a new record
-    again = wait_for(lambda: (lambda page: page if page["total"] and page["parked"][0]["id"] != message["id"]
+    again = wait_for(lambda: (lambda page: page if page["total"] and page["items"][0]["id"] != message["id"]
                               else None)(api.ok("GET", "/admin/parked/talent_pool", as_=ADMIN)),
                      "re-parked message")
     assert again["total"] == 1
@@ -558,10 +558,11 @@ def test_the_gateway_calls_only_methods_the_talent_pool_has():
     import inspect
     import re
 
-    from gateway.service import GatewayService
+    from gateway.operations import OperationsRoutes
+    from gateway.talent_pool import TalentPoolRoutes
     from services.talent_pool.service import TalentPoolService
 
-    source = inspect.getsource(GatewayService)
+    source = inspect.getsource(TalentPoolRoutes) + inspect.getsource(OperationsRoutes)
     called = set(re.findall(r"talent_pool\.([a-z_]+)\(", source)) - {"with_timeout"}
     assert called == {"search_talents", "talent_statistics", "export_talents", "get_talent",
                       "change_talent_status", "nominate", "list_nominations", "get_nomination",

@@ -11,7 +11,7 @@ from services.competitions.domain.scheme import SchemeIndex
 from services.competitions.organising import find_event, history_entry
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
-from services.competitions.schemas import CompletionTimeSchema, JudgeSchema, MarkSchema
+from services.competitions.api import CompletionTimeSchema, JudgeSchema, MarkSchema
 
 MARK = MarkSchema()
 COMPLETION_TIME = CompletionTimeSchema()

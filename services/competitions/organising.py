@@ -1,6 +1,7 @@
 """Organising a competition: its trade events and their rules, officials and lifecycle."""
 from common.errors import BadRequest, Conflict, NotFound
 from common.events import utc_now
+from common.schemas import page
 from common.validation import load
 from services.competitions import access
 from services.competitions.domain import lifecycle
@@ -10,7 +11,7 @@ from services.competitions.domain.ranking import DEFAULT_TIE_BREAK, validate_tie
 from services.competitions.domain.scheme import DEFAULT_COMPONENTS, SchemeIndex
 from services.competitions.domain.scoring import validate_judging_rules
 from services.competitions.repository import new_id
-from services.competitions.schemas import (CompetitionSchema, OfficialsSchema, PageSchema,
+from services.competitions.api import (CompetitionSchema, OfficialsSchema, PageSchema,
                                            StatusChangeSchema, TradeEventSchema)
 from services.competitions.views import competition_view
 
@@ -108,7 +109,8 @@ def list_competitions(store, caller, query):
     if query.get("status"):
         condition["status"] = query["status"]
     found = store.find_competitions(condition, query["limit"], query["offset"])
-    return [competition_view(c, caller, summary=True) for c in found if access.may_view(caller, c)]
+    return page((competition_view(c, caller, summary=True) for c in found),
+                store.count_competitions(condition), query)
 
 
 def get_competition(store, caller, competition_id):

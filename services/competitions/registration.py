@@ -8,13 +8,14 @@ import datetime
 from common.errors import Conflict
 from common.events import utc_now
 from common.personal_id import birth_date, mask_id_number
+from common.schemas import page
 from common.validation import load
 from services.competitions import access
 from services.competitions.domain import lifecycle
 from services.competitions.domain.eligibility import check_eligibility, enterprise_quota
 from services.competitions.organising import find_event
 from services.competitions.repository import new_id
-from services.competitions.schemas import EntryDecisionSchema, PageSchema, WorkerSchema
+from services.competitions.api import EntryDecisionSchema, PageSchema, WorkerSchema
 from services.competitions.views import entry_view
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
@@ -74,11 +75,8 @@ def list_entries(store, caller, competition_id, event_id, query):
     statuses = [query["status"]] if query.get("status") else None
     entries = store.entries_of(event_id, statuses, projection={"marks": 0, "audit": 0},
                                limit=query["limit"], offset=query["offset"])
-    return {
-        "total": store.count_entries(event_id, statuses),
-        "limit": query["limit"], "offset": query["offset"],
-        "entries": [entry_view(e, competition["status"]) for e in entries],
-    }
+    return page((entry_view(e, competition["status"]) for e in entries),
+                store.count_entries(event_id, statuses), query)
 
 
 def decide_entry(store, caller, competition_id, event_id, entry_id, payload):

@@ -82,6 +82,9 @@ class CompetitionRepository:
         cursor = self.competitions.find(query, {"outbox": 0}).sort("created_at", -1)
         return list(cursor.skip(offset).limit(limit))
 
+    def count_competitions(self, query):
+        return self.competitions.count_documents(query)
+
     def finish_announcement(self, competition_id, version):
         self.competitions.update_one({"_id": competition_id, "fanout_pending": version},
                                      {"$unset": {"fanout_pending": ""}})

@@ -17,7 +17,7 @@ from services.competitions.domain.standings import standings
 from services.competitions.organising import find_event, history_entry
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
-from services.competitions.schemas import CorrectionSchema
+from services.competitions.api import CorrectionSchema
 from services.competitions.views import REVEALED
 
 ENTRY_FIELDS = {"code": 1, "marks": 1, "completion_seconds": 1, "name": 1, "employer": 1,

@@ -7,6 +7,7 @@ per nomination), then the nomination records the talent. A crash in between leav
 admitted but not yet applied, and ``resume_admissions`` (on a timer) finishes it.
 """
 from common.errors import Conflict, Forbidden
+from common.schemas import page
 from common.validation import load
 from services.talent_pool import access
 from services.talent_pool.admission import utc_now, write_talent
@@ -15,7 +16,7 @@ from services.talent_pool.domain.nomination import ADMITTED, open_nomination, re
 from services.talent_pool.domain.status import change_status
 from services.talent_pool.domain.talent import apply_nomination
 from services.talent_pool.repository import new_id
-from services.talent_pool.schemas import (NominationQuerySchema, NominationReviewSchema,
+from services.talent_pool.api import (NominationQuerySchema, NominationReviewSchema,
                                           NominationSchema, TalentStatusChangeSchema)
 from services.talent_pool.views import nomination_view, talent_view
 
@@ -62,8 +63,7 @@ def list_nominations(store, caller, query):
     query = load(NominationQuerySchema(), query or {})
     condition = {key: query[key] for key in ("status", "stage") if query.get(key)}
     found = store.find_nominations(condition, query["limit"], query["offset"])
-    return {"total": store.count_nominations(condition), "limit": query["limit"],
-            "offset": query["offset"], "nominations": [nomination_view(n) for n in found]}
+    return page((nomination_view(n) for n in found), store.count_nominations(condition), query)
 
 
 def get_nomination(store, caller, nomination_id):

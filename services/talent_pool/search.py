@@ -18,10 +18,11 @@ from collections import Counter
 
 from common.errors import BadRequest, NotFound
 from common.vocabulary import SKILL_LEVELS
+from common.schemas import page
 from common.validation import load
 from services.talent_pool import access
 from services.talent_pool.domain import search_keys
-from services.talent_pool.schemas import (MAX_EXPORT_ROWS, ExportCursorSchema, TalentExportSchema,
+from services.talent_pool.api import (MAX_EXPORT_ROWS, ExportCursorSchema, TalentExportSchema,
                                           TalentSearchSchema, TalentStatisticsSchema)
 from services.talent_pool.views import ROW_FIELDS, talent_row, talent_view
 
@@ -47,11 +48,7 @@ def search_talents(store, caller, query):
     condition = search_keys.query(_filters(caller, query))
     total, found = store.search_talents(condition, query["sort"], query["limit"], query["offset"],
                                         ROW_FIELDS)
-    return {
-        "total": total,
-        "limit": query["limit"], "offset": query["offset"], "sort": query["sort"],
-        "talents": [talent_row(talent) for talent in found],
-    }
+    return {**page((talent_row(talent) for talent in found), total, query), "sort": query["sort"]}
 
 
 def talent_statistics(store, caller, query):
@@ -109,7 +106,7 @@ def export_talents(store, caller, query=None, cursor=None):
     found = store.talents_by_id(talent_ids[offset:end], condition, ROW_FIELDS)
     if end >= len(talent_ids):
         store.remove_export(export["_id"])
-    return {"total": len(talent_ids), "talents": [talent_row(talent) for talent in found],
+    return {"total": len(talent_ids), "items": [talent_row(talent) for talent in found],
             "next": {"export_id": export["_id"], "offset": end} if end < len(talent_ids) else None}
 
 

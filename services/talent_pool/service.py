@@ -12,12 +12,12 @@ from common.consumer import Parking, reliable_event_handler
 from common.errors import NotFound
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
+from common.schemas import PageQuery, page
 from common.validation import load
 from services.talent_pool import access, admission, curation, search
 from services.talent_pool.access import caller_from
 from services.talent_pool.events import CONSUMED_SOURCE, CONTESTANT_AWARDED
 from services.talent_pool.repository import TalentRepository
-from services.talent_pool.schemas import ParkedQuerySchema
 from services.talent_pool.settings import Settings
 from services.talent_pool.views import parked_view
 
@@ -88,10 +88,9 @@ class TalentPoolService:
     @rpc
     def list_parked(self, caller, query):
         access.require_admin(caller_from(caller))
-        query = load(ParkedQuerySchema(), query or {})
-        page = self.parking.list(query["limit"], query["offset"])
-        return {"total": page["total"], "limit": query["limit"], "offset": query["offset"],
-                "parked": [parked_view(document) for document in page["parked"]]}
+        query = load(PageQuery(), query or {})
+        found = self.parking.list(query["limit"], query["offset"])
+        return page((parked_view(document) for document in found["parked"]), found["total"], query)
 
     @rpc
     def replay_parked(self, caller, parked_id=None):

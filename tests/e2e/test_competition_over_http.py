@@ -90,7 +90,7 @@ def test_a_whole_competition_over_http(system, talent_pool, http):
              json={"decision": "approve"})
     approved = http("GET", f"/competitions/{cid}/events/{eid}/entries?status=approved",
                     organiser).json()
-    assert sorted(e["name"] for e in approved["entries"]) == sorted(w["name"] for w in workers[:3])
+    assert sorted(e["name"] for e in approved["items"]) == sorted(w["name"] for w in workers[:3])
 
     # judging: five judges, then marking starts
     for judge_id, enterprise in JUDGES.items():
@@ -110,7 +110,7 @@ def test_a_whole_competition_over_http(system, talent_pool, http):
              {"judge_id": "judge-x", "name": "x", "enterprise": "x"}),
             ("GET", f"/competitions/{cid}/events/{eid}/ranking", None)):
         error_of(http(method, path, stranger, (403, 404), json=body))
-    assert cid not in {c["id"] for c in http("GET", "/competitions", stranger).json()}
+    assert cid not in {c["id"] for c in http("GET", "/competitions", stranger).json()["items"]}
     assert http("GET", f"/competitions/{cid}", organiser).json()["status"] == "marking"
 
     # nothing public before publication
@@ -163,7 +163,7 @@ def test_a_whole_competition_over_http(system, talent_pool, http):
     error_of(http("GET", f"/public/competitions/{cid}/results", expect=404))
     # signed off: codes and names are revealed side by side to the organiser
     name_of = {e["code"]: e["name"] for e in http(
-        "GET", f"/competitions/{cid}/events/{eid}/entries?status=approved", organiser).json()["entries"]}
+        "GET", f"/competitions/{cid}/events/{eid}/entries?status=approved", organiser).json()["items"]}
     assert sorted(name_of) == sorted(codes)
     error_of(http("POST", f"/competitions/{cid}/publish", stranger, (403, 404)))
     published = http("POST", f"/competitions/{cid}/publish", organiser).json()
@@ -191,8 +191,8 @@ def test_a_whole_competition_over_http(system, talent_pool, http):
 
     # the talent pool: the winners are admitted from the published results by events alone
     reviewer = token("rev-1", "reviewer", name="工会审核员")
-    talents = poll(http, "/talents", reviewer, lambda page: page["total"] >= 2)["talents"]
-    assert talents == poll(http, "/talents", reviewer, lambda page: page["total"] == 2)["talents"]
+    talents = poll(http, "/talents", reviewer, lambda page: page["total"] >= 2)["items"]
+    assert talents == poll(http, "/talents", reviewer, lambda page: page["total"] == 2)["items"]
     assert sorted((t["name"], [h["prize"] for h in t["honours"]]) for t in talents) == sorted([
         (name_of[codes[0]], ["first"]), (name_of[codes[1]], ["second"])])
     assert all(t["status"] == "active" and t["trades"] == ["数控车工"] for t in talents)
@@ -200,7 +200,7 @@ def test_a_whole_competition_over_http(system, talent_pool, http):
     assert champion["honours"][0]["titles"] == ["技术能手"]
     # the third, certified without a prize or title, is recorded as a candidate, not admitted
     everyone = http("GET", "/talents?status=all", reviewer).json()
-    assert sorted((t["name"], t["status"]) for t in everyone["talents"]) == sorted([
+    assert sorted((t["name"], t["status"]) for t in everyone["items"]) == sorted([
         (name_of[codes[0]], "active"), (name_of[codes[1]], "active"), (name_of[codes[2]], "candidate")])
     # one talent in full: the honour it came from, once
     view = http("GET", f"/talents/{champion['id']}", reviewer).json()

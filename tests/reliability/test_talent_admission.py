@@ -285,7 +285,7 @@ def test_an_award_the_pool_cannot_read_is_retried_a_bounded_number_of_times_then
     url = f"{system.base_url}/admin/parked/talent_pool"
     page = requests.get(url, headers={"Authorization": f"Bearer {admin}"}, timeout=30)
     assert page.status_code == 200, page.text
-    [shown] = page.json()["parked"]
+    [shown] = page.json()["items"]
     assert page.json()["total"] == 1
     assert (shown["event_id"], shown["attempts"]) == (malformed["event_id"], attempts)
     assert "person_key" in shown["error"]

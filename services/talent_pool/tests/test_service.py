@@ -80,7 +80,7 @@ def announced(event_type):
 def only_talent(pool, **query):
     page = pool("search_talents", builders.reviewer(), {"status": "all", **query})
     assert page["total"] == 1, page
-    return pool("get_talent", builders.reviewer(), page["talents"][0]["id"])
+    return pool("get_talent", builders.reviewer(), page["items"][0]["id"])
 
 
 # admission from competition results
@@ -124,7 +124,7 @@ def test_a_correction_that_takes_the_award_away_keeps_the_talent_for_a_curator(p
     talent = only_talent(pool)
     assert talent["status"] == "active" and "removed the award" in talent["needs_review"]["reason"]
     flagged = pool("search_talents", builders.reviewer(), {"needs_review": True})
-    assert [t["id"] for t in flagged["talents"]] == [talent["id"]]
+    assert [t["id"] for t in flagged["items"]] == [talent["id"]]
 
 
 def test_below_the_policy_the_worker_is_a_candidate_and_search_shows_active_by_default(pool):
@@ -140,7 +140,7 @@ def test_an_award_the_pool_cannot_read_is_retried_then_parked_for_an_admin(pool)
     unreadable = envelope(award(), version=2)
     publish_award(pool.config["AMQP_URI"], unreadable)
     wait_for(lambda: pool("list_parked", builders.admin(), {})["total"] == 1)
-    [parked] = pool("list_parked", builders.admin(), {})["parked"]
+    [parked] = pool("list_parked", builders.admin(), {})["items"]
     assert parked["event_id"] == unreadable["event_id"] and parked["attempts"] == 3
     assert "no reading of competition.contestant_awarded v2" in parked["error"]
     with pytest.raises(Forbidden):
@@ -162,7 +162,7 @@ def test_a_configured_policy_admits_certified_finalists(container_factory, servi
     with entrypoint_hook(container, "contestant_awarded") as handle:
         handle(envelope(builders.certified_only(level="county")))
     with entrypoint_hook(container, "search_talents") as search:
-        [row] = search(builders.reviewer().to_dict(), {})["talents"]
+        [row] = search(builders.reviewer().to_dict(), {})["items"]
     assert row["status"] == "active" and row["certificates"] == ["高级工"]
 
 
@@ -210,7 +210,7 @@ def test_a_nomination_passes_three_reviews_and_admits_the_worker(pool):
     assert talent["sources"][0]["nomination_id"] == nid
     assert payload["id_number"] not in str(talent) and payload["id_number"] not in str(nomination)
     listed = pool("list_nominations", builders.reviewer(), {"status": "admitted"})
-    assert [n["id"] for n in listed["nominations"]] == [nid]
+    assert [n["id"] for n in listed["items"]] == [nid]
     wait_for(lambda: announced("talent.admitted"))
     assert announced("talent.admitted")[0]["data"]["source"] == {"kind": "nomination", "nomination_id": nid}
     # Closed: the same person may be nominated again (e.g. for another trade).
@@ -284,8 +284,8 @@ def test_organisers_read_the_talents_of_their_own_unit_only(pool):
             envelope(award(person_key=builders.person_key(), organising_unit="taian-union",
                            competition_id="cmp-taian", name="赵强")))
     mine = pool("search_talents", builders.organiser(), {})
-    assert [t["name"] for t in mine["talents"]] == ["王建国"]
-    tid = mine["talents"][0]["id"]
+    assert [t["name"] for t in mine["items"]] == ["王建国"]
+    tid = mine["items"][0]["id"]
     assert pool("get_talent", builders.organiser(), tid)["units"] == [builders.UNIT]
     with pytest.raises(NotFound):
         pool("get_talent", builders.organiser(unit="taian-union"), tid)
@@ -329,7 +329,7 @@ def test_search_filters(pool):
     reviewer = builders.reviewer()
 
     def names(**query):
-        return [t["name"] for t in pool("search_talents", reviewer, {"limit": 1000, **query})["talents"]]
+        return [t["name"] for t in pool("search_talents", reviewer, {"limit": 1000, **query})["items"]]
 
     everyone = names()
     assert len(everyone) == 30 and everyone == sorted(everyone)
@@ -357,13 +357,13 @@ def test_pages_are_stable_and_complete(pool):
     seed(pool, count=25)
     reviewer = builders.reviewer()
     for sort in ("name", "-admitted_at"):
-        whole = pool("search_talents", reviewer, {"sort": sort, "limit": 1000})["talents"]
+        whole = pool("search_talents", reviewer, {"sort": sort, "limit": 1000})["items"]
         pages = [pool("search_talents", reviewer, {"sort": sort, "limit": 10, "offset": offset})
                  for offset in (0, 10, 20)]
         assert [p["total"] for p in pages] == [25, 25, 25]
-        assert [len(p["talents"]) for p in pages] == [10, 10, 5]
-        assert [t["id"] for p in pages for t in p["talents"]] == [t["id"] for t in whole]
-    newest_first = pool("search_talents", reviewer, {"sort": "-admitted_at", "limit": 1000})["talents"]
+        assert [len(p["items"]) for p in pages] == [10, 10, 5]
+        assert [t["id"] for p in pages for t in p["items"]] == [t["id"] for t in whole]
+    newest_first = pool("search_talents", reviewer, {"sort": "-admitted_at", "limit": 1000})["items"]
     assert [t["admitted_at"] for t in newest_first] == sorted((t["admitted_at"] for t in newest_first),
                                                               reverse=True)
 
@@ -386,8 +386,8 @@ def test_an_export_reads_every_match_once_in_the_search_order(pool, monkeypatch)
         whole = pool("search_talents", reviewer, {**query, "limit": 1000})
         pages = export_all(pool, reviewer, query)
         assert [p["total"] for p in pages] == [whole["total"]] * len(pages)
-        assert [t["id"] for p in pages for t in p["talents"]] == [t["id"] for t in whole["talents"]]
-        assert pages[0]["talents"][0] == whole["talents"][0]  # the same rows as a search
+        assert [t["id"] for p in pages for t in p["items"]] == [t["id"] for t in whole["items"]]
+        assert pages[0]["items"][0] == whole["items"][0]  # the same rows as a search
     assert len(pages) == 2 and pages[-1]["next"] is None
     assert pool.store.exports.count_documents({}) == 0  # a finished export is dropped
 
@@ -397,17 +397,17 @@ def test_an_export_leaves_out_talents_that_left_the_filter_or_the_scope_meanwhil
     seed(pool, count=25)
     reviewer = builders.reviewer()
     first = pool("export_talents", reviewer, {})
-    later = pool("search_talents", reviewer, {"limit": 1000})["talents"][-1]
+    later = pool("search_talents", reviewer, {"limit": 1000})["items"][-1]
     pool("change_talent_status", reviewer, later["id"], {"status": "removed", "reason": "不再符合条件"})
 
     rest = [first]
     while rest[-1]["next"]:
         rest.append(pool("export_talents", reviewer, None, rest[-1]["next"]))
-    exported = [t["id"] for p in rest for t in p["talents"]]
+    exported = [t["id"] for p in rest for t in p["items"]]
     assert len(exported) == 24 and later["id"] not in exported
 
     other = builders.organiser(unit="taian-union")
-    assert export_all(pool, other, {})[0] == {"total": 0, "talents": [], "next": None}
+    assert export_all(pool, other, {})[0] == {"total": 0, "items": [], "next": None}
 
 
 def test_an_export_is_its_callers_alone_and_bounded(pool, monkeypatch):

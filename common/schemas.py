@@ -1,0 +1,78 @@
+"""Schema bases every service's public API module builds on, and the one shape of a list.
+
+- ``Strict``: what a service accepts. Unknown fields are rejected, fields keep their order.
+- ``Out``: what a service answers; responses are dumped through these, never through a copy.
+- ``PageQuery`` and ``page``/``page_of``: every list, whatever it lists, is asked for with
+  ``limit`` and ``offset`` and answered as ``{total, limit, offset, items}``.
+"""
+from marshmallow import RAISE, Schema, fields, validate
+
+from common.personal_id import mask_id_number
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 500
+MAX_OFFSET = 1_000_000
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class Out(Schema):
+    """Base of every response schema (fields keep their declared order)."""
+
+    class Meta:
+        ordered = True
+
+
+def limit_field(maximum=MAX_PAGE, default=DEFAULT_PAGE):
+    return fields.Integer(load_default=default, validate=validate.Range(min=1, max=maximum),
+                          metadata={"description": f"at most {maximum} items"})
+
+
+def offset_field():
+    return fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET),
+                          metadata={"description": "how many items to skip"})
+
+
+class PageQuery(Strict):
+    limit = limit_field()
+    offset = offset_field()
+
+
+def page(items, total, query):
+    """A page of a list, as every list is answered: ``query`` holds the loaded limit and offset."""
+    return {"total": total, "limit": query["limit"], "offset": query["offset"], "items": list(items)}
+
+
+_PAGES = {}
+
+
+def page_of(item_schema):
+    """The response schema of a page of ``item_schema`` items (one class per item schema, so that
+    OpenAPI names it ``<Item>Page``)."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    if name not in _PAGES:
+        _PAGES[name] = type(name, (Out,), {
+            "__doc__": f"A page of {item_schema.__name__.removesuffix('Schema')} items.",
+            "total": fields.Integer(required=True, metadata={"description": "items in the whole list"}),
+            "limit": fields.Integer(required=True),
+            "offset": fields.Integer(required=True),
+            "items": fields.List(fields.Nested(item_schema), required=True),
+        })
+    return _PAGES[name]
+
+
+Timestamp = fields.String  # ISO 8601 in UTC, as the services write them
+
+
+class MaskedIdNumber(fields.String):
+    """An ID number as shown to people: first 3 and last 4 characters, the rest ``*``. It masks
+    again on the way out, so even a service's mistake could not put a full number on the wire."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return mask_id_number(str(value))
