@@ -7,9 +7,9 @@ import sys
 import time
 
 from cli.broker_check import HOW_TO_START, wait_for_broker
-from cli.system import SERVICE_MODULES
 from cli.topology import declare_all
 from common.config import load_config
+from services import PROCESSES
 
 
 def service_command(config_path, target):
@@ -18,11 +18,11 @@ def service_command(config_path, target):
             target]
 
 
-def start_services(config_path, env=None, modules=SERVICE_MODULES):
-    """Start one `nameko run` process per service; returns {module: Popen}."""
-    return {module: subprocess.Popen(service_command(config_path, module), env=env,
-                                     start_new_session=True)
-            for module in modules}
+def start_services(config_path, env=None, processes=PROCESSES):
+    """Start one `nameko run` process per service and the gateway; returns {name: Popen}."""
+    return {process.name: subprocess.Popen(service_command(config_path, process.target), env=env,
+                                           start_new_session=True)
+            for process in processes}
 
 
 def stop_services(processes, timeout=15):

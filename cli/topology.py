@@ -4,7 +4,7 @@ from common.topology import declare_subscriptions
 
 
 def declare_all(config):
-    from cli.system import service_classes
+    from services import service_classes
     return declare_subscriptions(config["AMQP_URI"], service_classes())
 
 

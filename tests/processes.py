@@ -35,14 +35,16 @@ from cli.run import service_command, stop_services
 from common.outbox import ConfirmedPublisher, outbox_entries
 from common.storage import open_database
 from common.topology import declare_subscriptions, event_exchange
+from services import PROCESSES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CONFIG_PATH = str(ROOT / "config.yaml")
 HOST = "127.0.0.1"
 
-COMPETITIONS = "services.competitions.service"
-GATEWAY = "gateway.service"
-TALENT_POOL = "services.talent_pool.service"
+# Process names, as services/__init__.py lists them.
+COMPETITIONS = "competitions"
+GATEWAY = "gateway"
+TALENT_POOL = "talent_pool"
 
 TOKEN_SECRET = "e2e-token-secret-0123456789abcdef0123456789"
 PERSONAL_DATA_SECRET = "e2e-personal-data-secret-0123456789abcdef"
@@ -239,7 +241,7 @@ class System:
             "LOG_LEVEL": "WARNING",
             **environment,
         }
-        self.processes = {}  # name (a module, unless named otherwise) -> Popen of its latest start
+        self.processes = {}  # process name -> Popen of its latest start
         self.profiles = {}  # name -> where its cProfile statistics are written as it exits
         self._started = []  # every Popen ever started, for close()
 
@@ -268,16 +270,20 @@ class System:
             return declare_all({"AMQP_URI": self.amqp_uri})
         return declare_subscriptions(self.amqp_uri, service_classes)
 
-    def log_path(self, module):
-        return self.log_dir / f"{module}.log"
+    def log_path(self, name):
+        return self.log_dir / f"{name}.log"
 
-    def log(self, module):
-        """Everything ``module``'s processes wrote so far, restarts included."""
-        path = self.log_path(module)
+    def log(self, name):
+        """Everything the process ``name`` wrote so far, restarts included."""
+        path = self.log_path(name)
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
-    def start(self, *modules, profile=False, **env_overrides):
-        return {module: self.start_as(module, module, profile, **env_overrides) for module in modules}
+    def start(self, *names, profile=False, **env_overrides):
+        """Start the processes ``names``, each under its own name: a process of
+        services/__init__.py by its name, a test's own service by its module."""
+        listed = {process.name: process.target for process in PROCESSES}
+        return {name: self.start_as(name, listed.get(name, name), profile, **env_overrides)
+                for name in names}
 
     def start_as(self, name, target, profile=False, **env_overrides):
         """Start ``target`` (a module, or ``module:Class``) as the process ``name``. Under cProfile

@@ -20,15 +20,13 @@ def system_config(amqp_uri, data_dir, port):
 
 @pytest.fixture(scope="module")
 def gateway_system(request, vhost_pipeline, tmp_path_factory):
-    """The gateway, the competitions service and the talent pool running for a whole test module;
+    """Every service and the gateway (services/__init__.py) running for a whole test module;
     yields an Api."""
     # Imported here, after `nameko test` has monkey-patched eventlet.
     from nameko.runners import ServiceRunner
     from nameko.testing.utils import find_free_port
 
-    from gateway.service import GatewayService
-    from services.competitions.service import CompetitionsService
-    from services.talent_pool.service import TalentPoolService
+    from services import service_classes
 
     broker = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
     with vhost_pipeline.get() as vhost:
@@ -36,9 +34,8 @@ def gateway_system(request, vhost_pipeline, tmp_path_factory):
         config = system_config(f"{broker.scheme}://{broker.netloc}/{vhost}",
                                tmp_path_factory.mktemp("gateway-data"), port)
         runner = ServiceRunner(config)
-        runner.add_service(GatewayService)
-        runner.add_service(CompetitionsService)
-        runner.add_service(TalentPoolService)
+        for service_cls in service_classes():
+            runner.add_service(service_cls)
         runner.start()
         api = Api(f"http://127.0.0.1:{port}")
         api.amqp_uri = config["AMQP_URI"]  # for tests that put messages on the broker themselves
