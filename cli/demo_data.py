@@ -224,6 +224,15 @@ def marks_for(rnd, code):
 # HTTP: one keep-alive connection per worker thread
 
 
+def gateway_url(config):
+    """Where the system that config.yaml (and GATEWAY_ADDRESS) describes serves its gateway: a
+    gateway listening on every interface is reached on this machine's loopback."""
+    host, _, port = str(config.get("WEB_SERVER_ADDRESS") or "127.0.0.1:8000").rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
 class ApiError(Exception):
     pass
 
@@ -486,7 +495,7 @@ def main(args):
     if not secret:
         raise SystemExit(f"demo-data: TOKEN_SECRET is not set in {args.config}")
 
-    gateway = Gateway(args.gateway)
+    gateway = Gateway(args.gateway or gateway_url(config))
     check_gateway(gateway, secret)
     programme = build_programme(args.seed, args.contestants, args.chains, args.trades)
     events = sum(len(c["events"]) for c in programme)
@@ -532,7 +541,8 @@ def register(subparsers):
         "demo-data", help="load a city's competition programme into a running system",
         description="Load a realistic skills-competition programme through the gateway's API "
                     "(the system must be running: make run).")
-    parser.add_argument("--gateway", default="http://127.0.0.1:8000", help="the gateway's base URL")
+    parser.add_argument("--gateway", help="the gateway's base URL (default: the address config.yaml "
+                                          "gives it, GATEWAY_ADDRESS)")
     parser.add_argument("--contestants", type=int, default=3000)
     parser.add_argument("--chains", type=int, default=len(CHAINS), help="industry chains (at most 9)")
     parser.add_argument("--trades", type=int, default=30, help="trade events spread over the chains")

@@ -12,7 +12,7 @@ import uuid
 
 import jwt
 
-from common.errors import Unauthorized
+from common.errors import Forbidden, Unauthorized
 
 ADMIN = "admin"
 ORGANIZER = "organizer"
@@ -68,6 +68,24 @@ class Principal:
 
     def to_dict(self):
         return dataclasses.asdict(self)
+
+
+def caller_from(data):
+    """The Principal an RPC acts for: the gateway passes the principal it verified, as a dict.
+
+    A call that names no caller, or not a valid one, is refused (403) by every service alike: a
+    service never acts for someone it cannot name.
+    """
+    if not isinstance(data, dict) or not data:
+        raise Forbidden("sign in: this call names no caller")
+    try:
+        principal = Principal(**data)
+    except TypeError:
+        raise Forbidden("this call names no valid caller") from None
+    if not isinstance(principal.subject, str) or not principal.subject or _check_scope(
+            principal.role, principal.unit, principal.studio):
+        raise Forbidden("this call names no valid caller")
+    return principal
 
 
 def _secret_bytes(secret):

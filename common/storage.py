@@ -8,6 +8,7 @@ import pathlib
 
 import litemongo
 import pymongo
+from pymongo.collection import Collection
 from nameko.extensions import DependencyProvider, SharedExtension
 
 from common.outbox import OutboxRelay
@@ -21,6 +22,25 @@ def open_database(config, service_name):
         return pymongo.MongoClient(uri)[f"{DATABASE_NAME}_{service_name}"]
     directory = pathlib.Path(config.get("DATA_DIR") or "var").absolute() / service_name
     return litemongo.connect(str(directory))[DATABASE_NAME]
+
+
+def is_embedded(collection):
+    return not isinstance(collection, Collection)
+
+
+def read_documents(collection, condition, fields):
+    """Every document matching ``condition``, with only ``fields``, read once.
+
+    A cursor of the embedded store copies its whole result list on every ``next()``, which is
+    quadratic in the number of results (reading 100,000 talents through one took 54 s), so there
+    the documents come from the store's own generator of matches instead.
+    """
+    iterate = getattr(collection, "_iter_documents", None) if is_embedded(collection) else None
+    if iterate is None:
+        yield from collection.find(condition, {**{key: 1 for key in fields}, "_id": "_id" in fields})
+        return
+    for document in iterate(condition):
+        yield {key: document.get(key) for key in fields if key in document}
 
 
 class Database(SharedExtension):

@@ -4,13 +4,9 @@ Organisers, chief judges and supervisors act for one organising unit; judges are
 events they mark; anyone may read a published competition. What a caller may not even see answers
 404, so that ids of other units' drafts cannot be probed; what they may see but not change, 403.
 """
-from common.auth import CHIEF_JUDGE, JUDGE, ORGANIZER, SUPERVISOR, Principal
+from common.auth import CHIEF_JUDGE, JUDGE, ORGANIZER, SUPERVISOR
 from common.errors import Forbidden, NotFound
 from services.competitions.domain.lifecycle import PUBLISHED
-
-
-def caller_from(data):
-    return Principal(**data)
 
 
 def is_organiser_of(caller, competition):

@@ -4,6 +4,7 @@ A judge never marks an entry from their own enterprise, and sees entries only by
 """
 from common.errors import Conflict, Forbidden
 from common.events import utc_now
+from common.repository import optimistic
 from common.validation import load
 from services.competitions import access
 from services.competitions.domain import lifecycle
@@ -34,6 +35,7 @@ def scheme_index(competition, event):
     return index
 
 
+@optimistic
 def assign_judge(store, caller, competition_id, event_id, payload):
     judge = load(JUDGE, payload)
     competition = store.competition(competition_id)

@@ -1,6 +1,8 @@
 """Organising a competition: its trade events and their rules, officials and lifecycle."""
 from common.errors import BadRequest, Conflict, NotFound
 from common.events import utc_now
+from common.ids import new_id
+from common.repository import optimistic
 from common.schemas import page
 from common.validation import load
 from services.competitions import access
@@ -10,7 +12,6 @@ from services.competitions.domain.eligibility import validate_eligibility_rules
 from services.competitions.domain.ranking import DEFAULT_TIE_BREAK, validate_tie_break
 from services.competitions.domain.scheme import DEFAULT_COMPONENTS, SchemeIndex
 from services.competitions.domain.scoring import validate_judging_rules
-from services.competitions.repository import new_id
 from services.competitions.api import (CompetitionSchema, OfficialsSchema, PageSchema,
                                            StatusChangeSchema, TradeEventSchema)
 from services.competitions.views import competition_view
@@ -119,6 +120,7 @@ def get_competition(store, caller, competition_id):
     return competition_view(competition, caller)
 
 
+@optimistic
 def add_event(store, caller, competition_id, payload):
     data = _load(TradeEventSchema, payload)
     competition = store.competition(competition_id)
@@ -132,6 +134,7 @@ def add_event(store, caller, competition_id, payload):
     return competition_view(changed, caller)
 
 
+@optimistic
 def update_event(store, caller, competition_id, event_id, payload):
     data = _load(TradeEventSchema, payload, partial=True)
     competition = store.competition(competition_id)
@@ -150,6 +153,7 @@ def update_event(store, caller, competition_id, event_id, payload):
     return competition_view(changed, caller)
 
 
+@optimistic
 def set_officials(store, caller, competition_id, payload):
     data = _load(OfficialsSchema, payload)
     competition = store.competition(competition_id)
@@ -163,6 +167,7 @@ def set_officials(store, caller, competition_id, payload):
     return competition_view(changed, caller)
 
 
+@optimistic
 def change_status(store, caller, competition_id, payload):
     data = _load(StatusChangeSchema, payload)
     competition = store.competition(competition_id)

@@ -7,6 +7,7 @@ import datetime
 
 from common.errors import Conflict
 from common.events import utc_now
+from common.ids import new_id
 from common.personal_id import birth_date, mask_id_number
 from common.schemas import page
 from common.validation import load
@@ -14,7 +15,6 @@ from services.competitions import access
 from services.competitions.domain import lifecycle
 from services.competitions.domain.eligibility import check_eligibility, enterprise_quota
 from services.competitions.organising import find_event
-from services.competitions.repository import new_id
 from services.competitions.api import EntryDecisionSchema, PageSchema, WorkerSchema
 from services.competitions.views import entry_view
 

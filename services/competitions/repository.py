@@ -5,27 +5,22 @@ Every change is one document write, conditioned where two callers could race; ev
 same write through the outbox.
 """
 import secrets
-import uuid
 
 import pymongo
 from pymongo.errors import DuplicateKeyError
 
 from common.errors import Conflict, NotFound
-from common.outbox import index_outbox, new_with_outbox, outbox_entries, with_outbox
+from common.repository import NOT_STATE, Repository, StaleWrite
 
 # Blind entry codes: no 0/O or 1/I, so that codes read aloud or handwritten stay unambiguous.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def new_id(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
 def new_entry_code():
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
 
 
-class CompetitionRepository:
+class CompetitionRepository(Repository):
     def __init__(self, database):
         self.competitions = database["competitions"]
         self.entries = database["entries"]
@@ -37,10 +32,7 @@ class CompetitionRepository:
         self.entries.create_index([("event_id", 1), ("code", 1)], unique=True)
         self.entries.create_index([("event_id", 1), ("status", 1)])
         self.results.create_index([("competition_id", 1), ("event_id", 1)])
-        for collection in self.outbox_collections:
-            index_outbox(collection)
-        # Hands what a write put in an outbox to the relay; set by the Store.
-        self.outbox_written = lambda collection, document_id, entries: None
+        super().__init__(database)
 
     @property
     def outbox_collections(self):
@@ -49,37 +41,29 @@ class CompetitionRepository:
     # competitions
 
     def add_competition(self, document, events=()):
-        entries = outbox_entries(events)
-        self.competitions.insert_one(new_with_outbox(document, entries) if entries else document)
-        if entries:
-            self.outbox_written(self.competitions, document["_id"], entries)
-        return document
+        return self.insert(self.competitions, document, events)
 
     def competition(self, competition_id, with_history=False):
         # The history grows with every change; most reads (every mark) never look at it.
-        projection = {"outbox": 0} if with_history else {"outbox": 0, "history": 0}
+        projection = NOT_STATE if with_history else {**NOT_STATE, "history": 0}
         document = self.competitions.find_one({"_id": competition_id}, projection)
         if document is None:
             raise NotFound(f"no competition {competition_id}")
         return document
 
     def update_competition(self, competition, update, events=()):
-        """Apply ``update`` if nobody changed the competition since it was read; returns the new one."""
+        """Apply ``update`` if nobody changed the competition since it was read; returns the new
+        one, or raises StaleWrite."""
         update = {**update, "$inc": {**update.get("$inc", {}), "revision": 1}}
-        entries = outbox_entries(events)
-        if entries:
-            update = with_outbox(update, entries)
-        changed = self.competitions.find_one_and_update(
-            {"_id": competition["_id"], "revision": competition["revision"]}, update,
-            projection={"outbox": 0}, return_document=pymongo.ReturnDocument.AFTER)
+        changed = self.update(self.competitions,
+                              {"_id": competition["_id"], "revision": competition["revision"]},
+                              update, events, returning=True)
         if changed is None:
-            raise Conflict("the competition was changed by someone else meanwhile; reload and retry")
-        if entries:
-            self.outbox_written(self.competitions, competition["_id"], entries)
+            raise StaleWrite(competition["_id"])
         return changed
 
     def find_competitions(self, query, limit, offset):
-        cursor = self.competitions.find(query, {"outbox": 0}).sort("created_at", -1)
+        cursor = self.competitions.find(query, NOT_STATE).sort("created_at", -1)
         return list(cursor.skip(offset).limit(limit))
 
     def count_competitions(self, query):
@@ -90,7 +74,7 @@ class CompetitionRepository:
                                      {"$unset": {"fanout_pending": ""}})
 
     def competitions_with_pending_fanout(self):
-        return list(self.competitions.find({"fanout_pending": {"$exists": True}}, {"outbox": 0}))
+        return list(self.competitions.find({"fanout_pending": {"$exists": True}}, NOT_STATE))
 
     # entries
 
@@ -169,17 +153,13 @@ class CompetitionRepository:
         query = {"competition_id": competition_id}
         if event_id:
             query["event_id"] = event_id
-        return list(self.results.find(query, projection or {"outbox": 0}).sort("position", 1))
+        return list(self.results.find(query, projection or NOT_STATE).sort("position", 1))
 
     def announce_result(self, result_id, version, update, event):
         """Record that a result was announced in publication ``version``, with its event; a no-op
         if it already was, so a resumed fan-out never announces one result twice."""
-        entries = outbox_entries([event])
-        changed = self.results.update_one(
-            {"_id": result_id, "announced_version": {"$ne": version}},
-            with_outbox({"$set": {**update, "announced_version": version}}, entries))
-        if changed.modified_count:
-            self.outbox_written(self.results, result_id, entries)
+        self.update(self.results, {"_id": result_id, "announced_version": {"$ne": version}},
+                    {"$set": {**update, "announced_version": version}}, [event])
 
 
 def field_key(identifier):

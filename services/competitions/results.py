@@ -8,6 +8,7 @@ pending, and ``resume_announcements`` finishes it; a result is never announced t
 """
 from common.errors import Conflict, NotFound
 from common.events import utc_now
+from common.repository import NOT_STATE, optimistic
 from common.validation import load
 from services.competitions import access, events
 from services.competitions.domain import lifecycle
@@ -99,6 +100,7 @@ def _is_awarded(result):
                 or result.get("certificate_level"))
 
 
+@optimistic
 def sign_off(store, caller, competition_id):
     competition = store.competition(competition_id)
     access.require_official(caller, competition)
@@ -154,6 +156,7 @@ def _announce_publication(store, competition, update, correlation_id, correction
             "publication": changed["publication"]}
 
 
+@optimistic
 def publish(store, caller, competition_id, correlation_id=None):
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
@@ -187,6 +190,8 @@ def resume_announcements(store):
         announce_awards(store, competition)
 
 
+# A correction rewrites marks before it republishes: it is not run twice, whoever wrote meanwhile.
+@optimistic(attempts=1, message="the competition was changed by someone else meanwhile; reload and retry")
 def correct(store, caller, competition_id, payload, correlation_id=None):
     """An explicit, audited correction of published results, which republishes them."""
     data = load(CorrectionSchema(), payload)
@@ -222,7 +227,7 @@ def correct(store, caller, competition_id, payload, correlation_id=None):
 
 def published_results(store, competition_id, event_id=None):
     """What the public sees: nothing before publication, then every finalist's result."""
-    competition = store.competitions.find_one({"_id": competition_id}, {"outbox": 0})
+    competition = store.competitions.find_one({"_id": competition_id}, NOT_STATE)
     if competition is None or competition["status"] != lifecycle.PUBLISHED:
         raise NotFound(f"no published results for competition {competition_id}")
     shown = ("rank", "shared", "code", "name", "employer", "total", "components", "prize",

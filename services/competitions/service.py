@@ -5,10 +5,10 @@ may see and touch is decided here, by the service that owns the data.
 """
 from nameko.timer import timer
 
+from common.auth import caller_from
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
 from services.competitions import judging, organising, registration, results
-from services.competitions.access import caller_from
 from services.competitions.repository import CompetitionRepository
 from services.competitions.settings import Settings
 

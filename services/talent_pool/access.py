@@ -6,16 +6,10 @@ honour from a competition their unit organised: ``units`` holds it) and nothing 
 caller may not even see answers 404, so that talent ids cannot be probed; what they may see but
 not change, 403. Parked messages are for admins.
 """
-from common.auth import ADMIN, ORGANIZER, REVIEWER, Principal
+from common.auth import ADMIN, ORGANIZER, REVIEWER
 from common.errors import Forbidden, NotFound
 
 CURATORS = (REVIEWER, ADMIN)
-
-
-def caller_from(data):
-    if not data:
-        raise Forbidden("sign in to use the talent pool")
-    return Principal(**data)
 
 
 def is_curator(caller):

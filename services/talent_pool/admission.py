@@ -12,32 +12,28 @@ someone else wrote first (or inserted the same person's talent first), read agai
 """
 import datetime
 
-from common.errors import Conflict
+from common.repository import optimistic
 from services.talent_pool import events
 from services.talent_pool.domain.talent import already_applied, apply_award
-
-MAX_ATTEMPTS = 8
-
 
 def utc_now():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def write_talent(store, person_key, change, correlation_id=None, attempts=MAX_ATTEMPTS):
+@optimistic(message="the talent kept changing while this change was being made; try again")
+def write_talent(store, person_key, change, correlation_id=None):
     """Apply ``change(current_or_None) -> (talent, changes)`` to a person's talent and store it.
 
     Returns ``(talent, written)``; ``written`` is False when the change found nothing to do (it
     returned the talent it was given).
     """
-    for _ in range(attempts):
-        current = store.talent_by_person(person_key)
-        talent, changes = change(current)
-        if talent is current:
-            return current, False
-        envelopes = [events.announcement(talent, c, correlation_id) for c in changes]
-        if store.save_talent(current, talent, envelopes):
-            return talent, True
-    raise Conflict("the talent kept changing while this change was being made; try again")
+    current = store.talent_by_person(person_key)
+    talent, changes = change(current)
+    if talent is current:
+        return current, False
+    envelopes = [events.announcement(talent, c, correlation_id) for c in changes]
+    store.save_talent(current, talent, envelopes)
+    return talent, True
 
 
 def record_award(store, policy, envelope, now=None):

@@ -7,6 +7,7 @@ per nomination), then the nomination records the talent. A crash in between leav
 admitted but not yet applied, and ``resume_admissions`` (on a timer) finishes it.
 """
 from common.errors import Conflict, Forbidden
+from common.ids import new_id
 from common.schemas import page
 from common.validation import load
 from services.talent_pool import access
@@ -15,7 +16,6 @@ from services.talent_pool.domain import NotPermitted, RuleViolation
 from services.talent_pool.domain.nomination import ADMITTED, open_nomination, review
 from services.talent_pool.domain.status import change_status
 from services.talent_pool.domain.talent import apply_nomination
-from services.talent_pool.repository import new_id
 from services.talent_pool.api import (NominationQuerySchema, NominationReviewSchema,
                                           NominationSchema, TalentStatusChangeSchema)
 from services.talent_pool.views import nomination_view, talent_view

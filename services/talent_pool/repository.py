@@ -7,14 +7,13 @@ talent per person is enforced by the primary key, a talent's id being derived fr
 (a unique index on the person key would be checked, with a read, on every write of a talent); one
 open nomination per person by a unique index on ``open_for``, a field only open nominations have.
 """
-import uuid
-
 from pymongo import ASCENDING, DESCENDING
-from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from common.errors import Conflict, NotFound
-from common.outbox import DUE, OUTBOX, index_outbox, new_with_outbox, outbox_entries, with_outbox
+from common.outbox import DUE, OUTBOX
+from common.repository import NOT_STATE, Repository, StaleWrite
+from common.storage import is_embedded, read_documents
 from services.talent_pool.domain.talent import talent_id_of
 
 SEARCH_KEYS = "search_keys"
@@ -24,25 +23,6 @@ SORTS = {"name": [("name", ASCENDING), ("_id", ASCENDING)],
          "-admitted_at": [("admitted_at", DESCENDING), ("_id", ASCENDING)]}
 _SORT_FIELDS = {"name": ("_id", "name"), "-admitted_at": ("_id", "admitted_at")}
 _NOT_RECORD = ("_id", OUTBOX, DUE)
-
-
-def _is_embedded(collection):
-    return not isinstance(collection, Collection)
-
-
-def read_documents(collection, condition, fields):
-    """Every document matching ``condition``, with only ``fields``, read once.
-
-    A cursor of the embedded store copies its whole result list on every ``next()``, which is
-    quadratic in the number of results (reading 100,000 talents through one took 54 s), so there
-    the documents come from the store's own generator of matches instead.
-    """
-    iterate = getattr(collection, "_iter_documents", None) if _is_embedded(collection) else None
-    if iterate is None:
-        yield from collection.find(condition, {**{key: 1 for key in fields}, "_id": "_id" in fields})
-        return
-    for document in iterate(condition):
-        yield {key: document.get(key) for key in fields if key in document}
 
 
 def _in_order(documents, sort):
@@ -55,11 +35,7 @@ def _in_order(documents, sort):
                   reverse=True)
 
 
-def new_id(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-class TalentRepository:
+class TalentRepository(Repository):
     def __init__(self, database):
         self.talents = database["talents"]
         self.nominations = database["nominations"]
@@ -71,14 +47,11 @@ class TalentRepository:
         self.nominations.create_index("talent_applied")  # admissions a crash left half done
         # An export abandoned half way (a client gone) is dropped by the store after a while.
         self.exports.create_index("started_at", expireAfterSeconds=EXPORT_RETENTION_SECONDS)
-        for collection in self.outbox_collections:
-            index_outbox(collection)
+        super().__init__(database)
         # The embedded store rebuilds its in-memory index from the file on the first read after
         # start-up (about 10 s for 100,000 talents): pay for it here, while the service is being
         # set up, rather than in the first search or award handled once it is serving.
         self.talents.find_one({SEARCH_KEYS: ""}, {"_id": 1})
-        # Hands what a write put in an outbox to the relay; set by the Store.
-        self.outbox_written = lambda collection, document_id, entries: None
 
     @property
     def outbox_collections(self):
@@ -87,13 +60,13 @@ class TalentRepository:
     # talents
 
     def talent(self, talent_id):
-        document = self.talents.find_one({"_id": talent_id}, {OUTBOX: 0, DUE: 0})
+        document = self.talents.find_one({"_id": talent_id}, NOT_STATE)
         if document is None:
             raise NotFound(f"no talent {talent_id}")
         return document
 
     def talent_by_person(self, person_key):
-        talent = self.talents.find_one({"_id": talent_id_of(person_key)}, {OUTBOX: 0, DUE: 0})
+        talent = self.talents.find_one({"_id": talent_id_of(person_key)}, NOT_STATE)
         if talent is not None and talent["person_key"] != person_key:
             # Two people whose ids collide (80 bits of a hash): never merge them.
             raise Conflict(f"talent {talent['_id']} belongs to another person; the id derivation "
@@ -102,14 +75,13 @@ class TalentRepository:
 
     def save_talent(self, current, talent, events=()):
         """Store ``talent``, the new state of ``current`` (None: a new talent), with ``events`` in
-        the same write. False if someone else wrote first (a changed revision, or another talent
-        for the same person inserted meanwhile): read again and redo the change."""
-        entries = outbox_entries(events)
+        the same write. StaleWrite if someone else wrote first (a changed revision, or another
+        talent for the same person inserted meanwhile)."""
         if current is None:
             try:
-                self.talents.insert_one(new_with_outbox(talent, entries) if entries else talent)
+                self.insert(self.talents, talent, events)
             except DuplicateKeyError:
-                return False
+                raise StaleWrite(talent["_id"]) from None
         else:
             # A field-by-field update rather than a replacement: the outbox is left to the relay
             # (it pulls what it has sent without changing the revision), and new events are
@@ -118,15 +90,9 @@ class TalentRepository:
             gone = [k for k in current if k not in talent and k not in _NOT_RECORD]
             if gone:
                 update["$unset"] = {k: "" for k in gone}
-            if entries:
-                update = with_outbox(update, entries)
-            changed = self.talents.update_one({"_id": current["_id"], "revision": current["revision"]},
-                                              update)
-            if changed.matched_count != 1:
-                return False
-        if entries:
-            self.outbox_written(self.talents, talent["_id"], entries)
-        return True
+            if not self.update(self.talents, {"_id": current["_id"], "revision": current["revision"]},
+                               update, events):
+                raise StaleWrite(talent["_id"])
 
     def search_talents(self, condition, sort, limit, offset, projection):
         """``(total, the page of talents)`` matching ``condition`` in the order ``sort``.
@@ -136,7 +102,7 @@ class TalentRepository:
         page's talents whole: its cursors project every match before skipping, and a count is a
         second pass.
         """
-        if not _is_embedded(self.talents):
+        if not is_embedded(self.talents):
             cursor = self.talents.find(condition, projection).sort(SORTS[sort]).skip(offset).limit(limit)
             return self.talents.count_documents(condition), list(cursor)
         ordered = self.talent_ids(condition, sort)
@@ -144,7 +110,7 @@ class TalentRepository:
 
     def talent_ids(self, condition, sort):
         """The ids of every talent matching ``condition``, in the order ``sort``."""
-        if not _is_embedded(self.talents):
+        if not is_embedded(self.talents):
             return [document["_id"] for document in
                     self.talents.find(condition, {"_id": 1}).sort(SORTS[sort])]
         return [document["_id"] for document in

@@ -10,12 +10,12 @@ from nameko.timer import timer
 
 from common.consumer import Parking, reliable_event_handler
 from common.errors import NotFound
+from common.auth import caller_from
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
 from common.schemas import PageQuery, page
 from common.validation import load
 from services.talent_pool import access, admission, curation, search
-from services.talent_pool.access import caller_from
 from services.talent_pool.events import CONSUMED_SOURCE, CONTESTANT_AWARDED
 from services.talent_pool.repository import TalentRepository
 from services.talent_pool.settings import Settings

@@ -3,10 +3,11 @@ outbox left to the relay, and the search paths the embedded engine needs."""
 import pytest
 
 from common.errors import Conflict
-from common.storage import open_database
+from common.repository import StaleWrite
+from common.storage import open_database, read_documents
 from services.talent_pool import admission
 from services.talent_pool.domain.policy import DEFAULT_POLICY
-from services.talent_pool.repository import TalentRepository, read_documents
+from services.talent_pool.repository import TalentRepository
 from services.talent_pool.tests.builders import award, envelope, person_key
 
 
@@ -44,7 +45,10 @@ def test_two_first_awards_for_one_person_make_one_talent(store):
 
 def test_a_store_that_keeps_changing_gives_up_so_the_message_is_retried_later(store):
     admission.record_award(store, DEFAULT_POLICY, envelope(award()))
-    store.save_talent = lambda *args: False
+    def always_stale(current, talent, events=()):
+        raise StaleWrite(talent["_id"])
+
+    store.save_talent = always_stale
     with pytest.raises(Conflict):
         admission.record_award(store, DEFAULT_POLICY, envelope(award(competition_id="cmp-2")))
 
