@@ -76,3 +76,23 @@ class MaskedIdNumber(fields.String):
         if value is None:
             return None
         return mask_id_number(str(value))
+
+
+def undeclared_fields(schema, value, path=""):
+    """The dotted paths of keys in ``value`` that ``schema`` would drop when dumping it: what a
+    view holds and its response schema does not declare. Dict fields and raw fields are opaque."""
+    schema = schema() if isinstance(schema, type) else schema
+    if schema.many or isinstance(value, (list, tuple)):
+        found = []
+        for position, item in enumerate(value or ()):
+            found.extend(undeclared_fields(type(schema)(), item, f"{path}{position}."))
+        return found
+    if not isinstance(value, dict):
+        return []
+    declared = {field.attribute or name: field for name, field in schema.fields.items()}
+    found = [f"{path}{key}" for key in value if key not in declared]
+    for key, field in declared.items():
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested) and value.get(key) is not None:
+            found.extend(undeclared_fields(inner.schema, value[key], f"{path}{key}."))
+    return found

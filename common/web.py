@@ -56,6 +56,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from common.schemas import undeclared_fields
 from common.topology import BROKER_ERRORS
 from common.validation import flatten_messages
 from common import auth, errors
@@ -68,6 +69,10 @@ DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 # Seconds a client connection may stay silent (slow senders, idle keep-alive) before it is closed.
 HTTP_SOCKET_TIMEOUT_KEY = "HTTP_SOCKET_TIMEOUT"
 DEFAULT_HTTP_SOCKET_TIMEOUT = 60.0
+
+# True in tests: a view holding a field its response schema does not declare is an error, not a
+# field silently dropped on the way out.
+CHECK_RESPONSES_KEY = "CHECK_RESPONSES"
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # nameko context key carrying the request id to services (RPC headers ``nameko.correlation_id``).
@@ -460,6 +465,11 @@ class Route(HttpRequestHandler):
             else:
                 raise TypeError(f"{self.method_name} returned a tuple of {len(result)} items")
         schema = self._response_schema
+        if schema is not None and status != 204 and self.container.config.get(CHECK_RESPONSES_KEY):
+            dropped = undeclared_fields(schema, payload)
+            if dropped:
+                raise TypeError(f"{self.method_name}: the response schema does not declare "
+                                f"{', '.join(dropped[:10])}")
         if schema is not None and status != 204:
             if isinstance(payload, (list, tuple)) and not schema.many:
                 raise TypeError(

@@ -238,6 +238,7 @@ class System:
             "TOKEN_SECRET": TOKEN_SECRET,
             "PERSONAL_DATA_SECRET": PERSONAL_DATA_SECRET,
             "OUTBOX_RELAY": "true",
+            "CHECK_RESPONSES": "true",
             "LOG_LEVEL": "WARNING",
             **environment,
         }

@@ -15,6 +15,7 @@ def system_config(amqp_uri, data_dir, port):
         "PERSONAL_DATA_SECRET": TEST_PERSONAL_DATA_SECRET,
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
         "RPC_TIMEOUT": 10,
+        "CHECK_RESPONSES": True,
     }
 
 

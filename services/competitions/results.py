@@ -240,5 +240,8 @@ def published_results(store, competition_id, event_id=None):
         output.append({"event_id": event["id"], "trade": event["trade"], "results": [
             {key: r.get(key) for key in shown} for r in results]})
     return {"competition_id": competition_id, "name": competition["name"], "level": competition["level"],
-            "industry_chain": competition["industry_chain"], "publication": competition["publication"],
+            "industry_chain": competition["industry_chain"],
+            # The correlation id traces a request for operators: it is not for the public.
+            "publication": {key: value for key, value in competition["publication"].items()
+                            if key != "correlation_id"},
             "events": output}
