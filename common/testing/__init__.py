@@ -1,0 +1,10 @@
+"""The test kit: what tests at every layer (and the benchmarks) share, written once.
+
+- waiting: wait on a condition, bounded, never a fixed sleep
+- http: one HTTP client for the gateway, one assertion for a JSON error
+- callers: principals of every role, and their bearer tokens
+- contracts: example payloads of every event contract
+- factories: small valid competition data (schemes, awards, workers)
+- scenarios: a competition driven through the gateway up to its published results
+- events: recording the events a service publishes, from the real broker
+"""
