@@ -4,6 +4,9 @@ SERVICE_MODULES = (
     "services.talent_pool.service",
     "gateway.service",
 )
+# The services with reliable event handlers, each with its parked-message admin
+# (common.parking.ParkedMessagesAdmin): the gateway serves /admin/parked/<one of them>.
+CONSUMING_SERVICES = ("talent_pool",)
 
 
 def service_classes():

@@ -513,14 +513,24 @@ class ParkedMessageSchema(Out):
     parked_at = Timestamp(required=True)
     error = fields.String(allow_none=True, metadata={"description": "the last lines of the failure"})
     body = fields.Raw(allow_none=True, metadata={
-        "description": "the message as received (events carry no ID numbers)"})
+        "description": "the message as received (events carry no ID numbers); null when only its "
+                       "raw form was kept"})
+    raw = fields.String(allow_none=True, metadata={
+        "description": "the body as it came, for a message that could not be decoded, was too "
+                       "large or could not be stored decoded"})
+    raw_encoding = fields.String(allow_none=True, metadata={"description": "utf-8 or base64"})
+    content_type = fields.String(allow_none=True)
+    content_encoding = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True, metadata={"description": "bytes received"})
+    truncated = fields.Boolean(allow_none=True, metadata={
+        "description": "only the first MiB was kept: it can be read, not replayed"})
 
 
 class ParkedPageSchema(Out):
     total = fields.Integer(required=True)
     limit = fields.Integer(required=True)
     offset = fields.Integer(required=True)
-    parked = fields.List(fields.Nested(ParkedMessageSchema), required=True)
+    items = fields.List(fields.Nested(ParkedMessageSchema), required=True)
 
 
 class ReplayResultSchema(Out):

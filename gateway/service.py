@@ -10,7 +10,9 @@ and the OpenAPI document at /openapi.json is built from the same routes and sche
 from marshmallow import fields, validate
 
 from common.auth import ADMIN, CHIEF_JUDGE, JUDGE, ORGANIZER, REVIEWER, SUPERVISOR
+from cli.system import CONSUMING_SERVICES
 from common.openapi import build_openapi
+from common.parking import ConsumerRpc, ParkedQuerySchema
 from common.rpc import ServiceRpc
 from common.web import route
 from gateway import boards, exports
@@ -22,7 +24,7 @@ from services.competitions.schemas import (CompetitionSchema, CompletionTimeSche
                                            WorkerSchema)
 from services.talent_pool.schemas import (MAX_EXPORT_ROWS, NominationQuerySchema,
                                           NominationReviewSchema, NominationSchema,
-                                          ParkedQuerySchema, TalentExportSchema, TalentSearchSchema,
+                                          TalentExportSchema, TalentSearchSchema,
                                           TalentStatisticsSchema, TalentStatusChangeSchema)
 
 TITLE = "Jiangxin API"
@@ -43,6 +45,8 @@ JURY = (ORGANIZER, ADMIN, CHIEF_JUDGE, SUPERVISOR, JUDGE)
 OFFICIALS = (CHIEF_JUDGE, SUPERVISOR)
 CURATORS = (REVIEWER, ADMIN)
 TALENT_READERS = (REVIEWER, ADMIN, ORGANIZER)
+# /admin/parked/<service>: one pair of routes for every consuming service, any other is a 404.
+PARKED = f"/admin/parked/<any({', '.join(CONSUMING_SERVICES)}):service>"
 
 COMPETITIONS = ["competitions"]
 REGISTRATION = ["registration"]
@@ -89,6 +93,7 @@ class GatewayService:
 
     competitions = ServiceRpc("competitions")
     talent_pool = ServiceRpc("talent_pool")
+    consumers = ConsumerRpc()
 
     # --- operations
 
@@ -323,18 +328,18 @@ class GatewayService:
 
     # --- operations: parked messages
 
-    @route("GET", "/admin/parked/talent_pool", query=ParkedQuerySchema,
-           response=out.ParkedPageSchema, roles=(ADMIN,), tags=OPERATIONS,
-           summary="Messages the talent pool kept failing on, with their errors")
-    def list_parked_talent_pool(self, request, principal, query):
-        return self.talent_pool.list_parked(principal.to_dict(), query)
+    @route("GET", PARKED, query=ParkedQuerySchema, response=out.ParkedPageSchema, roles=(ADMIN,),
+           tags=OPERATIONS, summary="Messages a consuming service kept failing on, with their errors")
+    def list_parked(self, request, principal, query, service):
+        return self.consumers(service).list_parked(principal.to_dict(), query)
 
-    @route("POST", "/admin/parked/talent_pool/replay", body=ReplaySchema, body_required=False,
+    @route("POST", f"{PARKED}/replay", body=ReplaySchema, body_required=False,
            response=out.ReplayResultSchema, roles=(ADMIN,), tags=OPERATIONS,
-           summary="Put the talent pool's parked messages back on their queues (one, or all)",
-           description="The body may be left out: then every parked message is replayed.")
-    def replay_parked_talent_pool(self, request, principal, payload):
-        return self.talent_pool.replay_parked(principal.to_dict(), payload.get("parked_id"))
+           summary="Put a consuming service's parked messages back on their queues (one, or all)",
+           description="The body may be left out: then every parked message is replayed. A "
+                       "message kept only in part (too large) cannot be replayed: 409.")
+    def replay_parked(self, request, principal, payload, service):
+        return self.consumers(service).replay_parked(principal.to_dict(), payload.get("parked_id"))
 
 
 _OPENAPI = None

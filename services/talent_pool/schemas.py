@@ -92,8 +92,3 @@ class NominationReviewSchema(Strict):
     stage = fields.String(validate=validate.OneOf(STAGES),
                           metadata={"description": "the stage the reviewer means to decide; refused (409) "
                                                    "unless it is the nomination's current stage"})
-
-
-class ParkedQuerySchema(Strict):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))

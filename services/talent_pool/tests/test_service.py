@@ -140,7 +140,7 @@ def test_an_award_the_pool_cannot_read_is_retried_then_parked_for_an_admin(pool)
     unreadable = envelope(award(), version=2)
     publish_award(pool.config["AMQP_URI"], unreadable)
     wait_for(lambda: pool("list_parked", builders.admin(), {})["total"] == 1)
-    [parked] = pool("list_parked", builders.admin(), {})["parked"]
+    [parked] = pool("list_parked", builders.admin(), {})["items"]
     assert parked["event_id"] == unreadable["event_id"] and parked["attempts"] == 3
     assert "no reading of competition.contestant_awarded v2" in parked["error"]
     with pytest.raises(Forbidden):
