@@ -476,6 +476,9 @@ def test_roles(gateway_system, pool):
     for who in (REVIEWER, OTHER_ORG):
         assert_error(api.get("/admin/parked/talent_pool", as_=who), 403, "forbidden")
         assert_error(api.post("/admin/parked/talent_pool/replay", as_=who), 403, "forbidden")
+    # only services that consume have parked messages
+    assert_error(api.get("/admin/parked/competitions", as_=ADMIN), 404, "not_found")
+    assert_error(api.post("/admin/parked/nobody/replay", as_=ADMIN), 404, "not_found")
 
 
 def test_an_admin_lists_and_replays_parked_messages(gateway_system, pool):

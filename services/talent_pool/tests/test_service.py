@@ -145,6 +145,8 @@ def test_an_award_the_pool_cannot_read_is_retried_then_parked_for_an_admin(pool)
     assert "no reading of competition.contestant_awarded v2" in parked["error"]
     with pytest.raises(Forbidden):
         pool("list_parked", builders.reviewer(), {})
+    with pytest.raises(Forbidden):  # no caller at all: a 403 too, never a 500
+        pool("list_parked", None, {})
     with pytest.raises(Forbidden):
         pool("replay_parked", builders.reviewer(), parked["id"])
     with pytest.raises(NotFound):
