@@ -102,8 +102,12 @@ def raw_form(message):
     kept = raw[:MAX_RAW_BYTES]
     try:
         text, encoding = kept.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = base64.b64encode(kept).decode("ascii"), "base64"
+    except UnicodeDecodeError as error:
+        if len(raw) > MAX_RAW_BYTES and error.start >= len(kept) - 3:
+            # Only the cut split a character: the text up to it.
+            text, encoding = kept[:error.start].decode("utf-8"), "utf-8"
+        else:
+            text, encoding = base64.b64encode(kept).decode("ascii"), "base64"
     return {"raw": text, "raw_encoding": encoding, "content_type": message.content_type,
             "content_encoding": message.content_encoding, "size": len(raw),
             "truncated": len(raw) > MAX_RAW_BYTES}

@@ -10,7 +10,7 @@ verified principal, as a dict) first; admins list and replay its parked messages
 from nameko.timer import timer
 
 from common.consumer import reliable_event_handler
-from common.parking import ParkedMessagesAdmin
+from common import parking
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
 from services.talent_pool import admission, curation, search
@@ -20,7 +20,8 @@ from services.talent_pool.repository import TalentRepository
 from services.talent_pool.settings import Settings
 
 
-class TalentPoolService(ParkedMessagesAdmin):
+# By module: `nameko run` would take a class imported by name for a service of its own.
+class TalentPoolService(parking.ParkedMessagesAdmin):
     name = "talent_pool"
 
     store = Store(TalentRepository)
