@@ -1,4 +1,5 @@
-"""List and replay the messages a service parked after its handler kept failing."""
+"""List and replay the messages a service parked after its handler kept failing, or at once
+(not decodable, too large)."""
 import json
 
 from common.config import load_config
@@ -12,7 +13,7 @@ def main(args):
     if args.action == "list":
         page = parked.list(limit=args.limit)
         print(f"{page['total']} parked in {args.service}")
-        for document in page["parked"]:
+        for document in page["items"]:
             print(json.dumps({key: document[key] for key in
                               ("_id", "queue", "event_type", "event_id", "attempts", "parked_at")},
                              ensure_ascii=False))

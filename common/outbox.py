@@ -9,6 +9,13 @@ has sent it. The relay publishes pending entries with publisher confirms and ``m
 routing, then takes them out of the document. A crash anywhere in between leaves the entry in the
 document, and the next relay pass sends it again: delivery is at least once and every consumer
 deduplicates by ``event_id``.
+
+An entry the broker returns as unroutable (no queue bound for its type) is tried again with
+backoff, up to ``max_unroutable_attempts`` times (about a quarter of an hour with the default),
+then dropped with a log line: the topology step declares every consumer's queue before anything
+publishes, so an event still unroutable by then is one nobody subscribes to, and nobody can miss
+it. Keeping it would grow the document by one entry per change for ever. Any other failure (a
+nack, a lost connection) never drops an entry.
 """
 import json
 import logging
@@ -28,6 +35,8 @@ OUTBOX = "outbox"
 DUE = "outbox_due_at"
 DUE_NOW = 0
 REPORT_INTERVAL = 60.0
+UNROUTABLE = "unroutable"
+MAX_UNROUTABLE_ATTEMPTS = 10
 # Entries handed over by writers and not yet sent, and ids of entries sent, kept at most.
 WRITTEN_BACKLOG = 4096
 
@@ -122,7 +131,7 @@ class ConfirmedPublisher:
 
         def on_return(exc, exchange, routing_key, message):
             # A return always precedes the ack of the same message.
-            failures[message.properties.get("message_id")] = f"unroutable: no queue bound for {routing_key}"
+            failures[message.properties.get("message_id")] = f"{UNROUTABLE}: no queue bound for {routing_key}"
 
         channel = self._channel
         channel.events["basic_ack"].add(on_ack)
@@ -165,8 +174,9 @@ class OutboxRelay:
     """
 
     def __init__(self, amqp_uri, source, collections, batch_size=256, poll_interval=1.0,
-                 enabled=True):
+                 enabled=True, max_unroutable_attempts=MAX_UNROUTABLE_ATTEMPTS):
         self.publisher = ConfirmedPublisher(amqp_uri, source)
+        self.max_unroutable_attempts = max_unroutable_attempts
         self.collections = list(collections)
         self.batch_size = batch_size
         self.poll_interval = poll_interval
@@ -310,12 +320,26 @@ class OutboxRelay:
                                   {"$pull": {OUTBOX: {"event_id": {"$in": sent}}}})
         remaining = []
         for entry in document[OUTBOX]:
-            if entry["event_id"] in failures:
-                entry = self._defer(collection, document["_id"], entry, failures[entry["event_id"]],
-                                    now)
+            reason = failures.get(entry["event_id"])
+            if reason is not None and self._nobody_subscribes(entry, reason):
+                self._drop(collection, document["_id"], entry, reason, now)
+                continue
+            if reason is not None:
+                entry = self._defer(collection, document["_id"], entry, reason, now)
             if entry["event_id"] not in confirmed:
                 remaining.append(entry)
         self._settle(collection, document["_id"], remaining)
+
+    def _nobody_subscribes(self, entry, reason):
+        """Unroutable on its last allowed attempt."""
+        return (reason.startswith(UNROUTABLE)
+                and entry.get("attempts", 0) + 1 >= self.max_unroutable_attempts)
+
+    def _drop(self, collection, document_id, entry, reason, now):
+        collection.update_one({"_id": document_id},
+                              {"$pull": {OUTBOX: {"event_id": entry["event_id"]}}})
+        self._report({entry["event_id"]: f"dropped {entry['event_type']} after "
+                      f"{self.max_unroutable_attempts} attempts, nobody subscribes ({reason})"}, now)
 
     def _defer(self, collection, document_id, entry, reason, now):
         attempts = entry.get("attempts", 0) + 1

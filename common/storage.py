@@ -11,7 +11,7 @@ import pymongo
 from pymongo.collection import Collection
 from nameko.extensions import DependencyProvider, SharedExtension
 
-from common.outbox import OutboxRelay
+from common.outbox import MAX_UNROUTABLE_ATTEMPTS, OutboxRelay
 
 DATABASE_NAME = "jiangxin"
 
@@ -84,6 +84,8 @@ class Store(DependencyProvider):
             collections=self.repository.outbox_collections,
             # Off only where a test stands in for a process that died before publishing.
             enabled=str(config.get("OUTBOX_RELAY", True)).lower() not in ("false", "0", "no", "off"),
+            max_unroutable_attempts=int(config.get("OUTBOX_UNROUTABLE_ATTEMPTS")
+                                        or MAX_UNROUTABLE_ATTEMPTS),
         )
         # A write that fills an outbox hands its envelopes to the relay, which sends them at once
         # instead of at its next scan, without reading them back.

@@ -7,8 +7,10 @@ from marshmallow import fields, validate
 
 from common.auth import ADMIN
 from common.openapi import build_openapi
-from common.schemas import Out, PageQuery, Strict, Timestamp, page_of
+from common.parking import (ConsumerRpc, ParkedPageSchema, ReplayResultSchema, ReplaySchema)
+from common.schemas import Out, PageQuery
 from common.web import route
+from services import CONSUMING_SERVICES
 
 TITLE = "Jiangxin API"
 VERSION = "0.1.0"
@@ -21,40 +23,16 @@ DESCRIPTION = (
 )
 
 OPERATIONS = ["operations"]
+# /admin/parked/<service>: one pair of routes for every consuming service, any other is a 404.
+PARKED = f"/admin/parked/<any({', '.join(CONSUMING_SERVICES)}):service>"
 
 
 class HealthSchema(Out):
     status = fields.String(required=True, metadata={"example": "ok"})
 
 
-class ParkedMessageSchema(Out):
-    """A message a service's handler kept failing on, kept with its error until replayed."""
-
-    id = fields.String(required=True)
-    queue = fields.String(required=True)
-    event_type = fields.String(allow_none=True)
-    event_id = fields.String(allow_none=True)
-    attempts = fields.Integer(required=True)
-    parked_at = Timestamp(required=True)
-    error = fields.String(allow_none=True, metadata={"description": "the last lines of the failure"})
-    body = fields.Raw(allow_none=True, metadata={
-        "description": "the message as received (events carry no ID numbers)"})
-
-
-ParkedPageSchema = page_of(ParkedMessageSchema)
-
-
-class ReplayResultSchema(Out):
-    replayed = fields.Integer(required=True, metadata={"description": "messages put back on their queues"})
-
-
-class ReplaySchema(Strict):
-    """Which parked message to replay; without it (or without a body) every one."""
-
-    parked_id = fields.String(validate=validate.Length(min=1, max=64))
-
-
 class OperationsRoutes:
+    consumers = ConsumerRpc()
     @route("GET", "/health", public=True, response=HealthSchema, tags=OPERATIONS,
            summary="Liveness: the gateway answers")
     def health(self, request, principal):
@@ -65,18 +43,18 @@ class OperationsRoutes:
     def openapi(self, request, principal):
         return openapi_document(type(self))
 
-    @route("GET", "/admin/parked/talent_pool", query=PageQuery,
-           response=ParkedPageSchema, roles=(ADMIN,), tags=OPERATIONS,
-           summary="Messages the talent pool kept failing on, with their errors")
-    def list_parked_talent_pool(self, request, principal, query):
-        return self.talent_pool.list_parked(principal.to_dict(), query)
+    @route("GET", PARKED, query=PageQuery, response=ParkedPageSchema, roles=(ADMIN,),
+           tags=OPERATIONS, summary="Messages a consuming service kept failing on, with their errors")
+    def list_parked(self, request, principal, query, service):
+        return self.consumers(service).list_parked(principal.to_dict(), query)
 
-    @route("POST", "/admin/parked/talent_pool/replay", body=ReplaySchema, body_required=False,
+    @route("POST", f"{PARKED}/replay", body=ReplaySchema, body_required=False,
            response=ReplayResultSchema, roles=(ADMIN,), tags=OPERATIONS,
-           summary="Put the talent pool's parked messages back on their queues (one, or all)",
-           description="The body may be left out: then every parked message is replayed.")
-    def replay_parked_talent_pool(self, request, principal, payload):
-        return self.talent_pool.replay_parked(principal.to_dict(), payload.get("parked_id"))
+           summary="Put a consuming service's parked messages back on their queues (one, or all)",
+           description="The body may be left out: then every parked message is replayed. A "
+                       "message kept only in part (too large) cannot be replayed: 409.")
+    def replay_parked(self, request, principal, payload, service):
+        return self.consumers(service).replay_parked(principal.to_dict(), payload.get("parked_id"))
 
 
 _OPENAPI = {}

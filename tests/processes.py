@@ -211,6 +211,18 @@ class Broker:
         return messages, consumers
 
 
+def vhost_of(amqp_uri):
+    return urllib.parse.unquote(urllib.parse.urlparse(amqp_uri).path[1:]) or "/"
+
+
+def settled(amqp_uri, queues=None):
+    """True when none of ``queues`` (every queue of ``amqp_uri``'s vhost by default) holds a
+    message, ready or delivered and not yet acked: whatever reached them was handled to the end.
+    Asked of the broker (``Broker.queue_counts``), never guessed from elapsed time."""
+    counts = Broker.of(amqp_uri).queue_counts(vhost_of(amqp_uri))
+    return all(counts.get(queue, (0, 0)) == (0, 0) for queue in (counts if queues is None else queues))
+
+
 class System:
     """The processes of one test or benchmark, on their own vhost, data directory and gateway port."""
 

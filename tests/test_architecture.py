@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from cli import run
+from common.parking import ParkedMessagesAdmin
 from common.rpc import ServiceRpc
 from common.topology import subscriptions
 from gateway.service import GatewayService
@@ -96,15 +97,17 @@ def test_deploy_runs_every_process_in_the_list_and_nothing_else():
     assert compose["services"]["topology"]["command"] == ["python", "-m", "cli", "topology"]
 
 
-def test_the_consuming_services_are_those_with_event_handlers():
-    consuming = [cls.name for cls in service_classes() if subscriptions(cls)]
+def test_the_consuming_services_are_those_with_event_handlers_and_each_has_the_parked_admin():
+    consuming = [cls for cls in service_classes() if subscriptions(cls)]
 
-    assert consuming == list(CONSUMING_SERVICES)
+    assert [cls.name for cls in consuming] == list(CONSUMING_SERVICES)
+    assert all(issubclass(cls, ParkedMessagesAdmin) for cls in consuming)
 
 
 def test_the_gateway_calls_every_service_in_the_list_and_no_other():
+    # ConsumerRpc (no fixed target) reaches the consuming services by name.
     proxies = {value.target_service for cls in GatewayService.__mro__
-               for value in vars(cls).values() if isinstance(value, ServiceRpc)}
+               for value in vars(cls).values() if isinstance(value, ServiceRpc)} - {None}
 
     assert proxies == set(SERVICE_NAMES)
 

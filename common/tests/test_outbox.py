@@ -84,6 +84,25 @@ def test_an_unroutable_event_stays_pending_with_its_reason(service_config, colle
     assert entry["attempts"] == 1 and "unroutable" in entry["last_error"]
 
 
+def test_an_event_nobody_subscribes_to_is_dropped_after_its_last_attempt_and_logged_once(
+        service_config, collection, bound_queue, caplog):
+    relay = OutboxRelay(service_config["AMQP_URI"], "outbox_test", [collection], poll_interval=0,
+                        max_unroutable_attempts=3)
+    # As earlier passes leave them: unroutable twice already, due again now.
+    unheard = [{**entry, "attempts": 2, "retry_at": 0, "last_error": "unroutable: ..."}
+               for entry in outbox_entries([make_event("thing.unheard_of", {"n": n},
+                                                       source="outbox_test") for n in (1, 2)])]
+    collection.insert_one(new_with_outbox({"_id": "a"}, [unheard[0], *outbox_entries([changed(8)])]))
+    collection.insert_one(new_with_outbox({"_id": "b"}, [unheard[1]]))
+
+    assert relay.relay_pending() == 1
+    assert [body["data"]["n"] for body in drain(service_config["AMQP_URI"], bound_queue)] == [8]
+    for document in collection.find({}):
+        assert document[OUTBOX] == [] and DUE not in document  # nothing left to send, ever
+    dropped = [r for r in caplog.records if "dropped thing.unheard_of" in r.getMessage()]
+    assert len(dropped) == 1  # one line for both, and none again within the report interval
+
+
 def test_a_deferred_event_is_left_alone_until_due_but_a_new_one_goes_at_once(
         service_config, collection, bound_queue):
     collection.insert_one(new_with_outbox({"_id": "a"}, outbox_entries([

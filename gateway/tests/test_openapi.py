@@ -37,7 +37,9 @@ def test_every_route_is_in_the_served_openapi_document(running, web_session):
     assert "get" in paths["/public/competitions/{competition_id}/results"]
     assert paths["/public/competitions/{competition_id}/results"]["get"]["security"] == []
     assert "get" in paths["/talents/export"]
-    assert paths["/admin/parked/talent_pool/replay"]["post"]["x-roles"] == ["admin"]
+    replay = paths["/admin/parked/{service}/replay"]["post"]
+    assert replay["x-roles"] == ["admin"]
+    assert "talent_pool" in replay["parameters"][0]["schema"]["enum"]
 
 
 def test_health_answers_without_a_token(running, web_session):

@@ -476,6 +476,9 @@ def test_roles(gateway_system, pool):
     for who in (REVIEWER, OTHER_ORG):
         assert_error(api.get("/admin/parked/talent_pool", as_=who), 403, "forbidden")
         assert_error(api.post("/admin/parked/talent_pool/replay", as_=who), 403, "forbidden")
+    # only services that consume have parked messages
+    assert_error(api.get("/admin/parked/competitions", as_=ADMIN), 404, "not_found")
+    assert_error(api.post("/admin/parked/nobody/replay", as_=ADMIN), 404, "not_found")
 
 
 def test_an_admin_lists_and_replays_parked_messages(gateway_system, pool):
@@ -564,6 +567,8 @@ def test_the_gateway_calls_only_methods_the_talent_pool_has():
 
     source = inspect.getsource(TalentPoolRoutes) + inspect.getsource(OperationsRoutes)
     called = set(re.findall(r"talent_pool\.([a-z_]+)\(", source)) - {"with_timeout"}
+    # the parked-message admin, reached per consuming service
+    called |= set(re.findall(r"consumers\(service\)\.([a-z_]+)\(", source))
     assert called == {"search_talents", "talent_statistics", "export_talents", "get_talent",
                       "change_talent_status", "nominate", "list_nominations", "get_nomination",
                       "review_nomination", "list_parked", "replay_parked"}

@@ -4,7 +4,7 @@ Union reviewers and admins curate the pool: they read every talent and nominatio
 review and change statuses. An organiser reads the talents of their own unit (those with an
 honour from a competition their unit organised: ``units`` holds it) and nothing else. What a
 caller may not even see answers 404, so that talent ids cannot be probed; what they may see but
-not change, 403. Parked messages are for admins.
+not change, 403.
 """
 from common.auth import ADMIN, ORGANIZER, REVIEWER
 from common.errors import Forbidden, NotFound
@@ -50,8 +50,3 @@ def require_curator(caller):
 def require_nomination_visible(caller, nomination):
     if not is_curator(caller):
         raise NotFound(f"no nomination {nomination['_id']}")
-
-
-def require_admin(caller):
-    if not caller.is_admin:
-        raise Forbidden("only admins see and replay parked messages")

@@ -26,35 +26,46 @@ class UnsupportedEvent(ValueError):
 # consumed
 
 
+# Every string the pool reads from an award is bounded (as the publisher bounds what it accepts),
+# so that no event can store an unbounded name in a talent: an award beyond them is parked.
+ID = validate.Length(min=1, max=64)
+NAME = validate.Length(max=200)
+PERSON_NAME = validate.Length(max=100)
+SHORT = validate.Length(max=64)
+TEXT = validate.Length(max=1000)
+MAX_TITLES = 20
+
+
 class AwardedV1(Schema):
     """The talent pool's reading of ``competition.contestant_awarded`` v1."""
 
     class Meta:
         unknown = EXCLUDE
 
-    competition_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    competition_name = fields.String(required=True)
-    level = fields.String(required=True)
-    industry_chain = fields.String(required=True)
-    organising_unit = fields.String(required=True)
+    competition_id = fields.String(required=True, validate=ID)
+    competition_name = fields.String(required=True, validate=NAME)
+    level = fields.String(required=True, validate=SHORT)
+    industry_chain = fields.String(required=True, validate=NAME)
+    organising_unit = fields.String(required=True, validate=SHORT)
     year = fields.Integer(allow_none=True, required=True)
     publication_version = fields.Integer(required=True, validate=validate.Range(min=1))
-    correction_reason = fields.String(allow_none=True, load_default=None)
-    event_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    trade = fields.String(required=True)
-    entry_id = fields.String(required=True)
+    correction_reason = fields.String(allow_none=True, load_default=None, validate=TEXT)
+    event_id = fields.String(required=True, validate=ID)
+    trade = fields.String(required=True, validate=NAME)
+    entry_id = fields.String(required=True, validate=SHORT)
     person_key = fields.String(required=True, validate=validate.Length(min=8, max=64))
-    name = fields.String(required=True)
-    employer = fields.String(required=True)
-    region_code = fields.String(required=True)
-    skill_level = fields.String(required=True)
+    name = fields.String(required=True, validate=PERSON_NAME)
+    employer = fields.String(required=True, validate=NAME)
+    region_code = fields.String(required=True, validate=SHORT)
+    skill_level = fields.String(required=True, validate=SHORT)
     rank = fields.Integer(required=True)
     finalists = fields.Integer(required=True)
-    prize = fields.String(allow_none=True, required=True)
-    prize_name = fields.String(allow_none=True, required=True)
-    titles = fields.List(fields.String(), required=True)
-    promotion_level = fields.String(allow_none=True, required=True)
-    certificate_level = fields.String(allow_none=True, required=True)
+    prize = fields.String(allow_none=True, required=True, validate=SHORT)
+    prize_name = fields.String(allow_none=True, required=True, validate=SHORT)
+    titles = fields.List(fields.String(validate=NAME), required=True,
+                         validate=validate.Length(max=MAX_TITLES))
+    promotion_level = fields.String(allow_none=True, required=True, validate=SHORT)
+    certificate_level = fields.String(allow_none=True, required=True, validate=SHORT)
 
 
 # One instance each: marshmallow schemas keep no state between loads, and building one per event

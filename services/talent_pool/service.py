@@ -3,31 +3,28 @@
 Competition awards come in as ``competition.contestant_awarded`` events through a reliable
 handler (retried with backoff, then parked: never lost, never a hot loop); curators and
 organisers come in through the gateway's RPC calls, every one taking the caller (the gateway's
-verified principal, as a dict) first. Talent changes go out as ``talent.admitted`` /
+verified principal, as a dict) first; admins list and replay its parked messages
+(``ParkedMessagesAdmin``). Talent changes go out as ``talent.admitted`` /
 ``talent.updated`` events through the outbox.
 """
 from nameko.timer import timer
 
-from common.consumer import Parking, reliable_event_handler
-from common.errors import NotFound
 from common.auth import caller_from
+from common.consumer import reliable_event_handler
+from common.parking import ParkedMessagesAdmin
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
-from common.schemas import PageQuery, page
-from common.validation import load
-from services.talent_pool import access, admission, curation, search
+from services.talent_pool import admission, curation, search
 from services.talent_pool.events import CONSUMED_SOURCE, CONTESTANT_AWARDED
 from services.talent_pool.repository import TalentRepository
 from services.talent_pool.settings import Settings
-from services.talent_pool.views import parked_view
 
 
-class TalentPoolService:
+class TalentPoolService(ParkedMessagesAdmin):
     name = "talent_pool"
 
     store = Store(TalentRepository)
     settings = Settings()
-    parking = Parking()
     correlation_id = CorrelationId()
 
     # admission from competition results
@@ -82,20 +79,3 @@ class TalentPoolService:
     def resume_admissions(self):
         """Finish admitting any nominee a crash left half done."""
         curation.resume_admissions(self.store, self.settings.policy)
-
-    # parked messages (admins)
-
-    @rpc
-    def list_parked(self, caller, query):
-        access.require_admin(caller_from(caller))
-        query = load(PageQuery(), query or {})
-        found = self.parking.list(query["limit"], query["offset"])
-        return page((parked_view(document) for document in found["parked"]), found["total"], query)
-
-    @rpc
-    def replay_parked(self, caller, parked_id=None):
-        access.require_admin(caller_from(caller))
-        replayed = self.parking.replay(parked_id)
-        if parked_id and not replayed:
-            raise NotFound(f"no parked message {parked_id}")
-        return {"replayed": replayed}

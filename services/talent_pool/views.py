@@ -77,10 +77,3 @@ def nomination_view(nomination):
         "closed_at": nomination.get("closed_at"),
         "talent_id": nomination.get("talent_id"),
     }
-
-
-def parked_view(document):
-    view = {"id": document["_id"]}
-    view.update({key: document.get(key) for key in
-                 ("queue", "event_type", "event_id", "attempts", "parked_at", "error", "body")})
-    return view

@@ -15,6 +15,7 @@ from services.talent_pool import admission, curation, search
 from services.talent_pool.service import TalentPoolService
 from services.talent_pool.tests import builders
 from services.talent_pool.tests.builders import award, envelope, nothing
+from tests.processes import settled
 
 ANNOUNCED = []
 
@@ -77,6 +78,13 @@ def announced(event_type):
     return [e for e in ANNOUNCED if e["event_type"] == event_type]
 
 
+def wait_until_all_announced(pool):
+    """Until the pool's outboxes are empty (all it wrote was confirmed in the listener's queues)
+    and no queue holds a message: from then on ANNOUNCED is all there will ever be."""
+    wait_for(lambda: pool.store.talents.count_documents({"outbox.0": {"$exists": True}}) == 0)
+    wait_for(lambda: settled(pool.config["AMQP_URI"]))
+
+
 def only_talent(pool, **query):
     page = pool("search_talents", builders.reviewer(), {"status": "all", **query})
     assert page["total"] == 1, page
@@ -96,7 +104,7 @@ def test_a_winner_is_admitted_once_however_often_the_award_arrives(pool):
     assert len(talent["honours"]) == 1 and len(talent["history"]) == 1
     assert talent["history"][0]["source_event"] == first["event_id"]
     wait_for(lambda: announced("talent.admitted"))
-    eventlet.sleep(0.5)
+    wait_until_all_announced(pool)
     [event] = announced("talent.admitted")
     assert event["data"]["talent_id"] == talent["id"] and event["correlation_id"] == "req-test"
     assert announced("talent.updated") == []
@@ -132,7 +140,7 @@ def test_below_the_policy_the_worker_is_a_candidate_and_search_shows_active_by_d
     assert pool("search_talents", builders.reviewer(), {})["total"] == 0
     candidate = only_talent(pool, status="candidate")
     assert candidate["honours"][0]["prize"] == "first" and candidate["admitted_at"] is None
-    eventlet.sleep(0.5)
+    wait_until_all_announced(pool)
     assert ANNOUNCED == []  # candidates are recorded quietly
 
 
@@ -145,6 +153,8 @@ def test_an_award_the_pool_cannot_read_is_retried_then_parked_for_an_admin(pool)
     assert "no reading of competition.contestant_awarded v2" in parked["error"]
     with pytest.raises(Forbidden):
         pool("list_parked", builders.reviewer(), {})
+    with pytest.raises(Forbidden):  # no caller at all: a 403 too, never a 500
+        pool("list_parked", None, {})
     with pytest.raises(Forbidden):
         pool("replay_parked", builders.reviewer(), parked["id"])
     with pytest.raises(NotFound):
