@@ -11,7 +11,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from common.web import iter_routes
+from common.web import (IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE,
+                        iter_routes)
 
 OPENAPI_VERSION = "3.0.3"
 SECURITY_SCHEME = "bearerAuth"
@@ -47,6 +48,19 @@ ERROR_RESPONSES = {
 }
 
 _MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": IDEMPOTENCY_KEY_HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 128,
+               "pattern": IDEMPOTENCY_KEY_PATTERN.pattern},
+    "description": (
+        "Makes a retry safe: the same key with the same request gets the first answer (status "
+        "and body) and stores nothing twice; with another request, or while the first is still "
+        "running, a 409. Kept 24 hours, per caller; "
+        f"{IDEMPOTENCY_KEY_RULE}."),
+}
 
 
 def _parameter_schema(converter, args):
@@ -120,6 +134,8 @@ def _operation(spec, method, path_parameters):
     parameters = list(path_parameters)
     if spec.query is not None:
         parameters.append({"in": "query", "schema": spec.query})
+    if spec.creates:
+        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
     if parameters:
         operation["parameters"] = parameters
     if spec.body is not None:

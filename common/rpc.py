@@ -9,23 +9,37 @@ common.web answers as JSON:
 * a JiangxinError raised by the service     -> the same error (NotFound stays NotFound)
 * anything else raised by the service       -> nameko's RemoteError (500, details logged only)
 
-A reply that arrives after its deadline is dropped by the reply listener.
+A reply that arrives after its deadline is dropped by the reply listener. A request outlives
+neither: it is published with an AMQP ``expiration`` of the timeout, so the broker drops it
+unread from a queue nobody consumed in time, and it carries its deadline (context data
+``rpc_deadline``, seconds since the epoch), past which the service's ``rpc`` entrypoint refuses to
+start it: a request delivered but still waiting for a worker is not expired by the broker. A 504
+therefore means "not done", and a client may retry.
 
 The gateway's request id travels with every call as nameko context data; a service reads it with
 ``correlation_id = CorrelationId()`` to stamp the events it publishes.
+
+A service's entrypoints are ``@rpc`` from here, which also answers a create route's
+``Idempotency-Key`` (common.idempotency) and turns the store's outages into ServiceUnavailable.
 """
+import functools
 import logging
+import time
 
 import eventlet
 from nameko.amqp.publish import Publisher
+from nameko.constants import USER_ID_CONTEXT_KEY
 from nameko.contextdata import ContextDataProvider
 from nameko.exceptions import UnknownService, deserialize_to_instance
-from nameko.rpc import MethodProxy, RpcProxy
-from nameko.rpc import rpc as nameko_rpc
+from nameko.extensions import DependencyProvider
+from nameko.rpc import MethodProxy, Rpc, RpcProxy
 
 from common.errors import ANSWERS, GatewayTimeout, JiangxinError, ServiceUnavailable
+from common.idempotency import IdempotencyStore
+from common.storage import outage
 from common.topology import BROKER_ERRORS
-from common.web import CORRELATION_ID_CONTEXT_KEY
+from common.web import (CORRELATION_ID_CONTEXT_KEY, IDEMPOTENCY_KEY_CONTEXT_KEY,
+                        REQUEST_HASH_CONTEXT_KEY)
 
 # A service's answers arrive at the caller as the same classes, not as nameko's RemoteError.
 for _answer in ANSWERS:
@@ -47,8 +61,18 @@ class _FailFastPublisher(Publisher):
     }
 
 
+DEADLINE_CONTEXT_KEY = "rpc_deadline"
+
+
 class _MethodProxy(MethodProxy):
     publisher_cls = _FailFastPublisher
+    deadline = None  # seconds since the epoch, sent as the request's rpc_deadline
+
+    def get_message_headers(self, worker_ctx):
+        headers = super().get_message_headers(worker_ctx)
+        if self.deadline is not None:
+            headers[self._get_header_name(DEADLINE_CONTEXT_KEY)] = self.deadline
+        return headers
 
 
 class _TrackedReplies:
@@ -88,7 +112,8 @@ class TimedMethodProxy:
         deadline = eventlet.Timeout(self.timeout)
         try:
             proxy = _MethodProxy(self.worker_ctx, self.service_name, self.method_name, replies,
-                                **dict(self.options))
+                                 **{**self.options, "expiration": self.timeout})
+            proxy.deadline = time.time() + self.timeout
             return proxy._call(*args, **kwargs).result()
         except eventlet.Timeout as exc:
             if exc is not deadline:
@@ -167,7 +192,61 @@ class CorrelationId(ContextDataProvider):
     context_key = CORRELATION_ID_CONTEXT_KEY
 
 
+# Where each worker of a service with kit rpc entrypoints finds its WorkerContext.
+_WORKER_CONTEXT_ATTR = "_rpc_worker_context"
+
+
+class _WorkerContext(DependencyProvider):
+    def get_dependency(self, worker_ctx):
+        return worker_ctx
+
+
+class GuardedRpc(Rpc):
+    """nameko's Rpc entrypoint that refuses late requests, answers Idempotency-Keys and reports
+    the store's outages as ServiceUnavailable; see :func:`rpc`."""
+
+    idempotency = IdempotencyStore()
+
+    def bind(self, container, method_name):
+        instance = super().bind(container, method_name)
+        # The method's wrapper needs its worker's context data, which nameko gives dependencies
+        # only: one is added for the whole service, so that a service declares nothing for it.
+        if not any(isinstance(d, _WorkerContext) for d in container.dependencies):
+            container.dependencies.add(_WorkerContext().bind(container, _WORKER_CONTEXT_ATTR))
+        return instance
+
+    def run(self, worker_ctx, call):
+        data = worker_ctx.data
+        deadline = data.get(DEADLINE_CONTEXT_KEY)
+        if deadline is not None and time.time() > float(deadline):
+            # Its caller has answered 504 ("not done") already: run now, it could do twice what
+            # the client then retried.
+            raise GatewayTimeout(f"{self.container.service_name}.{self.method_name} was not "
+                                 "started before its caller stopped waiting")
+        try:
+            key = data.get(IDEMPOTENCY_KEY_CONTEXT_KEY)
+            if key:
+                return self.idempotency.run(data.get(USER_ID_CONTEXT_KEY), self.method_name, key,
+                                            data.get(REQUEST_HASH_CONTEXT_KEY), call)
+            return call()
+        except Exception as exc:
+            message = outage(exc)
+            if message is None:
+                raise
+            _log.warning("%s.%s: %s", self.container.service_name, self.method_name, message)
+            raise ServiceUnavailable(message) from None
+
+
 def rpc(method):
     """A service's RPC entrypoint. Its JiangxinErrors are answers to the caller (a 404, a 409),
-    not failures of the service: nameko then logs them without a traceback."""
-    return nameko_rpc(expected_exceptions=JiangxinError)(method)
+    not failures of the service: nameko then logs them without a traceback. A request past its
+    deadline is refused (GatewayTimeout), one with an Idempotency-Key answered once
+    (common.idempotency), and a full, read-only, locked or unreachable store is a
+    ServiceUnavailable."""
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        worker_ctx = getattr(self, _WORKER_CONTEXT_ATTR)
+        return worker_ctx.entrypoint.run(worker_ctx, functools.partial(method, self, *args, **kwargs))
+
+    return GuardedRpc.decorator(expected_exceptions=JiangxinError)(guarded)

@@ -3,25 +3,121 @@
 MONGO_URI set: a real MongoDB. Unset: the embedded litemongo store, one directory per service
 under DATA_DIR, which survives restarts. Neither engine is used with transactions: a change is
 atomic within one document, so aggregates are shaped so that one command changes one document.
+
+The embedded store serves one service process: mongomock checks unique indexes and conditions in
+the memory of the process that writes, so two processes on one directory lose and double writes.
+A service process therefore holds an exclusive lock on its directory (``StoreInUse`` for a
+second one); scaling out is for MongoDB. Other processes (the CLI when the service is down, test
+helpers reading a store) open it without the lock.
+
+What the engines raise when the store cannot serve (full, read-only, locked, unreachable) is
+recognised here, in :func:`outage`, and nowhere else.
 """
+import fcntl
+import os
 import pathlib
+import sqlite3
 
 import litemongo
 import pymongo
+import pymongo.errors
+from litemongo import sqlite_store
 from pymongo.collection import Collection
 from nameko.extensions import DependencyProvider, SharedExtension
 
 from common.outbox import MAX_UNROUTABLE_ATTEMPTS, OutboxRelay
 
 DATABASE_NAME = "jiangxin"
+LOCK_FILE = "service.lock"
+# How long a write waits for another connection's lock before "database is locked": short enough
+# that the caller gets a 503 well within its RPC timeout instead of a 504 (SQLite's default: 5 s).
+BUSY_TIMEOUT_MS = 2000
+
+# sqlite3.OperationalError messages that mean the store cannot serve now, not a bug.
+_SQLITE_OUTAGES = ("database or disk is full", "attempt to write a readonly database",
+                   "database is locked", "unable to open database file", "disk i/o error")
+_MONGO_OUTAGES = (pymongo.errors.AutoReconnect, pymongo.errors.ServerSelectionTimeoutError,
+                  pymongo.errors.NotPrimaryError)
+
+
+class StoreInUse(RuntimeError):
+    """Another process serves this embedded store."""
+
+
+def outage(exc):
+    """What to tell a caller when ``exc`` means the store cannot serve (full, read-only, locked,
+    unreachable), or None when it is some other failure."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if any(known in text for known in _SQLITE_OUTAGES):
+            return f"the service's store cannot serve now: {exc}"
+    if isinstance(exc, _MONGO_OUTAGES):
+        return "the service's database is not reachable"
+    return None
+
+
+class _CollectionStore(sqlite_store.CollectionStore):
+    def open(self):
+        super().open()
+        # Set after litemongo's own pragmas: opening waits up to SQLite's default once, every
+        # later statement at most BUSY_TIMEOUT_MS.
+        self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+class _DatabaseStore(sqlite_store.DatabaseStore):
+    def __getitem__(self, col_name):
+        if col_name not in self._collections:
+            self._collections[col_name] = _CollectionStore(
+                self._dirpath / col_name, codec_options=self._codec_options)
+        return self._collections[col_name]
+
+
+class _ServerStore(sqlite_store.ServerStore):
+    def __getitem__(self, db_name):
+        if db_name not in self._databases:
+            self._databases[db_name] = _DatabaseStore(self._dirpath / db_name)
+        return self._databases[db_name]
+
+
+def store_directory(config, service_name):
+    return pathlib.Path(config.get("DATA_DIR") or "var").absolute() / service_name
 
 
 def open_database(config, service_name):
+    """The service's database, without taking the embedded store's lock: for tools and tests.
+    A service process opens it through :class:`Database`, which does."""
     uri = config.get("MONGO_URI")
     if uri:
         return pymongo.MongoClient(uri)[f"{DATABASE_NAME}_{service_name}"]
-    directory = pathlib.Path(config.get("DATA_DIR") or "var").absolute() / service_name
-    return litemongo.connect(str(directory))[DATABASE_NAME]
+    return litemongo.MongoClient(_ServerStore(store_directory(config, service_name)))[DATABASE_NAME]
+
+
+def lock_store(directory):
+    """An exclusive lock on an embedded store's directory, held while the returned file is open;
+    StoreInUse if another process holds it. flock goes with the process, however it ends."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lock = open(directory / LOCK_FILE, "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        holder = lock.read().strip() or "another process"
+        lock.close()
+        raise StoreInUse(
+            f"the embedded store {directory} is in use by {holder}: one process per service "
+            "may use an embedded store; set MONGO_URI to a MongoDB to run more than one") from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"process {os.getpid()}\n")
+    lock.flush()
+    return lock
+
+
+def sqlite_connections(database):
+    """The SQLite connections of an embedded database's open collections: for fault tests that
+    make the store read-only or full on purpose, as a disk would."""
+    collections = database.client._store[database.name]._collections
+    return [collection._connection for collection in collections.values()]
 
 
 def is_embedded(collection):
@@ -52,12 +148,28 @@ class Database(SharedExtension):
 
     def __init__(self):
         self._database = None
+        self._lock = None
 
     @property
     def database(self):
         if self._database is None:
-            self._database = open_database(self.container.config, self.container.service_name)
+            config, name = self.container.config, self.container.service_name
+            if not config.get("MONGO_URI"):
+                self._lock = self._lock or lock_store(store_directory(config, name))
+            self._database = open_database(config, name)
         return self._database
+
+    def _unlock(self):
+        # Another container of the service in this process (a test's restart) may then take it.
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def stop(self):
+        self._unlock()
+
+    def kill(self):
+        self._unlock()
 
 
 class Store(DependencyProvider):

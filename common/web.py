@@ -12,7 +12,11 @@ runs and after it returns:
   unknown routes, without tracebacks;
 * a request id (``X-Request-Id``, taken from the caller or made here) echoed in the response,
   available as ``request.request_id`` and passed on to services as the nameko context value
-  ``correlation_id``.
+  ``correlation_id``;
+* on create routes (POST answering 201, or ``creates=True``) an optional ``Idempotency-Key``
+  header, checked here and passed on with a hash of the request as the context values
+  ``idempotency_key`` and ``request_hash``: the service's ``rpc`` entrypoint answers a repeat
+  with the first answer (common.idempotency).
 
     class Gateway:
         name = "gateway"
@@ -42,6 +46,8 @@ import logging
 import re
 import uuid
 from functools import partial
+
+import hashlib
 
 import eventlet
 from eventlet.event import Event
@@ -77,8 +83,16 @@ CHECK_RESPONSES_KEY = "CHECK_RESPONSES"
 REQUEST_ID_HEADER = "X-Request-Id"
 # nameko context key carrying the request id to services (RPC headers ``nameko.correlation_id``).
 CORRELATION_ID_CONTEXT_KEY = "correlation_id"
+# nameko context keys carrying a create's Idempotency-Key and its request's hash to the service.
+IDEMPOTENCY_KEY_CONTEXT_KEY = "idempotency_key"
+REQUEST_HASH_CONTEXT_KEY = "request_hash"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+# A UUID fits; the key is the caller's, so it is bounded like a request id.
+IDEMPOTENCY_KEY_PATTERN = _REQUEST_ID
+IDEMPOTENCY_KEY_RULE = ("1 to 128 characters of A-Z a-z 0-9 . _ : -, "
+                        "starting with a letter or a digit")
 _READ_CHUNK = 64 * 1024
 
 
@@ -245,6 +259,7 @@ class RouteSpec:
     status: int = 200
     tags: tuple = ()
     body_required: bool = True
+    creates: bool = False  # takes an Idempotency-Key
 
 
 def _schema_instance(schema):
@@ -262,7 +277,7 @@ class Route(HttpRequestHandler):
 
     def __init__(self, method, url, *, body=None, query=None, response=None, roles=None,
                  public=False, summary="", status=200, tags=None, description="",
-                 max_body_bytes=None, body_required=True, **kwargs):
+                 max_body_bytes=None, body_required=True, creates=None, **kwargs):
         kwargs.setdefault("expected_exceptions", (errors.JiangxinError,))
         super().__init__(method, url, **kwargs)
         if public and roles:
@@ -286,6 +301,8 @@ class Route(HttpRequestHandler):
         self.tags = tuple(tags or ())
         self.max_body_bytes = max_body_bytes
         self.body_required = body_required  # False: a missing body is read as {}
+        # A create is what a client must be able to retry safely after a timeout.
+        self.creates = (status == 201 and "POST" in self.methods) if creates is None else creates
         self._body_schema = _schema_instance(body)
         self._query_schema = _schema_instance(query)
         self._response_schema = _schema_instance(response)
@@ -298,7 +315,7 @@ class Route(HttpRequestHandler):
             query=self.query, response=self.response, roles=self.roles, public=self.public,
             summary=self.summary, description=self.description, status=self.status,
             body_required=self.body_required,
-            tags=self.tags,
+            tags=self.tags, creates=self.creates,
         )
 
     def get_url_rule(self):
@@ -369,6 +386,8 @@ class Route(HttpRequestHandler):
             context_data = {CORRELATION_ID_CONTEXT_KEY: request_id}
             if principal is not None:
                 context_data[USER_ID_CONTEXT_KEY] = principal.subject
+            if self.creates:
+                context_data.update(idempotency_context(request, kwargs.get("payload")))
             event = Event()
             self.container.spawn_worker(
                 self, (request,), kwargs, context_data=context_data,
@@ -480,6 +499,27 @@ class Route(HttpRequestHandler):
 
     def response_from_exception(self, exc, request_id=None):
         return error_response(exc, request_id)
+
+
+def idempotency_context(request, payload):
+    """The context data of a create's Idempotency-Key, {} without one; BadRequest for a bad one."""
+    key = request.headers.get(IDEMPOTENCY_KEY_HEADER)
+    if key is None:
+        return {}
+    if not IDEMPOTENCY_KEY_PATTERN.match(key):
+        raise errors.BadRequest(f"invalid {IDEMPOTENCY_KEY_HEADER}",
+                                fields={IDEMPOTENCY_KEY_HEADER: [IDEMPOTENCY_KEY_RULE]})
+    # The loaded payload, not the bytes: a client that sends the same JSON with its keys in
+    # another order or other spacing is retrying the same request.
+    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=_canonical)
+    digest = hashlib.sha256("\n".join([request.method, request.path, body]).encode("utf-8"))
+    return {IDEMPOTENCY_KEY_CONTEXT_KEY: key, REQUEST_HASH_CONTEXT_KEY: digest.hexdigest()}
+
+
+def _canonical(value):
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)  # a set's order differs from process to process
+    return _json_default(value)
 
 
 def _reject_constant(name):

@@ -474,6 +474,8 @@ class System:
     def read_store(self, service_name, read):
         """``read(database)`` on a service's embedded store, from this process: litemongo keeps
         every collection in SQLite (WAL), which other processes may read while the service runs."""
+        # Without the service's lock (only service processes take it): this reads, or writes
+        # what a test stands in for, beside the running service.
         database = open_database({"DATA_DIR": str(self.data_dir)}, service_name)
         try:
             return read(database)

@@ -40,6 +40,7 @@ def gateway_system(request, vhost_pipeline, tmp_path_factory):
         runner.start()
         api = Api(f"http://127.0.0.1:{port}")
         api.amqp_uri = config["AMQP_URI"]  # for tests that put messages on the broker themselves
+        api.runner = runner  # for tests that make a service's store fail as a disk would
         try:
             yield api
         finally:
