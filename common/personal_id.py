@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from common.clock import beijing_today
 from common.errors import BadRequest
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -21,8 +22,6 @@ CHECK_CHARS = "10X98765432"
 MIN_SECRET_LENGTH = 32
 
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
-# China has a single time zone and no daylight saving: "today" for a birth date is Beijing's.
-_CHINA = datetime.timezone(datetime.timedelta(hours=8))
 
 # HKDF labels: changing one changes every stored key or ciphertext derived with it.
 _PERSON_KEY_INFO = b"jiangxin/personal-id/person-key/v1"
@@ -68,7 +67,8 @@ def validate_id_number(value, field="id_number", *, today=None):
         raise invalid("the birth date is not a real date")
     if born.year < 1900:
         raise invalid("the birth date is before 1900")
-    if born > (today or datetime.datetime.now(_CHINA).date()):
+    # "Today" for a birth date is Beijing's, whatever zone the server runs in.
+    if born > (today or beijing_today()):
         raise invalid("the birth date is in the future")
     if check_char(number[:17]) != number[17]:
         raise invalid("the check digit does not match")

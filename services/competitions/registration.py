@@ -3,8 +3,7 @@
 The ID number is kept only encrypted, with a keyed hash (the person key) for "one entry per worker
 per event" and for matching the same person in other services, and a masked copy for display.
 """
-import datetime
-
+from common.clock import beijing_today
 from common.errors import Conflict
 from common.events import utc_now
 from common.personal_id import birth_date, mask_id_number
@@ -39,8 +38,9 @@ def register_entry(store, protector, caller, competition_id, event_id, payload):
         raise Conflict("registration is not open for this competition")
     person_key = protector.person_key(worker["id_number"])
     born = birth_date(worker["id_number"])
+    # An age limit counts whole years on the day of registration in China, not on the server.
     check_eligibility(event.get("eligibility"), event["trade"], {**worker, "birth_date": born},
-                      datetime.date.today())
+                      beijing_today())
     quota = enterprise_quota(event.get("eligibility"))
     if quota:
         store.reserve_quota_place(event_id, worker["employer"], quota)

@@ -1,10 +1,15 @@
 """The competitions service in a real container on the real broker: a whole competition through
 its RPC entrypoints, with the events it publishes received by a real consumer."""
+import datetime
+import os
+import time
+
 import eventlet
 import pytest
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook
 
+from common import clock
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.outbox import envelope_of
 from common.storage import open_database
@@ -199,3 +204,47 @@ def test_an_announcement_cut_short_by_a_crash_is_finished_once(competitions, ser
               for entry in result.get("outbox", [])]
     assert len(awards) == 3 and len({a["data"]["entry_id"] for a in awards}) == 3
     assert "fanout_pending" not in repository.competitions.find_one({"_id": cid})
+
+
+@pytest.fixture
+def server_zone_off_beijing():
+    """Run the test with the process's local zone on another date than Beijing's; yields +1 when
+    the local date is ahead of Beijing's, -1 when it is behind."""
+    beijing_hour = clock.utc_datetime().astimezone(clock.BEIJING).hour
+    # UTC-12 is a day behind Beijing until 20:00 there, UTC+14 a day ahead from 18:00 (POSIX
+    # zone strings count hours west of UTC). An hour of margin either way.
+    zone, ahead = ("WEST+12", -1) if beijing_hour < 19 else ("EAST-14", 1)
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        assert datetime.date.today() - clock.beijing_today() == datetime.timedelta(days=ahead)
+        yield ahead
+    finally:
+        if previous is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = previous
+        time.tzset()
+
+
+def test_an_age_limit_counts_on_beijings_date_not_the_servers(competitions, server_zone_off_beijing):
+    call = competitions
+    organiser = factories.organiser()
+    payload = factories.competition_payload()
+    payload["events"][0]["eligibility"] = {"max_age": 35}
+    competition = call("create_competition", organiser, payload)
+    cid, eid = competition["id"], competition["events"][0]["id"]
+    call("change_status", organiser, cid, {"action": "open_registration"})
+    today = clock.beijing_today()
+    if server_zone_off_beijing < 0:
+        # 36 today in Beijing, still 35 on the server's date: too old.
+        born = today.replace(year=today.year - 36)
+        with pytest.raises(BadRequest) as error:
+            call("register_entry", organiser, cid, eid, factories.worker(birth=born))
+        assert "birth_date" in error.value.fields
+    else:
+        # 35 in Beijing until tomorrow, already 36 on the server's date: still eligible.
+        tomorrow = today + datetime.timedelta(days=1)
+        born = tomorrow.replace(year=tomorrow.year - 36)
+        assert call("register_entry", organiser, cid, eid, factories.worker(birth=born))["status"] == "pending"
