@@ -50,6 +50,18 @@ def competitions(container_factory, service_config):
     return call
 
 
+def open_registration(call, eligibility=None):
+    """A competition of factories.competition_payload() open for registration, its event under
+    ``eligibility``; returns (competition id, event id)."""
+    payload = factories.competition_payload()
+    if eligibility:
+        payload["events"][0]["eligibility"] = eligibility
+    competition = call("create_competition", factories.organiser(), payload)
+    cid = competition["id"]
+    call("change_status", factories.organiser(), cid, {"action": "open_registration"})
+    return cid, competition["events"][0]["id"]
+
+
 def run_to_marking(call, workers=3):
     organiser = factories.organiser()
     competition = call("create_competition", organiser, factories.competition_payload())
@@ -231,11 +243,7 @@ def server_zone_off_beijing():
 def test_an_age_limit_counts_on_beijings_date_not_the_servers(competitions, server_zone_off_beijing):
     call = competitions
     organiser = factories.organiser()
-    payload = factories.competition_payload()
-    payload["events"][0]["eligibility"] = {"max_age": 35}
-    competition = call("create_competition", organiser, payload)
-    cid, eid = competition["id"], competition["events"][0]["id"]
-    call("change_status", organiser, cid, {"action": "open_registration"})
+    cid, eid = open_registration(call, {"max_age": 35})
     today = clock.beijing_today()
     if server_zone_off_beijing < 0:
         # 36 today in Beijing, still 35 on the server's date: too old.
@@ -248,3 +256,19 @@ def test_an_age_limit_counts_on_beijings_date_not_the_servers(competitions, serv
         tomorrow = today + datetime.timedelta(days=1)
         born = tomorrow.replace(year=tomorrow.year - 36)
         assert call("register_entry", organiser, cid, eid, factories.worker(birth=born))["status"] == "pending"
+
+
+def test_the_same_worker_twice_is_a_conflict_that_gives_the_quota_place_back(competitions):
+    call = competitions
+    organiser = factories.organiser()
+    cid, eid = open_registration(call, {"quota_per_enterprise": 2})
+    worker = factories.worker(employer="江苏建湖机床厂")
+    call("register_entry", organiser, cid, eid, worker)
+
+    with pytest.raises(Conflict) as error:
+        call("register_entry", organiser, cid, eid, {**worker, "name": "同一人"})
+    assert "already registered" in error.value.message
+    assert error.value.fields == {"id_number": ["already registered in this event"]}
+    # The second place of the employer's quota is still free.
+    call("register_entry", organiser, cid, eid, factories.worker(employer="江苏建湖机床厂"))
+    assert call("list_entries", organiser, cid, eid, {})["total"] == 2
