@@ -8,7 +8,7 @@ from common.validation import load
 from services.competitions import access
 from services.competitions.domain import lifecycle
 from services.competitions.domain.scheme import SchemeIndex
-from services.competitions.organising import find_event, history_entry
+from services.competitions.organising import find_event, history_entry, require_scheme
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
 from services.competitions.schemas import CompletionTimeSchema, JudgeSchema, MarkSchema
@@ -30,7 +30,7 @@ def scheme_index(competition, event):
     if index is None:
         if len(_indexes) >= MAX_INDEXES:
             _indexes.clear()
-        index = _indexes[key] = SchemeIndex(event["marking_scheme"], validate=False)
+        index = _indexes[key] = SchemeIndex(require_scheme(event), validate=False)
     return index
 
 

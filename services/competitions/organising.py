@@ -61,6 +61,14 @@ def new_event(data):
     return event
 
 
+def require_scheme(event):
+    """The event's marking scheme; Conflict naming it while the organiser has not set one."""
+    if not event.get("marking_scheme"):
+        raise Conflict(f"the event {event['trade']} has no marking scheme yet",
+                       {f"events.{event['id']}.marking_scheme": ["set the marking scheme first"]})
+    return event["marking_scheme"]
+
+
 def history_entry(caller, action, **details):
     return {"at": utc_now(), "by": caller.subject, "role": caller.role, "action": action, **details}
 

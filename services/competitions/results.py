@@ -14,7 +14,7 @@ from services.competitions.domain import lifecycle
 from services.competitions.domain.ranking import DEFAULT_TIE_BREAK
 from services.competitions.domain.scheme import SchemeIndex
 from services.competitions.domain.standings import standings
-from services.competitions.organising import find_event, history_entry
+from services.competitions.organising import find_event, history_entry, require_scheme
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
 from services.competitions.schemas import CorrectionSchema
@@ -27,7 +27,7 @@ PODIUM = 3
 
 def _standings(store, event, include_incomplete):
     """(ranked entries, their awards, entries by id) for an event's approved entries."""
-    index = SchemeIndex(event["marking_scheme"], validate=False)
+    index = SchemeIndex(require_scheme(event), validate=False)
     entries = {e["_id"]: e for e in store.entries_of(event["id"], [APPROVED], projection=ENTRY_FIELDS)}
     marked = [(entry["_id"], entry["code"],
                {from_field_key(aspect): by_judge for aspect, by_judge in entry["marks"].items()},
@@ -43,9 +43,13 @@ def live_ranking(store, caller, competition_id, event_id):
     competition = store.competition(competition_id)
     event = find_event(competition, event_id)
     access.require_jury(caller, competition, event)
-    ranked, _, entries = _standings(store, event, include_incomplete=True)
     revealed = competition["status"] in REVEALED
     rows = []
+    # Until the organiser sets a scheme there is nothing to rank (and no entry: registration
+    # opens only once every event has one).
+    ranked, entries = (), {}
+    if event.get("marking_scheme"):
+        ranked, _, entries = _standings(store, event, include_incomplete=True)
     for entry in ranked:
         row = {"rank": entry.rank, "code": entry.code, "total": entry.total,
                "components": entry.components, "completion_seconds": entry.completion_seconds,
@@ -196,7 +200,7 @@ def correct(store, caller, competition_id, payload, correlation_id=None):
     if competition.get("fanout_pending") is not None:
         raise Conflict("the previous publication is still being announced; retry shortly")
     event = find_event(competition, data["event_id"])
-    index = SchemeIndex(event["marking_scheme"], validate=False)
+    index = SchemeIndex(require_scheme(event), validate=False)
     judges = {j["judge_id"] for j in event["judges"]}
     for position, mark in enumerate(data["marks"]):
         if mark["judge_id"] not in judges:

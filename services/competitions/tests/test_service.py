@@ -272,3 +272,15 @@ def test_the_same_worker_twice_is_a_conflict_that_gives_the_quota_place_back(com
     # The second place of the employer's quota is still free.
     call("register_entry", organiser, cid, eid, factories.worker(employer="江苏建湖机床厂"))
     assert call("list_entries", organiser, cid, eid, {})["total"] == 2
+
+
+def test_an_event_without_a_marking_scheme_ranks_nobody_yet(competitions):
+    call = competitions
+    organiser = factories.organiser()
+    payload = factories.competition_payload()
+    del payload["events"][0]["marking_scheme"]
+    competition = call("create_competition", organiser, payload)
+    cid, eid = competition["id"], competition["events"][0]["id"]
+
+    live = call("live_ranking", organiser, cid, eid)
+    assert (live["event_id"], live["ranking"], live["revealed"]) == (eid, [], False)
