@@ -2,7 +2,7 @@
 
 A judge never marks an entry from their own enterprise, and sees entries only by blind code.
 """
-from common.errors import Conflict, Forbidden
+from common.errors import Conflict, Forbidden, NotFound
 from common.events import utc_now
 from common.validation import load
 from services.competitions import access
@@ -139,4 +139,7 @@ def mark_history(store, caller, competition_id, event_id, entry_code):
     event = find_event(competition, event_id)
     access.require_jury(caller, competition, event)
     entry = store.entry_by_code(event_id, entry_code, with_audit=True)
+    if entry["employer"] == access.hidden_enterprise(caller, competition, event):
+        # As if there were no such entry: even a refusal would tie the code to the enterprise.
+        raise NotFound(f"no entry with code {entry_code} in event {event_id}")
     return {"entry_code": entry_code, "history": entry.get("audit", [])}

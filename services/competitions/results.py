@@ -43,6 +43,7 @@ def live_ranking(store, caller, competition_id, event_id):
     competition = store.competition(competition_id)
     event = find_event(competition, event_id)
     access.require_jury(caller, competition, event)
+    hidden = access.hidden_enterprise(caller, competition, event)
     revealed = competition["status"] in REVEALED
     rows = []
     # Until the organiser sets a scheme there is nothing to rank (and no entry: registration
@@ -51,6 +52,8 @@ def live_ranking(store, caller, competition_id, event_id):
     if event.get("marking_scheme"):
         ranked, _, entries = _standings(store, event, include_incomplete=True)
     for entry in ranked:
+        if hidden is not None and entries[entry.entry_id]["employer"] == hidden:
+            continue  # a conflict of interest: the judge never sees that entry's marks
         row = {"rank": entry.rank, "code": entry.code, "total": entry.total,
                "components": entry.components, "completion_seconds": entry.completion_seconds,
                "complete": entry.complete, "flagged": list(entry.flagged), "shared": entry.shared}

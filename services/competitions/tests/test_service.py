@@ -284,3 +284,27 @@ def test_an_event_without_a_marking_scheme_ranks_nobody_yet(competitions):
 
     live = call("live_ranking", organiser, cid, eid)
     assert (live["event_id"], live["ranking"], live["revealed"]) == (eid, [], False)
+
+
+def test_a_judge_sees_nothing_of_their_own_enterprises_entry_until_publication(competitions):
+    call = competitions
+    cid, eid = run_to_marking(call)
+    call("assign_judge", factories.organiser(), cid, eid,
+         {"judge_id": "judge-x", "name": "x", "enterprise": "企业0"})
+    codes = set(mark_everything(call, cid, eid))
+    judge_x = factories.judge("judge-x")
+    shown = {row["entry_code"] for row in call("marking_sheet", judge_x, cid, eid)["entries"]}
+    [own] = codes - shown
+
+    live = call("live_ranking", judge_x, cid, eid)
+    assert {row["code"] for row in live["ranking"]} == shown
+    with pytest.raises(NotFound):
+        call("mark_history", judge_x, cid, eid, own)
+    assert call("mark_history", judge_x, cid, eid, min(shown))["history"]
+    assert len(call("live_ranking", factories.chief_judge(), cid, eid)["ranking"]) == 3
+
+    call("sign_off", factories.chief_judge(), cid)
+    call("sign_off", factories.supervisor(), cid)
+    assert {row["code"] for row in call("live_ranking", judge_x, cid, eid)["ranking"]} == shown
+    call("publish", factories.organiser(), cid)
+    assert {row["code"] for row in call("live_ranking", judge_x, cid, eid)["ranking"]} == codes
