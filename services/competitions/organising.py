@@ -22,7 +22,7 @@ def _load(schema, payload, **kwargs):
     return load(schema(**kwargs), payload)
 
 
-def _prefixed(error, prefix):
+def prefixed(error, prefix):
     return BadRequest(error.message, {f"{prefix}.{k}": v for k, v in error.fields.items()})
 
 
@@ -38,17 +38,17 @@ def check_event_rules(event, prefix="event"):
             try:
                 check(event[key])
             except BadRequest as error:
-                raise _prefixed(error, f"{prefix}.{key}") from None
+                raise prefixed(error, f"{prefix}.{key}") from None
     if event.get("marking_scheme"):
         try:
             index = SchemeIndex(event["marking_scheme"])
         except BadRequest as error:
-            raise _prefixed(error, f"{prefix}.marking_scheme") from None
+            raise prefixed(error, f"{prefix}.marking_scheme") from None
         try:
             validate_tie_break((event.get("ranking") or {}).get("tie_break", DEFAULT_TIE_BREAK),
                                index.component_keys)
         except BadRequest as error:
-            raise _prefixed(error, f"{prefix}.ranking") from None
+            raise prefixed(error, f"{prefix}.ranking") from None
 
 
 def new_event(data):

@@ -6,7 +6,7 @@ outbox and marks the announcement of every contestant's award as pending; each r
 its own ``contestant_awarded`` event in its own write. A crash in between leaves the announcement
 pending, and ``resume_announcements`` finishes it; a result is never announced twice per version.
 """
-from common.errors import Conflict, NotFound
+from common.errors import BadRequest, Conflict, NotFound
 from common.events import utc_now
 from common.validation import load
 from services.competitions import access, events
@@ -14,7 +14,7 @@ from services.competitions.domain import lifecycle
 from services.competitions.domain.ranking import DEFAULT_TIE_BREAK
 from services.competitions.domain.scheme import SchemeIndex
 from services.competitions.domain.standings import standings
-from services.competitions.organising import find_event, history_entry, require_scheme
+from services.competitions.organising import find_event, history_entry, prefixed, require_scheme
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
 from services.competitions.schemas import CorrectionSchema
@@ -194,6 +194,46 @@ def resume_announcements(store):
         announce_awards(store, competition)
 
 
+def _corrected_marks(store, event, index, marks):
+    """(entry, mark, path, old value, new value) for each mark of a correction, once every one of
+    them obeys the marking rules: a correction changes a mark a judge gave, or adds one from a
+    judge of the event who may mark that entry. Nothing is written before all are checked."""
+    judges = {judge["judge_id"]: judge for judge in event["judges"]}
+    entries, paths, checked = {}, set(), []
+    for position, mark in enumerate(marks):
+        at = f"marks.{position}"
+        try:
+            index.mark_value(mark["aspect_id"], mark["value"])
+        except BadRequest as error:
+            raise prefixed(error, at) from None
+        code = mark["entry_code"]
+        if code not in entries:
+            try:
+                entries[code] = store.entry_by_code(event["id"], code)
+            except NotFound as error:
+                raise BadRequest(error.message, {f"{at}.entry_code": ["no such entry"]}) from None
+        entry = entries[code]
+        if entry["status"] != APPROVED:
+            raise Conflict(f"entry {code} is {entry['status']}, not a finalist",
+                           {f"{at}.entry_code": ["not a finalist of this event"]})
+        aspect_key, judge_key = field_key(mark["aspect_id"]), field_key(mark["judge_id"])
+        path = f"marks.{aspect_key}.{judge_key}"
+        if (code, path) in paths:
+            raise BadRequest("a correction names each mark once", {at: ["named twice"]})
+        paths.add((code, path))
+        old = entry["marks"].get(aspect_key, {}).get(judge_key)
+        judge = judges.get(mark["judge_id"])
+        if old is None and judge is None:
+            raise Conflict("a corrected mark must be one of this event's judges'",
+                           {f"{at}.judge_id": ["not a judge of this event"]})
+        if old is None and judge["enterprise"] == entry["employer"]:
+            raise Conflict("a judge never marks an entry from their own enterprise",
+                           {f"{at}.judge_id": ["a judge of the contestant's own enterprise"]})
+        value = int(mark["value"]) if index.aspect(mark["aspect_id"]).kind == "judgement" else mark["value"]
+        checked.append((entry, mark, path, old, value))
+    return checked
+
+
 def correct(store, caller, competition_id, payload, correlation_id=None):
     """An explicit, audited correction of published results, which republishes them."""
     data = load(CorrectionSchema(), payload)
@@ -204,18 +244,9 @@ def correct(store, caller, competition_id, payload, correlation_id=None):
         raise Conflict("the previous publication is still being announced; retry shortly")
     event = find_event(competition, data["event_id"])
     index = SchemeIndex(require_scheme(event), validate=False)
-    judges = {j["judge_id"] for j in event["judges"]}
-    for position, mark in enumerate(data["marks"]):
-        if mark["judge_id"] not in judges:
-            raise Conflict("a corrected mark must be one of this event's judges'",
-                           {f"marks.{position}.judge_id": ["not a judge of this event"]})
-        index.mark_value(mark["aspect_id"], mark["value"])
+    corrections = _corrected_marks(store, event, index, data["marks"])
     previous = {r["entry_id"]: r for r in store.results_of(competition_id, event["id"])}
-    for mark in data["marks"]:
-        entry = store.entry_by_code(event["id"], mark["entry_code"])
-        path = f"marks.{field_key(mark['aspect_id'])}.{field_key(mark['judge_id'])}"
-        old = entry["marks"].get(field_key(mark["aspect_id"]), {}).get(field_key(mark["judge_id"]))
-        value = int(mark["value"]) if index.aspect(mark["aspect_id"]).kind == "judgement" else mark["value"]
+    for entry, mark, path, old, value in corrections:
         store.update_entry({"_id": entry["_id"]}, {"$set": {path: value}, "$push": {"audit": {
             "at": utc_now(), "by": caller.subject, "aspect_id": mark["aspect_id"],
             "judge_id": mark["judge_id"], "old": old, "new": value, "reason": data["reason"],

@@ -286,12 +286,18 @@ def test_an_event_without_a_marking_scheme_ranks_nobody_yet(competitions):
     assert (live["event_id"], live["ranking"], live["revealed"]) == (eid, [], False)
 
 
-def test_a_judge_sees_nothing_of_their_own_enterprises_entry_until_publication(competitions):
-    call = competitions
+def with_a_conflicted_judge(call):
+    """run_to_marking(), plus judge-x of the first contestant's enterprise (企业0), then
+    mark_everything(); returns (competition id, event id, codes)."""
     cid, eid = run_to_marking(call)
     call("assign_judge", factories.organiser(), cid, eid,
          {"judge_id": "judge-x", "name": "x", "enterprise": "企业0"})
-    codes = set(mark_everything(call, cid, eid))
+    return cid, eid, set(mark_everything(call, cid, eid))
+
+
+def test_a_judge_sees_nothing_of_their_own_enterprises_entry_until_publication(competitions):
+    call = competitions
+    cid, eid, codes = with_a_conflicted_judge(call)
     judge_x = factories.judge("judge-x")
     shown = {row["entry_code"] for row in call("marking_sheet", judge_x, cid, eid)["entries"]}
     [own] = codes - shown
@@ -308,3 +314,43 @@ def test_a_judge_sees_nothing_of_their_own_enterprises_entry_until_publication(c
     assert {row["code"] for row in call("live_ranking", judge_x, cid, eid)["ranking"]} == shown
     call("publish", factories.organiser(), cid)
     assert {row["code"] for row in call("live_ranking", judge_x, cid, eid)["ranking"]} == codes
+
+
+def test_a_correction_obeys_the_marking_rules_for_every_mark_or_changes_nothing(competitions):
+    call = competitions
+    cid, eid, codes = with_a_conflicted_judge(call)
+    call("sign_off", factories.chief_judge(), cid)
+    call("sign_off", factories.supervisor(), cid)
+    call("publish", factories.organiser(), cid)
+    published = call("published_results", None, cid)
+    by_employer = {r["employer"]: r["code"] for r in published["events"][0]["results"]}
+    own, other = by_employer["企业0"], by_employer["企业1"]
+    fine = {"entry_code": other, "aspect_id": "T1.1", "judge_id": "judge-1", "value": 99}
+
+    def refused(error, mark, field):
+        with pytest.raises(error) as raised:
+            call("correct_results", factories.organiser(), cid,
+                 {"reason": "复议", "event_id": eid, "marks": [fine, mark]})
+        assert field in raised.value.fields, raised.value.fields
+
+    refused(Conflict, {"entry_code": own, "aspect_id": "A2.1", "judge_id": "judge-x", "value": 3},
+            "marks.1.judge_id")  # adds a mark from the contestant's own enterprise
+    refused(Conflict, {"entry_code": own, "aspect_id": "A2.1", "judge_id": "judge-99", "value": 3},
+            "marks.1.judge_id")  # from no judge of the event
+    refused(BadRequest, {"entry_code": "NOSUCH", "aspect_id": "T1.1", "judge_id": "judge-1",
+                         "value": 50}, "marks.1.entry_code")
+    refused(BadRequest, {**fine, "aspect_id": "Z9.9"}, "marks.1.aspect_id")
+    refused(BadRequest, {**fine, "aspect_id": "A2.1", "value": 7}, "marks.1.value")
+    refused(BadRequest, fine, "marks.1")  # the same mark twice
+    assert call("published_results", None, cid) == published
+    assert not any(h.get("correction") for h in call("mark_history", factories.organiser(), cid,
+                                                    eid, other)["history"])
+
+    # A judge's own mark changed, and a mark added by an assigned judge of another enterprise.
+    call("correct_results", factories.organiser(), cid, {"reason": "复议", "event_id": eid, "marks": [
+        {"entry_code": own, "aspect_id": "A2.2", "judge_id": "judge-1", "value": 3},
+        {"entry_code": other, "aspect_id": "A2.1", "judge_id": "judge-x", "value": 3}]})
+    assert call("published_results", None, cid)["publication"]["version"] == 2
+    [audit] = [h for h in call("mark_history", factories.organiser(), cid, eid, other)["history"]
+               if h.get("correction")]
+    assert (audit["judge_id"], audit["old"], audit["new"]) == ("judge-x", None, 3)
