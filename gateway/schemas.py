@@ -97,6 +97,8 @@ class EventViewSchema(Out):
     id = fields.String(required=True)
     trade = fields.String(required=True)
     name = fields.String(required=True)
+    skill_level = fields.String(allow_none=True, metadata={
+        "description": "the skill level the event is held at and certifies"})
     eligibility = fields.Nested(EligibilityRulesSchema, allow_none=True)
     marking_scheme = fields.Nested(MarkingSchemeSchema, allow_none=True)
     judging = fields.Nested(JudgingRulesSchema, allow_none=True)

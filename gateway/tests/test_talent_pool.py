@@ -39,7 +39,8 @@ def person(name, region, sequence, employer="江苏建湖机床厂"):
 def publish_competition(api, workers, *, unit=UNIT, level="city", chain="装备制造", trade="数控车工",
                         name="2026年数控车工职业技能竞赛"):
     """Run a competition with one event to publication; everyone ranked wins a prize (bands of
-    one first, one second, one third), rank 1 is also 技术能手 and promoted to 技师. Returns the
+    one first, one second, one third), rank 1 is also 技术能手 and promoted to 技师, and the event
+    issues no certificates, so that levels come from entries and promotions alone. Returns the
     public results of its event."""
     org = organiser_token(unit, f"org-{unit}")
     chief = token_of(factories.chief_judge(unit))
@@ -48,7 +49,8 @@ def publish_competition(api, workers, *, unit=UNIT, level="city", chain="装备�
     payload = factories.competition_payload(
         name=name, level=level, industry_chain=chain, trade=trade,
         awards=factories.award_rules(prizes=3, titles=[{"title": "技术能手", "top": 1}],
-                                     promotions=[{"from_rank": 1, "to_rank": 1, "level": "技师"}]))
+                                     promotions=[{"from_rank": 1, "to_rank": 1, "level": "技师"}],
+                                     certificate={"issue": False}))
     competition = api.ok("POST", "/competitions", as_=org, json=payload)
     cid, eid = competition["id"], competition["events"][0]["id"]
     base = f"/competitions/{cid}"

@@ -4,7 +4,7 @@ from common.events import utc_now
 from common.validation import load
 from services.competitions import access
 from services.competitions.domain import lifecycle
-from services.competitions.domain.awards import validate_awards
+from services.competitions.domain.awards import DEFAULT_CERTIFIED_LEVEL, validate_awards
 from services.competitions.domain.eligibility import validate_eligibility_rules
 from services.competitions.domain.ranking import DEFAULT_TIE_BREAK, validate_tie_break
 from services.competitions.domain.scheme import DEFAULT_COMPONENTS, SchemeIndex
@@ -53,7 +53,7 @@ def check_event_rules(event, prefix="event"):
 
 def new_event(data):
     event = {"id": new_id("evt"), "trade": data["trade"], "name": data.get("name") or data["trade"],
-             "judges": []}
+             "skill_level": data.get("skill_level") or DEFAULT_CERTIFIED_LEVEL, "judges": []}
     for key in EVENT_RULES:
         event[key] = data.get(key) or {}
     if event["marking_scheme"] and not event["marking_scheme"].get("components"):

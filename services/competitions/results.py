@@ -11,6 +11,7 @@ from common.events import utc_now
 from common.validation import load
 from services.competitions import access, events
 from services.competitions.domain import lifecycle
+from services.competitions.domain.awards import DEFAULT_CERTIFIED_LEVEL
 from services.competitions.domain.ranking import DEFAULT_TIE_BREAK
 from services.competitions.domain.scheme import SchemeIndex
 from services.competitions.domain.standings import standings
@@ -35,7 +36,10 @@ def _standings(store, event, include_incomplete):
               for entry in entries.values()]
     ranked, awards = standings(index, marked, event.get("judging") or None,
                                (event.get("ranking") or {}).get("tie_break", DEFAULT_TIE_BREAK),
-                               event.get("awards") or None, include_incomplete=include_incomplete)
+                               event.get("awards") or None,
+                               # Events created before they named a level certify the default one.
+                               event.get("skill_level") or DEFAULT_CERTIFIED_LEVEL,
+                               include_incomplete=include_incomplete)
     return ranked, awards, entries
 
 

@@ -62,22 +62,28 @@ def open_registration(call, eligibility=None):
     return cid, competition["events"][0]["id"]
 
 
-def run_to_marking(call, workers=3):
+def run_to_marking(call, workers=3, payload=None):
+    """A competition (of ``payload``, default factories.competition_payload()) with ``workers``
+    approved entries and five judges in each of its events, marking; returns (competition id,
+    the first event's id)."""
     organiser = factories.organiser()
-    competition = call("create_competition", organiser, factories.competition_payload())
-    cid, eid = competition["id"], competition["events"][0]["id"]
+    competition = call("create_competition", organiser, payload or factories.competition_payload())
+    cid = competition["id"]
     call("set_officials", organiser, cid, {"chief_judge": "chief-1", "supervisor": "super-1"})
     call("change_status", organiser, cid, {"action": "open_registration"})
-    entries = [call("register_entry", organiser, cid, eid, factories.worker(employer=f"企业{i}"))
-               for i in range(workers)]
-    for entry in entries:
-        call("decide_entry", organiser, cid, eid, entry["id"], {"decision": "approve"})
-    for n in range(1, 6):
-        call("assign_judge", organiser, cid, eid, {"judge_id": f"judge-{n}", "name": f"裁判{n}",
-                                                  "enterprise": "评审中心"})
+    for event in competition["events"]:
+        eid = event["id"]
+        entries = [call("register_entry", organiser, cid, eid,
+                        factories.worker(employer=f"企业{i}", trade=event["trade"]))
+                   for i in range(workers)]
+        for entry in entries:
+            call("decide_entry", organiser, cid, eid, entry["id"], {"decision": "approve"})
+        for n in range(1, 6):
+            call("assign_judge", organiser, cid, eid, {"judge_id": f"judge-{n}", "name": f"裁判{n}",
+                                                      "enterprise": "评审中心"})
     call("change_status", organiser, cid, {"action": "close_registration"})
     call("change_status", organiser, cid, {"action": "start_marking"})
-    return cid, eid
+    return cid, competition["events"][0]["id"]
 
 
 def mark_everything(call, cid, eid, level_of=lambda position: 3 - position):
@@ -354,3 +360,25 @@ def test_a_correction_obeys_the_marking_rules_for_every_mark_or_changes_nothing(
     [audit] = [h for h in call("mark_history", factories.organiser(), cid, eid, other)["history"]
                if h.get("correction")]
     assert (audit["judge_id"], audit["old"], audit["new"]) == ("judge-x", None, 3)
+
+
+def test_passing_finalists_get_the_certificate_of_the_events_level_unless_switched_off(competitions):
+    call = competitions
+    no_certificate_rule = factories.award_rules(prizes=1)
+    payload = factories.competition_payload(awards=no_certificate_rule)
+    payload["events"] += [
+        {**payload["events"][0], "trade": "电焊工", "skill_level": "技师"},
+        {**payload["events"][0], "trade": "钳工",
+         "awards": {**no_certificate_rule, "certificate": {"issue": False}}}]
+    cid, _ = run_to_marking(call, workers=2, payload=payload)
+    events = call("get_competition", factories.organiser(), cid)["events"]
+    assert [e["skill_level"] for e in events] == ["高级工", "技师", "高级工"]
+    for event in events:
+        mark_everything(call, cid, event["id"])
+    call("sign_off", factories.chief_judge(), cid)
+    call("sign_off", factories.supervisor(), cid)
+    call("publish", factories.organiser(), cid)
+
+    published = call("published_results", None, cid)["events"]
+    assert [[r["certificate_level"] for r in e["results"]] for e in published] == [
+        ["高级工", "高级工"], ["技师", "技师"], [None, None]]
