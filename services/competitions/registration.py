@@ -1,7 +1,9 @@
 """Registration: workers enter trade events; organisers approve, reject or withdraw entries.
 
 The ID number is kept only encrypted, with a keyed hash (the person key) for "one entry per worker
-per event" and for matching the same person in other services, and a masked copy for display.
+per event" and for matching the same person in other services, and a masked copy for display. Of
+its digits only the region code stays in clear beside the masked copy: never the birth date, which
+together with them would give the number back.
 """
 from common.clock import beijing_today
 from common.errors import Conflict
@@ -49,9 +51,10 @@ def register_entry(store, protector, caller, competition_id, event_id, payload):
         "person_key": person_key,
         "id_number_encrypted": protector.encrypt(worker["id_number"]),
         "id_number_masked": mask_id_number(worker["id_number"]),
-        # The region code (first six digits) places the worker for regional statistics.
+        # The region code (first six digits) places the worker for regional statistics. The
+        # birth date is not kept: the age limit is checked here, once, and with the region and
+        # the masked number's last four it would rebuild the whole number.
         "region_code": worker["id_number"][:6],
-        "birth_date": born.isoformat(),
         "name": worker["name"], "employer": worker["employer"], "trade": worker["trade"],
         "skill_level": worker["skill_level"], "phone": worker.get("phone"),
         "status": PENDING, "marks": {}, "completion_seconds": None, "audit": [],

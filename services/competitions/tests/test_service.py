@@ -12,12 +12,13 @@ from nameko.testing.services import entrypoint_hook
 from common import clock
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.outbox import envelope_of
-from common.storage import open_database
+from common.storage import Store, open_database
 from services.competitions import results
 from services.competitions.events import CONTRACTS
 from services.competitions.repository import CompetitionRepository
 from services.competitions.service import CompetitionsService
 from tests import factories
+from tests.personal_data import assert_cannot_rebuild
 
 RECEIVED = []
 
@@ -382,3 +383,15 @@ def test_passing_finalists_get_the_certificate_of_the_events_level_unless_switch
     published = call("published_results", None, cid)["events"]
     assert [[r["certificate_level"] for r in e["results"]] for e in published] == [
         ["高级工", "高级工"], ["技师", "技师"], [None, None]]
+
+
+def test_a_stored_entry_cannot_give_the_id_number_back(competitions):
+    call = competitions
+    cid, eid = open_registration(call)
+    worker = factories.worker()
+    entry = call("register_entry", factories.organiser(), cid, eid, worker)
+
+    store = next(e for e in call.container.extensions if isinstance(e, Store)).repository
+    stored = store.entries.find_one({"_id": entry["id"]})
+    assert stored["region_code"] == worker["id_number"][:6]  # still there for regional statistics
+    assert_cannot_rebuild(stored, worker["id_number"])
