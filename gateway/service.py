@@ -14,6 +14,7 @@ from common.openapi import build_openapi
 from common.rpc import ServiceRpc
 from common.web import route
 from gateway import boards, exports
+from gateway.sealing import SealedIdNumber
 from gateway import schemas as out
 from services.competitions.schemas import (CompetitionSchema, CompletionTimeSchema,
                                            CorrectionSchema, EntryDecisionSchema, JudgeSchema,
@@ -89,6 +90,7 @@ class GatewayService:
 
     competitions = ServiceRpc("competitions")
     talent_pool = ServiceRpc("talent_pool")
+    sealed = SealedIdNumber()
 
     # --- operations
 
@@ -153,7 +155,8 @@ class GatewayService:
            response=out.EntryViewSchema, roles=ORGANISERS, status=201, tags=REGISTRATION,
            summary="Register a worker for a trade event (the ID number is stored protected)")
     def register_entry(self, request, principal, payload, competition_id, event_id):
-        return self.competitions.register_entry(principal.to_dict(), competition_id, event_id, payload)
+        return self.competitions.register_entry(principal.to_dict(), competition_id, event_id,
+                                                self.sealed(payload))
 
     @route("GET", "/competitions/<competition_id>/events/<event_id>/entries", query=PageSchema,
            response=out.EntryPageSchema, roles=ORGANISERS, tags=REGISTRATION,
@@ -301,7 +304,7 @@ class GatewayService:
            response=out.NominationViewSchema, roles=CURATORS, status=201, tags=NOMINATIONS,
            summary="Nominate a worker for the talent pool (the ID number is stored protected)")
     def nominate_talent(self, request, principal, payload):
-        return self.talent_pool.nominate(principal.to_dict(), payload)
+        return self.talent_pool.nominate(principal.to_dict(), self.sealed(payload))
 
     @route("GET", "/talent-nominations", query=NominationQuerySchema,
            response=out.NominationPageSchema, roles=CURATORS, tags=NOMINATIONS,

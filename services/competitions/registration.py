@@ -1,7 +1,8 @@
 """Registration: workers enter trade events; organisers approve, reject or withdraw entries.
 
 The ID number is kept only encrypted, with a keyed hash (the person key) for "one entry per worker
-per event" and for matching the same person in other services, and a masked copy for display. Of
+per event" and for matching the same person in other services, and a masked copy for display; it
+arrives sealed by the gateway (common.personal_id), never in clear on the broker. Of
 its digits only the region code stays in clear beside the masked copy: never the birth date, which
 together with them would give the number back.
 """
@@ -32,7 +33,7 @@ DECISIONS = {
 
 
 def register_entry(store, protector, caller, competition_id, event_id, payload):
-    worker = load(WorkerSchema(), payload)
+    worker = load(WorkerSchema(), protector.unsealed(payload))
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
     event = find_event(competition, event_id)

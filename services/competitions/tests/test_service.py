@@ -12,6 +12,7 @@ from nameko.testing.services import entrypoint_hook
 from common import clock
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.outbox import envelope_of
+from common.personal_id import PersonalDataProtector
 from common.storage import Store, open_database
 from services.competitions import results
 from services.competitions.events import CONTRACTS
@@ -42,8 +43,12 @@ def competitions(container_factory, service_config):
     RECEIVED.clear()
     container = container_factory(CompetitionsService, service_config)
     container.start()
+    protector = PersonalDataProtector(service_config["PERSONAL_DATA_SECRET"])
 
-    def call(method, caller, *args, context_data=None, **kwargs):
+    def call(method, caller, *args, context_data=None, seal=True, **kwargs):
+        if method == "register_entry" and seal:  # as the gateway sends it: the ID number sealed
+            *args, payload = args
+            args = (*args, protector.sealed(payload))
         with entrypoint_hook(container, method, context_data=context_data) as hook:
             return hook(caller.to_dict() if caller else None, *args, **kwargs)
 
@@ -395,3 +400,12 @@ def test_a_stored_entry_cannot_give_the_id_number_back(competitions):
     stored = store.entries.find_one({"_id": entry["id"]})
     assert stored["region_code"] == worker["id_number"][:6]  # still there for regional statistics
     assert_cannot_rebuild(stored, worker["id_number"])
+
+
+def test_an_id_number_in_clear_is_refused(competitions):
+    call = competitions
+    cid, eid = open_registration(call)
+    with pytest.raises(BadRequest) as error:
+        call("register_entry", factories.organiser(), cid, eid, factories.worker(), seal=False)
+    assert "id_number" in error.value.fields
+    assert call("list_entries", factories.organiser(), cid, eid, {})["total"] == 0

@@ -8,7 +8,7 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
-from common.personal_id import make_id_number
+from common.personal_id import PersonalDataProtector, make_id_number
 from common.storage import Store
 from common.topology import event_exchange
 from services.talent_pool import admission, curation, search
@@ -42,7 +42,12 @@ def pool(container_factory, service_config):
     container = container_factory(TalentPoolService, config)
     container.start()
 
+    protector = PersonalDataProtector(config["PERSONAL_DATA_SECRET"])
+
     def call(method, caller, *args, **kwargs):
+        if method == "nominate":  # as the gateway sends it: the ID number sealed
+            *args, payload = args
+            args = (*args, protector.sealed(payload))
         with entrypoint_hook(container, method) as hook:
             return hook(caller.to_dict() if caller else None, *args, **kwargs)
 
