@@ -205,7 +205,9 @@ def test_one_person_in_two_competitions_is_one_talent(gateway_system, pool):
         "2026年建湖市数控车工职业技能竞赛", "2026年建湖市电焊工职业技能竞赛"}
     assert [s["kind"] for s in talent["sources"]] == ["competition", "competition"]
     assert talent["units"] == [UNIT]
-    assert talent["id_number_masked"] is None  # no nomination gave the pool a number to mask
+    # The competitions' announcements carry the masked number, never the full one.
+    wang = pool["people"]["lathe"][0]["id_number"]
+    assert talent["id_number_masked"] == wang[:3] + "*" * 11 + wang[-4:]
     assert talent["history"][0]["action"] in ("admitted", "award_recorded")
 
 

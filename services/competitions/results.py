@@ -22,7 +22,7 @@ from services.competitions.schemas import CorrectionSchema
 from services.competitions.views import REVEALED
 
 ENTRY_FIELDS = {"code": 1, "marks": 1, "completion_seconds": 1, "name": 1, "employer": 1,
-                "person_key": 1, "region_code": 1, "skill_level": 1}
+                "person_key": 1, "region_code": 1, "id_number_masked": 1, "skill_level": 1}
 PODIUM = 3
 
 
@@ -79,6 +79,7 @@ def _event_results(competition, event, ranked, awards, entries):
             "trade": event["trade"], "entry_id": entry.entry_id, "code": entry.code,
             "name": stored["name"], "employer": stored["employer"],
             "person_key": stored["person_key"], "region_code": stored["region_code"],
+            "id_number_masked": stored["id_number_masked"],
             "skill_level": stored["skill_level"],
             "rank": entry.rank, "shared": entry.shared, "total": entry.total,
             "components": entry.components, "completion_seconds": entry.completion_seconds,

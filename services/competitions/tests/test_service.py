@@ -140,6 +140,7 @@ def test_a_whole_competition_ends_in_announced_results(competitions, container_f
         (1, "first", "高级工"), (2, "second", "高级工"), (3, None, "高级工")]
     assert awarded[0]["data"]["titles"] == ["技术能手"]
     assert all("id_number" not in e["data"] for e in awarded)
+    assert all(e["data"]["id_number_masked"].count("*") == 11 for e in awarded)
     assert {e["correlation_id"] for e in RECEIVED} == {"req-42"}  # the request that published
     public = call("published_results", None, cid)["events"][0]["results"]
     assert [r["code"] for r in public] == codes
