@@ -65,8 +65,8 @@ class ContestantAwardedV1(CompetitionFacts):
     name = fields.String(required=True)
     employer = fields.String(required=True)
     region_code = fields.String(required=True)
-    # Added to v1: null in announcements of results frozen before it was.
-    id_number_masked = fields.String(allow_none=True, required=True)
+    # Added to v1: events sent before it have none, and results frozen before it announce null.
+    id_number_masked = fields.String(allow_none=True, load_default=None)
     skill_level = fields.String(required=True)
     rank = fields.Integer(required=True)
     finalists = fields.Integer(required=True)
