@@ -45,9 +45,9 @@ from nameko.rpc import rpc
 
 from bench.bench_marks import CpuMeter, _broker_pid, bench_system, print_table, profile_groups
 from common.config import DEFAULT_CONFIG_PATH, load_config
-from common.personal_id import make_id_number
+from common.personal_id import PersonalDataProtector, make_id_number
 from common.storage import open_database
-from tests.processes import COMPETITIONS, TALENT_POOL, Broker
+from tests.processes import COMPETITIONS, PERSONAL_DATA_SECRET, TALENT_POOL, Broker
 
 AIM_RATIO = 2.0  # admission time at most twice the raw hop's
 UNIT = "bench-union"
@@ -61,6 +61,8 @@ ROUND_SECONDS = 180  # bound on one round
 RPC_TIMEOUT = 120
 
 ORGANISER = {"subject": "bench-organiser", "role": "organizer", "unit": UNIT, "name": "组织者"}
+# Registrations go as the gateway sends them: the ID number sealed.
+SEALED = PersonalDataProtector(PERSONAL_DATA_SECRET).sealed
 CHIEF = {"subject": "bench-chief", "role": "chief_judge", "unit": UNIT}
 SUPERVISOR = {"subject": "bench-supervisor", "role": "supervisor", "unit": UNIT}
 JUDGE = {"subject": "J1", "role": "judge", "name": "裁判J1"}
@@ -147,11 +149,11 @@ def prepare_competition(competitions, round_number, winners):
                                                 "supervisor": SUPERVISOR["subject"]})
     competitions.change_status(ORGANISER, cid, {"action": "open_registration"})
     first_day = datetime.date(1970, 1, 1) + datetime.timedelta(days=round_number * winners)
-    entries = call_all(competitions.register_entry, [(ORGANISER, cid, eid, {
+    entries = call_all(competitions.register_entry, [(ORGANISER, cid, eid, SEALED({
         "name": f"选手{round_number}-{n:04d}", "employer": f"基准机械厂{n % 17:02d}", "trade": "数控车工",
         "skill_level": "中级工",
         "id_number": make_id_number(birth=first_day + datetime.timedelta(days=n), sequence=n % 1000),
-    }) for n in range(winners)])
+    })) for n in range(winners)])
     call_all(competitions.decide_entry, [(ORGANISER, cid, eid, entry["id"], {"decision": "approve"})
                                          for entry in entries])
     competitions.assign_judge(ORGANISER, cid, eid, {"judge_id": JUDGE["subject"], "name": JUDGE["name"],

@@ -3,14 +3,11 @@
 ``data`` carries the event type's own payload, described per type in docs/events.md and by the
 publishing service's schemas. No full personal ID number ever goes into an event.
 """
-import datetime
 import uuid
 
 from marshmallow import RAISE, Schema, fields, validate
 
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+from common.clock import utc_now  # noqa: F401  (where the services have always taken it from)
 
 
 class EnvelopeSchema(Schema):

@@ -2,7 +2,10 @@
 
 ID numbers are personal data. Services store the encrypted number (``encrypt``) for the few who
 must see it, the masked form for display, and the person key to recognise one person across
-competitions and the talent pool without ever comparing or sending the number itself.
+competitions and the talent pool without ever comparing or sending the number itself. A number
+that must travel from the gateway to a service crosses the broker sealed (``seal`` / ``unsealed``),
+under a key of its own: a sealed request read off a queue gives nothing, and a stored ciphertext
+cannot be passed off as a request.
 """
 import base64
 import datetime
@@ -14,6 +17,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from common.clock import beijing_today
 from common.errors import BadRequest
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -21,12 +25,11 @@ CHECK_CHARS = "10X98765432"
 MIN_SECRET_LENGTH = 32
 
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
-# China has a single time zone and no daylight saving: "today" for a birth date is Beijing's.
-_CHINA = datetime.timezone(datetime.timedelta(hours=8))
 
 # HKDF labels: changing one changes every stored key or ciphertext derived with it.
 _PERSON_KEY_INFO = b"jiangxin/personal-id/person-key/v1"
 _ENCRYPTION_INFO = b"jiangxin/personal-id/fernet/v1"
+_TRANSPORT_INFO = b"jiangxin/personal-id/transport/v1"
 _HKDF_SALT = b"jiangxin/personal-data"
 
 
@@ -68,7 +71,8 @@ def validate_id_number(value, field="id_number", *, today=None):
         raise invalid("the birth date is not a real date")
     if born.year < 1900:
         raise invalid("the birth date is before 1900")
-    if born > (today or datetime.datetime.now(_CHINA).date()):
+    # "Today" for a birth date is Beijing's, whatever zone the server runs in.
+    if born > (today or beijing_today()):
         raise invalid("the birth date is in the future")
     if check_char(number[:17]) != number[17]:
         raise invalid("the check digit does not match")
@@ -108,11 +112,13 @@ def _derive(secret, info):
 
 
 class PersonalDataProtector:
-    """Person keys and reversible encryption of ID numbers, from one configured secret.
+    """Person keys, reversible encryption and transport seals of ID numbers, from one configured
+    secret.
 
-    Two independent keys are derived with HKDF-SHA256: knowing person keys reveals nothing about
-    the encryption key, and the other way round. Every service given the same secret
-    (``PERSONAL_DATA_SECRET``) computes the same person key for the same number.
+    Three independent keys are derived with HKDF-SHA256 (person keys, storage, transport): knowing
+    one reveals nothing about the others. Every service given the same secret
+    (``PERSONAL_DATA_SECRET``) computes the same person key for the same number, and opens what
+    the gateway sealed.
     """
 
     def __init__(self, secret):
@@ -123,6 +129,7 @@ class PersonalDataProtector:
         material = secret.encode("utf-8")
         self._person_key = _derive(material, _PERSON_KEY_INFO)
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(material, _ENCRYPTION_INFO)))
+        self._transport = Fernet(base64.urlsafe_b64encode(_derive(material, _TRANSPORT_INFO)))
 
     def person_key(self, id_number, field="id_number"):
         """A stable pseudonym of the person (32 hex characters); raises BadRequest if invalid."""
@@ -150,3 +157,24 @@ class PersonalDataProtector:
             "id_number_encrypted": self.encrypt(number, field),
             "id_number_masked": mask_id_number(number),
         }
+
+    def seal(self, id_number):
+        """``id_number`` (as given: the receiving service validates it) sealed for a request."""
+        return self._transport.encrypt(str(id_number).encode("utf-8")).decode("ascii")
+
+    def sealed(self, payload, field="id_number"):
+        """``payload`` with its ``field`` sealed, ready to cross the broker."""
+        return {**payload, field: self.seal(payload[field])}
+
+    def unsealed(self, payload, field="id_number"):
+        """``payload`` with its sealed ``field`` opened; BadRequest naming ``field`` when it is not
+        a seal made with this secret (a number sent in clear is refused, not taken). A payload
+        without the field is returned as it is, for its schema to refuse."""
+        if not isinstance(payload, dict) or payload.get(field) is None:
+            return payload
+        try:
+            number = self._transport.decrypt(str(payload[field]).encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError):
+            raise BadRequest("the ID number must arrive sealed by the gateway",
+                             {field: ["not sealed with this deployment's personal data secret"]}) from None
+        return {**payload, field: number}

@@ -13,6 +13,7 @@ from common.schemas import Strict
 from common.web import route
 from gateway import boards
 from gateway.pages import html_response
+from gateway.sealing import SealedIdNumber
 from services.competitions import api
 
 ORGANISERS = (ORGANIZER, ADMIN)
@@ -38,6 +39,7 @@ class FormatQuerySchema(Strict):
 
 class CompetitionRoutes:
     competitions = ServiceRpc("competitions")
+    sealed = SealedIdNumber()
 
     # --- organising
 
@@ -90,7 +92,8 @@ class CompetitionRoutes:
            response=api.EntryViewSchema, roles=ORGANISERS, status=201, tags=REGISTRATION,
            summary="Register a worker for a trade event (the ID number is stored protected)")
     def register_entry(self, request, principal, payload, competition_id, event_id):
-        return self.competitions.register_entry(principal.to_dict(), competition_id, event_id, payload)
+        return self.competitions.register_entry(principal.to_dict(), competition_id, event_id,
+                                                self.sealed(payload))
 
     @route("GET", "/competitions/<competition_id>/events/<event_id>/entries", query=api.PageSchema,
            response=api.EntryPageSchema, roles=ORGANISERS, tags=REGISTRATION,

@@ -12,6 +12,7 @@ from common.rpc import ServiceRpc
 from common.web import route
 from gateway import boards, exports
 from gateway.pages import html_response
+from gateway.sealing import SealedIdNumber
 from services.talent_pool import api
 
 CURATORS = (REVIEWER, ADMIN)
@@ -36,6 +37,7 @@ class TalentExportQuerySchema(api.TalentExportSchema):
 
 class TalentPoolRoutes:
     talent_pool = ServiceRpc("talent_pool")
+    sealed = SealedIdNumber()
 
     @route("GET", "/talents", query=api.TalentSearchSchema, response=api.TalentPageSchema,
            roles=TALENT_READERS, tags=TALENTS,
@@ -93,7 +95,7 @@ class TalentPoolRoutes:
            response=api.NominationViewSchema, roles=CURATORS, status=201, tags=NOMINATIONS,
            summary="Nominate a worker for the talent pool (the ID number is stored protected)")
     def nominate_talent(self, request, principal, payload):
-        return self.talent_pool.nominate(principal.to_dict(), payload)
+        return self.talent_pool.nominate(principal.to_dict(), self.sealed(payload))
 
     @route("GET", "/talent-nominations", query=api.NominationQuerySchema,
            response=api.NominationPageSchema, roles=CURATORS, tags=NOMINATIONS,

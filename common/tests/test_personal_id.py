@@ -158,3 +158,21 @@ def test_protect(protector):
 def test_short_secret_is_refused(secret):
     with pytest.raises(ValueError):
         PersonalDataProtector(secret)
+
+
+def test_a_sealed_number_opens_only_with_the_same_secret_and_never_as_stored_data():
+    protector = PersonalDataProtector(SECRET)
+    number = make_id_number()
+    payload = {"name": "王建国", "id_number": number}
+
+    sealed = protector.sealed(payload)
+    assert number not in str(sealed) and sealed["name"] == "王建国"
+    assert protector.unsealed(sealed) == payload
+    assert PersonalDataProtector(SECRET).unsealed(sealed) == payload  # another process, same secret
+    for wrong in (number, protector.encrypt(number), PersonalDataProtector(OTHER_SECRET).seal(number)):
+        with pytest.raises(BadRequest) as error:
+            protector.unsealed({**payload, "id_number": wrong})
+        assert "id_number" in error.value.fields
+    with pytest.raises(ValueError):
+        protector.decrypt(protector.seal(number))  # the transport key is not the storage key
+    assert protector.unsealed({"name": "x"}) == {"name": "x"}  # left for the schema to refuse

@@ -12,7 +12,7 @@ import requests
 
 from common.auth import issue_token
 from conftest import TEST_TOKEN_SECRET
-from tests import factories
+from common.testing import callers, factories
 
 
 def token(role, subject=None, unit=None, **claims):
@@ -26,8 +26,8 @@ def token_of(caller):
 
 
 def organiser_token(*args, **kwargs):
-    """The token of ``factories.organiser(*args, **kwargs)``."""
-    return token_of(factories.organiser(*args, **kwargs))
+    """The token of ``callers.organiser(*args, **kwargs)``."""
+    return token_of(callers.organiser(*args, **kwargs))
 
 
 class Api:

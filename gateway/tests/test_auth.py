@@ -8,7 +8,8 @@ import pytest
 from common.auth import issue_token
 from conftest import TEST_TOKEN_SECRET
 from gateway.tests import create_competition, organiser_token, token
-from tests.factories import OTHER_UNIT, UNIT, worker
+from common.testing.callers import OTHER_UNIT, UNIT
+from common.testing.factories import worker
 
 
 @pytest.fixture(scope="module")

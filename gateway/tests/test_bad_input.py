@@ -3,7 +3,7 @@ followed by a re-read compared with the state before it."""
 import pytest
 
 from gateway.tests import create_competition, organiser_token, token
-from tests.factories import worker
+from common.testing.factories import worker
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +237,8 @@ def test_the_same_worker_twice_is_409(gateway_system, org):
     data = worker()
     api.ok("POST", f"{base}/events/{eid}/entries", as_=org, json=data)
 
-    assert_error(api.post(f"{base}/events/{eid}/entries", as_=org, json=data), 409, "conflict")
+    body = assert_error(api.post(f"{base}/events/{eid}/entries", as_=org, json=data), 409, "conflict")
+    assert "already registered" in body["message"] and "id_number" in body["fields"]
     assert api.ok("GET", f"{base}/events/{eid}/entries", as_=org)["total"] == 1
 
 

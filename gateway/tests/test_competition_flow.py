@@ -3,8 +3,9 @@ register, judge blind, rank, sign off, publish, read the public results, correct
 import pytest
 
 from gateway.tests import create_competition, mark_practical, organiser_token, token_of
-from tests import factories
-from tests.factories import UNIT, worker
+from common.testing import callers, factories
+from common.testing.callers import UNIT
+from common.testing.factories import worker
 
 HOSTILE_NAME = '<script>alert("x")</script>王&伟'
 
@@ -13,9 +14,9 @@ HOSTILE_NAME = '<script>alert("x")</script>王&伟'
 def tokens():
     return {
         "organiser": organiser_token(),
-        "chief": token_of(factories.chief_judge()),
-        "supervisor": token_of(factories.supervisor()),
-        "judges": [token_of(factories.judge(f"judge-{n}")) for n in (1, 2, 3)],
+        "chief": token_of(callers.chief_judge()),
+        "supervisor": token_of(callers.supervisor()),
+        "judges": [token_of(callers.judge(f"judge-{n}")) for n in (1, 2, 3)],
     }
 
 

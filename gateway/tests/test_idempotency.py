@@ -9,7 +9,7 @@ from common.personal_id import make_id_number
 from gateway.service import GatewayService
 from gateway.tests import create_competition, organiser_token, token
 from gateway.tests.test_bad_input import assert_error
-from tests import factories
+from common.testing import factories
 
 ORG = organiser_token()
 REVIEWER = token("reviewer", "reviewer-idem")

@@ -10,7 +10,7 @@ from common.storage import Database, sqlite_connections, store_directory
 from gateway.tests import organiser_token
 from gateway.tests.test_bad_input import assert_error
 from services.competitions.service import CompetitionsService
-from tests import factories
+from common.testing import factories
 
 ORG = organiser_token()
 

@@ -14,8 +14,9 @@ from common.personal_id import make_id_number
 from gateway import exports
 from gateway.tests import mark_practical, organiser_token, token, token_of
 from services.talent_pool import search as talent_search
-from tests import factories
-from tests.factories import OTHER_UNIT, UNIT, worker
+from common.testing import callers, factories
+from common.testing.callers import OTHER_UNIT, UNIT
+from common.testing.factories import worker
 
 WAIT_SECONDS = 30
 FORMULA_NAME = '=HYPERLINK("http://evil.example","点我")'
@@ -39,16 +40,18 @@ def person(name, region, sequence, employer="江苏建湖机床厂"):
 def publish_competition(api, workers, *, unit=UNIT, level="city", chain="装备制造", trade="数控车工",
                         name="2026年数控车工职业技能竞赛"):
     """Run a competition with one event to publication; everyone ranked wins a prize (bands of
-    one first, one second, one third), rank 1 is also 技术能手 and promoted to 技师. Returns the
+    one first, one second, one third), rank 1 is also 技术能手 and promoted to 技师, and the event
+    issues no certificates, so that levels come from entries and promotions alone. Returns the
     public results of its event."""
     org = organiser_token(unit, f"org-{unit}")
-    chief = token_of(factories.chief_judge(unit))
-    supervisor = token_of(factories.supervisor(unit))
-    judges = [token_of(factories.judge(f"judge-{n}")) for n in (1, 2, 3)]
+    chief = token_of(callers.chief_judge(unit))
+    supervisor = token_of(callers.supervisor(unit))
+    judges = [token_of(callers.judge(f"judge-{n}")) for n in (1, 2, 3)]
     payload = factories.competition_payload(
         name=name, level=level, industry_chain=chain, trade=trade,
         awards=factories.award_rules(prizes=3, titles=[{"title": "技术能手", "top": 1}],
-                                     promotions=[{"from_rank": 1, "to_rank": 1, "level": "技师"}]))
+                                     promotions=[{"from_rank": 1, "to_rank": 1, "level": "技师"}],
+                                     certificate={"issue": False}))
     competition = api.ok("POST", "/competitions", as_=org, json=payload)
     cid, eid = competition["id"], competition["events"][0]["id"]
     base = f"/competitions/{cid}"
@@ -203,7 +206,9 @@ def test_one_person_in_two_competitions_is_one_talent(gateway_system, pool):
         "2026年建湖市数控车工职业技能竞赛", "2026年建湖市电焊工职业技能竞赛"}
     assert [s["kind"] for s in talent["sources"]] == ["competition", "competition"]
     assert talent["units"] == [UNIT]
-    assert talent["id_number_masked"] is None  # no nomination gave the pool a number to mask
+    # The competitions' announcements carry the masked number, never the full one.
+    wang = pool["people"]["lathe"][0]["id_number"]
+    assert talent["id_number_masked"] == wang[:3] + "*" * 11 + wang[-4:]
     assert talent["history"][0]["action"] in ("admitted", "award_recorded")
 
 

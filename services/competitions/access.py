@@ -26,6 +26,15 @@ def judge_assignment(caller, event):
     return next((j for j in event.get("judges", ()) if j["judge_id"] == caller.subject), None)
 
 
+def hidden_enterprise(caller, competition, event):
+    """The enterprise whose entries ``caller`` must not see on ``event``: their own, while they
+    judge the event and its results are not yet public; None when nothing is hidden from them."""
+    assignment = judge_assignment(caller, event)
+    if assignment is None or competition["status"] == PUBLISHED:
+        return None
+    return assignment["enterprise"]
+
+
 def may_view(caller, competition):
     return (competition["status"] == PUBLISHED or is_organiser_of(caller, competition)
             or is_official_of(caller, competition)

@@ -99,8 +99,14 @@ class PromotionRuleSchema(Strict):
 
 
 class CertificateRuleSchema(Strict):
-    level = fields.String(allow_none=True, validate=validate.OneOf(SKILL_LEVELS))
-    pass_mark = fields.Float(validate=validate.Range(min=0, max=100))
+    """Finalists who reach the pass mark in every component get a skill-level certificate."""
+    level = fields.String(allow_none=True, validate=validate.OneOf(SKILL_LEVELS), metadata={
+        "description": "the certificate's level; unset or null: the event's skill_level"})
+    pass_mark = fields.Float(validate=validate.Range(min=0, max=100),
+                             metadata={"description": "in every component, 0-100; default 60"})
+    issue = fields.Boolean(metadata={
+        "description": "false: the event issues no certificates (promotions are still awarded); "
+                       "default true"})
 
 
 class AwardRulesSchema(Strict):
@@ -122,6 +128,9 @@ class TradeEventSchema(Strict):
     """One trade event (竞赛项目) of a competition, with its own rules."""
     trade = fields.String(required=True, validate=NAME)
     name = fields.String(validate=NAME)
+    skill_level = fields.String(validate=validate.OneOf(SKILL_LEVELS), metadata={
+        "description": "the skill level the event is held at (组别) and certifies: finalists who "
+                       "pass get its certificate unless the award rules say otherwise; default 高级工"})
     eligibility = fields.Nested(EligibilityRulesSchema)
     marking_scheme = fields.Nested(MarkingSchemeSchema)
     judging = fields.Nested(JudgingRulesSchema)
@@ -274,6 +283,8 @@ class EventViewSchema(Out):
     id = fields.String(required=True)
     trade = fields.String(required=True)
     name = fields.String(required=True)
+    skill_level = fields.String(allow_none=True, metadata={
+        "description": "the skill level the event is held at and certifies"})
     eligibility = fields.Nested(EligibilityRulesSchema, allow_none=True)
     marking_scheme = fields.Nested(MarkingSchemeSchema, allow_none=True)
     judging = fields.Nested(JudgingRulesSchema, allow_none=True)

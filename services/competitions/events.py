@@ -1,6 +1,7 @@
 """The events the competitions service publishes: versioned contracts (see docs/events.md).
 
-No ID number travels in an event: a contestant is named by the protected person key.
+No full ID number travels in an event: a contestant is named by the protected person key, and
+shown by the masked number.
 """
 from marshmallow import RAISE, Schema, fields
 
@@ -64,6 +65,8 @@ class ContestantAwardedV1(CompetitionFacts):
     name = fields.String(required=True)
     employer = fields.String(required=True)
     region_code = fields.String(required=True)
+    # Added to v1: events sent before it have none, and results frozen before it announce null.
+    id_number_masked = fields.String(allow_none=True, load_default=None)
     skill_level = fields.String(required=True)
     rank = fields.Integer(required=True)
     finalists = fields.Integer(required=True)
@@ -106,5 +109,6 @@ def contestant_awarded(competition, result, version, finalists, correlation_id,
                 "event_id", "trade", "entry_id", "person_key", "name", "employer", "region_code",
                 "skill_level", "rank", "total", "components", "prize", "prize_name",
                 "promotion_level", "certificate_level")},
+            "id_number_masked": result.get("id_number_masked"),
             "titles": list(result["titles"]), "finalists": finalists}
     return make_event(CONTESTANT_AWARDED, data, source=SOURCE, correlation_id=correlation_id)

@@ -2,14 +2,14 @@
 
 A judge never marks an entry from their own enterprise, and sees entries only by blind code.
 """
-from common.errors import Conflict, Forbidden
+from common.errors import Conflict, Forbidden, NotFound
 from common.events import utc_now
 from common.repository import optimistic
 from common.validation import load
 from services.competitions import access
 from services.competitions.domain import lifecycle
 from services.competitions.domain.scheme import SchemeIndex
-from services.competitions.organising import find_event, history_entry
+from services.competitions.organising import find_event, history_entry, require_scheme
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
 from services.competitions.api import CompletionTimeSchema, JudgeSchema, MarkSchema
@@ -31,7 +31,7 @@ def scheme_index(competition, event):
     if index is None:
         if len(_indexes) >= MAX_INDEXES:
             _indexes.clear()
-        index = _indexes[key] = SchemeIndex(event["marking_scheme"], validate=False)
+        index = _indexes[key] = SchemeIndex(require_scheme(event), validate=False)
     return index
 
 
@@ -141,4 +141,7 @@ def mark_history(store, caller, competition_id, event_id, entry_code):
     event = find_event(competition, event_id)
     access.require_jury(caller, competition, event)
     entry = store.entry_by_code(event_id, entry_code, with_audit=True)
+    if entry["employer"] == access.hidden_enterprise(caller, competition, event):
+        # As if there were no such entry: even a refusal would tie the code to the enterprise.
+        raise NotFound(f"no entry with code {entry_code} in event {event_id}")
     return {"entry_code": entry_code, "history": entry.get("audit", [])}

@@ -7,7 +7,7 @@ from common.schemas import page
 from common.validation import load
 from services.competitions import access
 from services.competitions.domain import lifecycle
-from services.competitions.domain.awards import validate_awards
+from services.competitions.domain.awards import DEFAULT_CERTIFIED_LEVEL, validate_awards
 from services.competitions.domain.eligibility import validate_eligibility_rules
 from services.competitions.domain.ranking import DEFAULT_TIE_BREAK, validate_tie_break
 from services.competitions.domain.scheme import DEFAULT_COMPONENTS, SchemeIndex
@@ -24,7 +24,7 @@ def _load(schema, payload, **kwargs):
     return load(schema(**kwargs), payload)
 
 
-def _prefixed(error, prefix):
+def prefixed(error, prefix):
     return BadRequest(error.message, {f"{prefix}.{k}": v for k, v in error.fields.items()})
 
 
@@ -40,27 +40,35 @@ def check_event_rules(event, prefix="event"):
             try:
                 check(event[key])
             except BadRequest as error:
-                raise _prefixed(error, f"{prefix}.{key}") from None
+                raise prefixed(error, f"{prefix}.{key}") from None
     if event.get("marking_scheme"):
         try:
             index = SchemeIndex(event["marking_scheme"])
         except BadRequest as error:
-            raise _prefixed(error, f"{prefix}.marking_scheme") from None
+            raise prefixed(error, f"{prefix}.marking_scheme") from None
         try:
             validate_tie_break((event.get("ranking") or {}).get("tie_break", DEFAULT_TIE_BREAK),
                                index.component_keys)
         except BadRequest as error:
-            raise _prefixed(error, f"{prefix}.ranking") from None
+            raise prefixed(error, f"{prefix}.ranking") from None
 
 
 def new_event(data):
     event = {"id": new_id("evt"), "trade": data["trade"], "name": data.get("name") or data["trade"],
-             "judges": []}
+             "skill_level": data.get("skill_level") or DEFAULT_CERTIFIED_LEVEL, "judges": []}
     for key in EVENT_RULES:
         event[key] = data.get(key) or {}
     if event["marking_scheme"] and not event["marking_scheme"].get("components"):
         event["marking_scheme"]["components"] = [dict(c) for c in DEFAULT_COMPONENTS]
     return event
+
+
+def require_scheme(event):
+    """The event's marking scheme; Conflict naming it while the organiser has not set one."""
+    if not event.get("marking_scheme"):
+        raise Conflict(f"the event {event['trade']} has no marking scheme yet",
+                       {f"events.{event['id']}.marking_scheme": ["set the marking scheme first"]})
+    return event["marking_scheme"]
 
 
 def history_entry(caller, action, **details):

@@ -1,10 +1,12 @@
 """Registration: workers enter trade events; organisers approve, reject or withdraw entries.
 
 The ID number is kept only encrypted, with a keyed hash (the person key) for "one entry per worker
-per event" and for matching the same person in other services, and a masked copy for display.
+per event" and for matching the same person in other services, and a masked copy for display; it
+arrives sealed by the gateway (common.personal_id), never in clear on the broker. Of
+its digits only the region code stays in clear beside the masked copy: never the birth date, which
+together with them would give the number back.
 """
-import datetime
-
+from common.clock import beijing_today
 from common.errors import Conflict
 from common.events import utc_now
 from common.ids import new_id
@@ -32,7 +34,7 @@ DECISIONS = {
 
 
 def register_entry(store, protector, caller, competition_id, event_id, payload):
-    worker = load(WorkerSchema(), payload)
+    worker = load(WorkerSchema(), protector.unsealed(payload))
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
     event = find_event(competition, event_id)
@@ -40,8 +42,9 @@ def register_entry(store, protector, caller, competition_id, event_id, payload):
         raise Conflict("registration is not open for this competition")
     person_key = protector.person_key(worker["id_number"])
     born = birth_date(worker["id_number"])
+    # An age limit counts whole years on the day of registration in China, not on the server.
     check_eligibility(event.get("eligibility"), event["trade"], {**worker, "birth_date": born},
-                      datetime.date.today())
+                      beijing_today())
     quota = enterprise_quota(event.get("eligibility"))
     if quota:
         store.reserve_quota_place(event_id, worker["employer"], quota)
@@ -50,9 +53,10 @@ def register_entry(store, protector, caller, competition_id, event_id, payload):
         "person_key": person_key,
         "id_number_encrypted": protector.encrypt(worker["id_number"]),
         "id_number_masked": mask_id_number(worker["id_number"]),
-        # The region code (first six digits) places the worker for regional statistics.
+        # The region code (first six digits) places the worker for regional statistics. The
+        # birth date is not kept: the age limit is checked here, once, and with the region and
+        # the masked number's last four it would rebuild the whole number.
         "region_code": worker["id_number"][:6],
-        "birth_date": born.isoformat(),
         "name": worker["name"], "employer": worker["employer"], "trade": worker["trade"],
         "skill_level": worker["skill_level"], "phone": worker.get("phone"),
         "status": PENDING, "marks": {}, "completion_seconds": None, "audit": [],

@@ -85,9 +85,13 @@ class CompetitionRepository(Repository):
             try:
                 self.entries.insert_one(document)
                 return document
-            except DuplicateKeyError as error:
-                if "person_key" in str(error.details or error):
-                    raise Conflict("this worker is already entered in this event") from None
+            except DuplicateKeyError:
+                # Which unique index refused the entry is not in every engine's error: ask the
+                # store whether the person is there; otherwise it was the code, so draw another.
+                if self.entries.find_one({"event_id": document["event_id"],
+                                          "person_key": document["person_key"]}, {"_id": 1}):
+                    raise Conflict("this worker is already registered in this event",
+                                   {"id_number": ["already registered in this event"]}) from None
         raise Conflict("could not allocate a blind code; retry")
 
     def entry(self, event_id, entry_id):

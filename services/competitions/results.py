@@ -6,29 +6,30 @@ outbox and marks the announcement of every contestant's award as pending; each r
 its own ``contestant_awarded`` event in its own write. A crash in between leaves the announcement
 pending, and ``resume_announcements`` finishes it; a result is never announced twice per version.
 """
-from common.errors import Conflict, NotFound
+from common.errors import BadRequest, Conflict, NotFound
 from common.events import utc_now
 from common.repository import NOT_STATE, optimistic
 from common.validation import load
 from services.competitions import access, events
 from services.competitions.domain import lifecycle
+from services.competitions.domain.awards import DEFAULT_CERTIFIED_LEVEL
 from services.competitions.domain.ranking import DEFAULT_TIE_BREAK
 from services.competitions.domain.scheme import SchemeIndex
 from services.competitions.domain.standings import standings
-from services.competitions.organising import find_event, history_entry
+from services.competitions.organising import find_event, history_entry, prefixed, require_scheme
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
 from services.competitions.api import CorrectionSchema
 from services.competitions.views import REVEALED
 
 ENTRY_FIELDS = {"code": 1, "marks": 1, "completion_seconds": 1, "name": 1, "employer": 1,
-                "person_key": 1, "region_code": 1, "skill_level": 1}
+                "person_key": 1, "region_code": 1, "id_number_masked": 1, "skill_level": 1}
 PODIUM = 3
 
 
 def _standings(store, event, include_incomplete):
     """(ranked entries, their awards, entries by id) for an event's approved entries."""
-    index = SchemeIndex(event["marking_scheme"], validate=False)
+    index = SchemeIndex(require_scheme(event), validate=False)
     entries = {e["_id"]: e for e in store.entries_of(event["id"], [APPROVED], projection=ENTRY_FIELDS)}
     marked = [(entry["_id"], entry["code"],
                {from_field_key(aspect): by_judge for aspect, by_judge in entry["marks"].items()},
@@ -36,7 +37,10 @@ def _standings(store, event, include_incomplete):
               for entry in entries.values()]
     ranked, awards = standings(index, marked, event.get("judging") or None,
                                (event.get("ranking") or {}).get("tie_break", DEFAULT_TIE_BREAK),
-                               event.get("awards") or None, include_incomplete=include_incomplete)
+                               event.get("awards") or None,
+                               # Events created before they named a level certify the default one.
+                               event.get("skill_level") or DEFAULT_CERTIFIED_LEVEL,
+                               include_incomplete=include_incomplete)
     return ranked, awards, entries
 
 
@@ -44,10 +48,17 @@ def live_ranking(store, caller, competition_id, event_id):
     competition = store.competition(competition_id)
     event = find_event(competition, event_id)
     access.require_jury(caller, competition, event)
-    ranked, _, entries = _standings(store, event, include_incomplete=True)
+    hidden = access.hidden_enterprise(caller, competition, event)
     revealed = competition["status"] in REVEALED
     rows = []
+    # Until the organiser sets a scheme there is nothing to rank (and no entry: registration
+    # opens only once every event has one).
+    ranked, entries = (), {}
+    if event.get("marking_scheme"):
+        ranked, _, entries = _standings(store, event, include_incomplete=True)
     for entry in ranked:
+        if hidden is not None and entries[entry.entry_id]["employer"] == hidden:
+            continue  # a conflict of interest: the judge never sees that entry's marks
         row = {"rank": entry.rank, "code": entry.code, "total": entry.total,
                "components": entry.components, "completion_seconds": entry.completion_seconds,
                "complete": entry.complete, "flagged": list(entry.flagged), "shared": entry.shared}
@@ -69,6 +80,7 @@ def _event_results(competition, event, ranked, awards, entries):
             "trade": event["trade"], "entry_id": entry.entry_id, "code": entry.code,
             "name": stored["name"], "employer": stored["employer"],
             "person_key": stored["person_key"], "region_code": stored["region_code"],
+            "id_number_masked": stored["id_number_masked"],
             "skill_level": stored["skill_level"],
             "rank": entry.rank, "shared": entry.shared, "total": entry.total,
             "components": entry.components, "completion_seconds": entry.completion_seconds,
@@ -190,6 +202,46 @@ def resume_announcements(store):
         announce_awards(store, competition)
 
 
+def _corrected_marks(store, event, index, marks):
+    """(entry, mark, path, old value, new value) for each mark of a correction, once every one of
+    them obeys the marking rules: a correction changes a mark a judge gave, or adds one from a
+    judge of the event who may mark that entry. Nothing is written before all are checked."""
+    judges = {judge["judge_id"]: judge for judge in event["judges"]}
+    entries, paths, checked = {}, set(), []
+    for position, mark in enumerate(marks):
+        at = f"marks.{position}"
+        try:
+            index.mark_value(mark["aspect_id"], mark["value"])
+        except BadRequest as error:
+            raise prefixed(error, at) from None
+        code = mark["entry_code"]
+        if code not in entries:
+            try:
+                entries[code] = store.entry_by_code(event["id"], code)
+            except NotFound as error:
+                raise BadRequest(error.message, {f"{at}.entry_code": ["no such entry"]}) from None
+        entry = entries[code]
+        if entry["status"] != APPROVED:
+            raise Conflict(f"entry {code} is {entry['status']}, not a finalist",
+                           {f"{at}.entry_code": ["not a finalist of this event"]})
+        aspect_key, judge_key = field_key(mark["aspect_id"]), field_key(mark["judge_id"])
+        path = f"marks.{aspect_key}.{judge_key}"
+        if (code, path) in paths:
+            raise BadRequest("a correction names each mark once", {at: ["named twice"]})
+        paths.add((code, path))
+        old = entry["marks"].get(aspect_key, {}).get(judge_key)
+        judge = judges.get(mark["judge_id"])
+        if old is None and judge is None:
+            raise Conflict("a corrected mark must be one of this event's judges'",
+                           {f"{at}.judge_id": ["not a judge of this event"]})
+        if old is None and judge["enterprise"] == entry["employer"]:
+            raise Conflict("a judge never marks an entry from their own enterprise",
+                           {f"{at}.judge_id": ["a judge of the contestant's own enterprise"]})
+        value = int(mark["value"]) if index.aspect(mark["aspect_id"]).kind == "judgement" else mark["value"]
+        checked.append((entry, mark, path, old, value))
+    return checked
+
+
 # A correction rewrites marks before it republishes: it is not run twice, whoever wrote meanwhile.
 @optimistic(attempts=1, message="the competition was changed by someone else meanwhile; reload and retry")
 def correct(store, caller, competition_id, payload, correlation_id=None):
@@ -201,19 +253,10 @@ def correct(store, caller, competition_id, payload, correlation_id=None):
     if competition.get("fanout_pending") is not None:
         raise Conflict("the previous publication is still being announced; retry shortly")
     event = find_event(competition, data["event_id"])
-    index = SchemeIndex(event["marking_scheme"], validate=False)
-    judges = {j["judge_id"] for j in event["judges"]}
-    for position, mark in enumerate(data["marks"]):
-        if mark["judge_id"] not in judges:
-            raise Conflict("a corrected mark must be one of this event's judges'",
-                           {f"marks.{position}.judge_id": ["not a judge of this event"]})
-        index.mark_value(mark["aspect_id"], mark["value"])
+    index = SchemeIndex(require_scheme(event), validate=False)
+    corrections = _corrected_marks(store, event, index, data["marks"])
     previous = {r["entry_id"]: r for r in store.results_of(competition_id, event["id"])}
-    for mark in data["marks"]:
-        entry = store.entry_by_code(event["id"], mark["entry_code"])
-        path = f"marks.{field_key(mark['aspect_id'])}.{field_key(mark['judge_id'])}"
-        old = entry["marks"].get(field_key(mark["aspect_id"]), {}).get(field_key(mark["judge_id"]))
-        value = int(mark["value"]) if index.aspect(mark["aspect_id"]).kind == "judgement" else mark["value"]
+    for entry, mark, path, old, value in corrections:
         store.update_entry({"_id": entry["_id"]}, {"$set": {path: value}, "$push": {"audit": {
             "at": utc_now(), "by": caller.subject, "aspect_id": mark["aspect_id"],
             "judge_id": mark["judge_id"], "old": old, "new": value, "reason": data["reason"],

@@ -40,7 +40,8 @@ def competition_view(competition, caller, summary=False):
 
 def event_view(event, organiser):
     view = {key: event.get(key) for key in
-            ("id", "trade", "name", "eligibility", "marking_scheme", "judging", "ranking", "awards")}
+            ("id", "trade", "name", "skill_level", "eligibility", "marking_scheme", "judging",
+             "ranking", "awards")}
     # Which enterprise a judge comes from matters to organisers (conflicts of interest), not to others.
     view["judges"] = [judge if organiser else {"judge_id": judge["judge_id"], "name": judge["name"]}
                       for judge in event.get("judges", [])]

@@ -224,7 +224,8 @@ class TalentViewSchema(Out):
     id = fields.String(required=True)
     name = fields.String(required=True)
     id_number_masked = MaskedIdNumber(attribute="id_number", allow_none=True, metadata={
-        "description": "known only when a nomination supplied the number", "example": "320***********123X"})
+        "description": "from the talent's competition entries or nomination; null when none supplied it",
+        "example": "320***********123X"})
     employer = fields.String(required=True)
     region_code = fields.String(required=True)
     industry_chains = fields.List(fields.String(), required=True)

@@ -48,7 +48,7 @@ def change_talent_status(store, policy, caller, talent_id, payload, correlation_
 
 def nominate(store, protector, caller, payload):
     access.require_curator(caller)
-    data = load(NominationSchema(), payload)
+    data = load(NominationSchema(), protector.unsealed(payload))  # the gateway sealed the number
     protected = protector.protect(data["id_number"])
     facts = {**protected, "region_code": data["id_number"].strip()[:6],
              **{key: data[key] for key in ("name", "employer", "industry_chain", "trade",

@@ -11,6 +11,7 @@ them, not even masked: a person is named by the protected person key, as in ever
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from common.events import make_event
+from common.personal_id import mask_id_number
 from services.talent_pool.domain.talent import ADMITTED, UPDATED
 
 SOURCE = "talent_pool"
@@ -57,6 +58,8 @@ class AwardedV1(Schema):
     name = fields.String(required=True, validate=PERSON_NAME)
     employer = fields.String(required=True, validate=NAME)
     region_code = fields.String(required=True, validate=SHORT)
+    # Added to v1 after its first publishers: older events have none.
+    id_number_masked = fields.String(allow_none=True, load_default=None, validate=SHORT)
     skill_level = fields.String(required=True, validate=SHORT)
     rank = fields.Integer(required=True)
     finalists = fields.Integer(required=True)
@@ -78,7 +81,11 @@ def read_award(envelope):
     version this service cannot read, marshmallow's ValidationError for a malformed payload."""
     if envelope["event_type"] != CONTESTANT_AWARDED or envelope["version"] != CONTRACT_VERSION:
         raise UnsupportedEvent(f"no reading of {envelope['event_type']} v{envelope['version']}")
-    return AWARDED_V1.load(envelope["data"])
+    award = AWARDED_V1.load(envelope["data"])
+    if award["id_number_masked"] is not None:
+        # Masked again here: whatever a publisher sends, the pool never keeps more than the mask.
+        award["id_number_masked"] = mask_id_number(award["id_number_masked"])
+    return award
 
 
 # published

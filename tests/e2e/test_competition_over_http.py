@@ -13,12 +13,12 @@ import pytest
 from common.auth import issue_token
 from common.personal_id import mask_id_number
 from services.talent_pool.service import TalentPoolService
-from tests import factories
+from common.testing import callers, factories
 from tests.processes import TALENT_POOL
 
 pytestmark = pytest.mark.slow
 
-UNIT = factories.UNIT
+UNIT = callers.UNIT
 EMPLOYERS = ("江苏建湖机床厂", "建湖县石油机械有限公司", "盐城阀门制造有限公司", "建湖县通用设备厂")
 JUDGE_CENTRE = "建湖县职业技能鉴定中心"
 # judge-5 comes from the first employer: a conflict of interest with that entry.

@@ -10,10 +10,11 @@ import collections
 
 import pytest
 
+from common.personal_id import PersonalDataProtector
 from common.topology import subscriptions
 from services.competitions.events import CONTESTANT_AWARDED, RESULTS_PUBLISHED
-from tests import factories
-from tests.processes import COMPETITIONS, Broker, wait_until
+from common.testing import callers, factories
+from tests.processes import COMPETITIONS, PERSONAL_DATA_SECRET, Broker, wait_until
 from tests.reliability.award_recorder import DELIVERIES, RECORDED, AwardRecorder, read_lines
 
 pytestmark = pytest.mark.slow
@@ -22,13 +23,15 @@ RECORDER = "tests.reliability.award_recorder"
 WAIT = 60  # seconds any one thing may take on a busy two-core machine
 QUEUES = {event_type: queue for _, event_type, queue in subscriptions(AwardRecorder)}
 
-ORGANISER = factories.organiser().to_dict()
-CHIEF = factories.chief_judge().to_dict()
-SUPERVISOR = factories.supervisor().to_dict()
+ORGANISER = callers.organiser().to_dict()
+CHIEF = callers.chief_judge().to_dict()
+SUPERVISOR = callers.supervisor().to_dict()
+# As the gateway sends a registration: the ID number sealed.
+SEALED = PersonalDataProtector(PERSONAL_DATA_SECRET).sealed
 
 
 def judge(n):
-    return factories.judge(f"judge-{n}").to_dict()
+    return callers.judge(f"judge-{n}").to_dict()
 
 
 def run_to_signed_off(competitions, workers=3):
@@ -38,7 +41,8 @@ def run_to_signed_off(competitions, workers=3):
     competitions.set_officials(ORGANISER, cid, {"chief_judge": "chief-1", "supervisor": "super-1"})
     competitions.change_status(ORGANISER, cid, {"action": "open_registration"})
     for i in range(workers):
-        entry = competitions.register_entry(ORGANISER, cid, eid, factories.worker(employer=f"企业{i}"))
+        entry = competitions.register_entry(ORGANISER, cid, eid,
+                                            SEALED(factories.worker(employer=f"企业{i}")))
         competitions.decide_entry(ORGANISER, cid, eid, entry["id"], {"decision": "approve"})
     for n in range(1, 6):
         competitions.assign_judge(ORGANISER, cid, eid, {"judge_id": f"judge-{n}", "name": f"裁判{n}",

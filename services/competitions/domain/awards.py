@@ -6,7 +6,8 @@ Rules::
                 # or {"basis": "count", "bands": [{"prize": "first", "count": 1}, ...]}
      "titles": [{"title": "技术能手", "top": 5}],            # ranks 1..top get the title
      "promotions": [{"from_rank": 1, "to_rank": 5, "level": "技师"}, ...],
-     "certificate": {"level": "高级工", "pass_mark": 60}}   # level None: the level the event certifies
+     "certificate": {"level": "高级工", "pass_mark": 60,    # level None: the level the event certifies
+                     "issue": True}}                      # False: this event issues no certificates
 
 Missing keys take their value from ``DEFAULT_AWARDS``. Finalists are the complete entries of the
 ranking. Prize bands are filled in rank order; a group of tied entries enters the current band only
@@ -25,6 +26,10 @@ _PRIZE_ORDER = {prize: i for i, prize in enumerate(PRIZES)}
 
 SHARE = "share"
 COUNT = "count"
+
+# The level an event certifies when its organiser names none: 高级工, the first level of the
+# high-skill ladder (高技能人才), is what a city or county skills competition usually certifies.
+DEFAULT_CERTIFIED_LEVEL = "高级工"
 
 DEFAULT_AWARDS = {
     "prizes": {
@@ -144,6 +149,8 @@ def validate_awards(rules):
     pass_mark = certificate.get("pass_mark")
     if not _is_number(pass_mark) or not 0 <= pass_mark <= 100:
         fail("certificate.pass_mark", "must be a score from 0 to 100")
+    if not isinstance(certificate.get("issue", True), bool):
+        fail("certificate.issue", "must be true or false")
 
     if fields:
         raise BadRequest("the award rules are not valid", fields)
@@ -190,7 +197,9 @@ def assign_awards(ranked, rules=None, certified_level=None):
     """Awards for the complete entries of ``ranked`` (best first, as ``ranking.rank`` returns it).
 
     ``certified_level`` is the skill level the event certifies; it is the certificate level when the
-    rules leave it as None. Returns one Award per finalist, in the ranked order.
+    rules leave it as None. With ``"issue": False`` in the certificate rule nobody gets a certificate,
+    not even for a promotion (which is still awarded). Returns one Award per finalist, in the
+    ranked order.
     """
     validate_awards(rules)
     if certified_level is not None and not is_skill_level(certified_level):
@@ -210,6 +219,7 @@ def assign_awards(ranked, rules=None, certified_level=None):
     certificate = rules["certificate"]
     pass_mark = certificate["pass_mark"]
     passing_level = certificate["level"] if certificate["level"] is not None else certified_level
+    issued = certificate.get("issue", True)
 
     # Titles and promotions reach only the top places: below the last rank they name, nobody has one.
     reach = max([top for _name, top in titles] + [high for _low, high, _level in promotions], default=0)
@@ -228,7 +238,7 @@ def assign_awards(ranked, rules=None, certified_level=None):
                 held, promotion = (), None
         passed = min(entry.components.values()) >= pass_mark
         # A promotion is itself a certified level; otherwise a pass earns the event's level.
-        certificate_level = promotion or (passing_level if passed else None)
+        certificate_level = (promotion or (passing_level if passed else None)) if issued else None
         awards.append(
             Award(entry.entry_id, entry.code, position, prize, PRIZE_NAMES.get(prize), held, promotion,
                   certificate_level, passed)

@@ -1,18 +1,25 @@
 """The competitions service in a real container on the real broker: a whole competition through
 its RPC entrypoints, with the events it publishes received by a real consumer."""
+import datetime
+import os
+import time
+
 import eventlet
 import pytest
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook
 
+from common import clock
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.outbox import envelope_of
-from common.storage import open_database
+from common.personal_id import PersonalDataProtector
+from common.storage import Store, open_database
 from services.competitions import results
 from services.competitions.events import CONTRACTS
 from services.competitions.repository import CompetitionRepository
 from services.competitions.service import CompetitionsService
-from tests import factories
+from common.testing import callers, factories
+from common.testing.personal_data import assert_cannot_rebuild
 
 RECEIVED = []
 
@@ -36,8 +43,12 @@ def competitions(container_factory, service_config):
     RECEIVED.clear()
     container = container_factory(CompetitionsService, service_config)
     container.start()
+    protector = PersonalDataProtector(service_config["PERSONAL_DATA_SECRET"])
 
-    def call(method, caller, *args, context_data=None, **kwargs):
+    def call(method, caller, *args, context_data=None, seal=True, **kwargs):
+        if method == "register_entry" and seal:  # as the gateway sends it: the ID number sealed
+            *args, payload = args
+            args = (*args, protector.sealed(payload))
         with entrypoint_hook(container, method, context_data=context_data) as hook:
             return hook(caller.to_dict() if caller else None, *args, **kwargs)
 
@@ -45,35 +56,53 @@ def competitions(container_factory, service_config):
     return call
 
 
-def run_to_marking(call, workers=3):
-    organiser = factories.organiser()
-    competition = call("create_competition", organiser, factories.competition_payload())
-    cid, eid = competition["id"], competition["events"][0]["id"]
+def open_registration(call, eligibility=None):
+    """A competition of factories.competition_payload() open for registration, its event under
+    ``eligibility``; returns (competition id, event id)."""
+    payload = factories.competition_payload()
+    if eligibility:
+        payload["events"][0]["eligibility"] = eligibility
+    competition = call("create_competition", callers.organiser(), payload)
+    cid = competition["id"]
+    call("change_status", callers.organiser(), cid, {"action": "open_registration"})
+    return cid, competition["events"][0]["id"]
+
+
+def run_to_marking(call, workers=3, payload=None):
+    """A competition (of ``payload``, default factories.competition_payload()) with ``workers``
+    approved entries and five judges in each of its events, marking; returns (competition id,
+    the first event's id)."""
+    organiser = callers.organiser()
+    competition = call("create_competition", organiser, payload or factories.competition_payload())
+    cid = competition["id"]
     call("set_officials", organiser, cid, {"chief_judge": "chief-1", "supervisor": "super-1"})
     call("change_status", organiser, cid, {"action": "open_registration"})
-    entries = [call("register_entry", organiser, cid, eid, factories.worker(employer=f"企业{i}"))
-               for i in range(workers)]
-    for entry in entries:
-        call("decide_entry", organiser, cid, eid, entry["id"], {"decision": "approve"})
-    for n in range(1, 6):
-        call("assign_judge", organiser, cid, eid, {"judge_id": f"judge-{n}", "name": f"裁判{n}",
-                                                  "enterprise": "评审中心"})
+    for event in competition["events"]:
+        eid = event["id"]
+        entries = [call("register_entry", organiser, cid, eid,
+                        factories.worker(employer=f"企业{i}", trade=event["trade"]))
+                   for i in range(workers)]
+        for entry in entries:
+            call("decide_entry", organiser, cid, eid, entry["id"], {"decision": "approve"})
+        for n in range(1, 6):
+            call("assign_judge", organiser, cid, eid, {"judge_id": f"judge-{n}", "name": f"裁判{n}",
+                                                      "enterprise": "评审中心"})
     call("change_status", organiser, cid, {"action": "close_registration"})
     call("change_status", organiser, cid, {"action": "start_marking"})
-    return cid, eid
+    return cid, competition["events"][0]["id"]
 
 
 def mark_everything(call, cid, eid, level_of=lambda position: 3 - position):
-    sheet = call("marking_sheet", factories.judge("judge-1"), cid, eid)
+    sheet = call("marking_sheet", callers.judge("judge-1"), cid, eid)
     for position, row in enumerate(sheet["entries"]):
         code = row["entry_code"]
-        call("submit_mark", factories.judge("judge-1"), cid, eid,
+        call("submit_mark", callers.judge("judge-1"), cid, eid,
              {"entry_code": code, "aspect_id": "T1.1", "value": 90 - position})
-        call("submit_mark", factories.judge("judge-1"), cid, eid,
+        call("submit_mark", callers.judge("judge-1"), cid, eid,
              {"entry_code": code, "aspect_id": "A1.1", "value": 25.01})
         for n in range(1, 6):
             for aspect in ("A2.1", "A2.2"):
-                call("submit_mark", factories.judge(f"judge-{n}"), cid, eid,
+                call("submit_mark", callers.judge(f"judge-{n}"), cid, eid,
                      {"entry_code": code, "aspect_id": aspect, "value": max(0, level_of(position))})
     return [row["entry_code"] for row in sheet["entries"]]
 
@@ -86,18 +115,18 @@ def test_a_whole_competition_ends_in_announced_results(competitions, container_f
     cid, eid = run_to_marking(call)
     codes = mark_everything(call, cid, eid)
 
-    live = call("live_ranking", factories.chief_judge(), cid, eid)
+    live = call("live_ranking", callers.chief_judge(), cid, eid)
     assert [row["rank"] for row in live["ranking"]] == [1, 2, 3]
     assert live["revealed"] is False and "name" not in live["ranking"][0]
     with pytest.raises(NotFound):
         call("published_results", None, cid)
 
-    call("sign_off", factories.chief_judge(), cid)
+    call("sign_off", callers.chief_judge(), cid)
     with pytest.raises(Conflict):
-        call("publish", factories.organiser(), cid)  # the supervisor has not signed yet
-    assert call("sign_off", factories.supervisor(), cid)["status"] == "signed_off"
+        call("publish", callers.organiser(), cid)  # the supervisor has not signed yet
+    assert call("sign_off", callers.supervisor(), cid)["status"] == "signed_off"
 
-    call("publish", factories.organiser(), cid, context_data={"correlation_id": "req-42"})
+    call("publish", callers.organiser(), cid, context_data={"correlation_id": "req-42"})
     # Two queues, consumed concurrently: the four events arrive in any order.
     with eventlet.Timeout(10):
         while len(RECEIVED) < 4:
@@ -111,11 +140,12 @@ def test_a_whole_competition_ends_in_announced_results(competitions, container_f
         (1, "first", "高级工"), (2, "second", "高级工"), (3, None, "高级工")]
     assert awarded[0]["data"]["titles"] == ["技术能手"]
     assert all("id_number" not in e["data"] for e in awarded)
+    assert all(e["data"]["id_number_masked"].count("*") == 11 for e in awarded)
     assert {e["correlation_id"] for e in RECEIVED} == {"req-42"}  # the request that published
     public = call("published_results", None, cid)["events"][0]["results"]
     assert [r["code"] for r in public] == codes
 
-    call("correct_results", factories.organiser(), cid, {
+    call("correct_results", callers.organiser(), cid, {
         "reason": "复议：漏计一题", "event_id": eid,
         "marks": [{"entry_code": codes[2], "aspect_id": "T1.1", "judge_id": "judge-1", "value": 99}]})
     with eventlet.Timeout(10):
@@ -130,17 +160,17 @@ def test_a_whole_competition_ends_in_announced_results(competitions, container_f
 def test_marks_outside_an_aspects_range_are_refused(competitions):
     call = competitions
     cid, eid = run_to_marking(call, workers=1)
-    [row] = call("marking_sheet", factories.judge("judge-1"), cid, eid)["entries"]
+    [row] = call("marking_sheet", callers.judge("judge-1"), cid, eid)["entries"]
     with pytest.raises(BadRequest) as error:
-        call("submit_mark", factories.judge("judge-1"), cid, eid,
+        call("submit_mark", callers.judge("judge-1"), cid, eid,
              {"entry_code": row["entry_code"], "aspect_id": "A2.1", "value": 4})
     assert "value" in error.value.fields
-    assert call("marking_sheet", factories.judge("judge-1"), cid, eid)["entries"][0]["marks"] == {}
+    assert call("marking_sheet", callers.judge("judge-1"), cid, eid)["entries"][0]["marks"] == {}
 
 
 def test_a_judge_never_marks_their_own_enterprise(competitions):
     call = competitions
-    organiser = factories.organiser()
+    organiser = callers.organiser()
     competition = call("create_competition", organiser, factories.competition_payload())
     cid, eid = competition["id"], competition["events"][0]["id"]
     call("change_status", organiser, cid, {"action": "open_registration"})
@@ -151,8 +181,8 @@ def test_a_judge_never_marks_their_own_enterprise(competitions):
     call("change_status", organiser, cid, {"action": "close_registration"})
     call("change_status", organiser, cid, {"action": "start_marking"})
 
-    assert call("marking_sheet", factories.judge("judge-x"), cid, eid)["entries"] == []
-    code = call("marking_sheet", factories.judge("judge-x"), cid, eid)
+    assert call("marking_sheet", callers.judge("judge-x"), cid, eid)["entries"] == []
+    code = call("marking_sheet", callers.judge("judge-x"), cid, eid)
     assert code["entries"] == []
 
 
@@ -160,9 +190,9 @@ def test_unassigned_judges_and_other_units_are_kept_out(competitions):
     call = competitions
     cid, eid = run_to_marking(call, workers=1)
     with pytest.raises(Forbidden):
-        call("marking_sheet", factories.judge("judge-99"), cid, eid)
+        call("marking_sheet", callers.judge("judge-99"), cid, eid)
     with pytest.raises(NotFound):
-        call("get_competition", factories.organiser(unit="other-union"), cid)
+        call("get_competition", callers.organiser(unit="other-union"), cid)
 
 
 def test_an_announcement_cut_short_by_a_crash_is_finished_once(competitions, service_config):
@@ -170,8 +200,8 @@ def test_an_announcement_cut_short_by_a_crash_is_finished_once(competitions, ser
     call = competitions
     cid, eid = run_to_marking(call)
     mark_everything(call, cid, eid)
-    call("sign_off", factories.chief_judge(), cid)
-    call("sign_off", factories.supervisor(), cid)
+    call("sign_off", callers.chief_judge(), cid)
+    call("sign_off", callers.supervisor(), cid)
     call.container.stop()
     repository = CompetitionRepository(open_database(service_config, "competitions"))
     announce = repository.announce_result
@@ -185,7 +215,7 @@ def test_an_announcement_cut_short_by_a_crash_is_finished_once(competitions, ser
 
     repository.announce_result = dies_after_the_first
     with pytest.raises(SystemExit):
-        results.publish(repository, factories.organiser(), cid)
+        results.publish(repository, callers.organiser(), cid)
 
     competition = repository.competitions.find_one({"_id": cid})
     assert competition["status"] == "published" and competition["fanout_pending"] == 1
@@ -199,3 +229,184 @@ def test_an_announcement_cut_short_by_a_crash_is_finished_once(competitions, ser
               for entry in result.get("outbox", [])]
     assert len(awards) == 3 and len({a["data"]["entry_id"] for a in awards}) == 3
     assert "fanout_pending" not in repository.competitions.find_one({"_id": cid})
+
+
+@pytest.fixture
+def server_zone_off_beijing():
+    """Run the test with the process's local zone on another date than Beijing's; yields +1 when
+    the local date is ahead of Beijing's, -1 when it is behind."""
+    beijing_hour = clock.utc_datetime().astimezone(clock.BEIJING).hour
+    # UTC-12 is a day behind Beijing until 20:00 there, UTC+14 a day ahead from 18:00 (POSIX
+    # zone strings count hours west of UTC). An hour of margin either way.
+    zone, ahead = ("WEST+12", -1) if beijing_hour < 19 else ("EAST-14", 1)
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        assert datetime.date.today() - clock.beijing_today() == datetime.timedelta(days=ahead)
+        yield ahead
+    finally:
+        if previous is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = previous
+        time.tzset()
+
+
+def test_an_age_limit_counts_on_beijings_date_not_the_servers(competitions, server_zone_off_beijing):
+    call = competitions
+    organiser = callers.organiser()
+    cid, eid = open_registration(call, {"max_age": 35})
+    today = clock.beijing_today()
+    if server_zone_off_beijing < 0:
+        # 36 today in Beijing, still 35 on the server's date: too old.
+        born = today.replace(year=today.year - 36)
+        with pytest.raises(BadRequest) as error:
+            call("register_entry", organiser, cid, eid, factories.worker(birth=born))
+        assert "birth_date" in error.value.fields
+    else:
+        # 35 in Beijing until tomorrow, already 36 on the server's date: still eligible.
+        tomorrow = today + datetime.timedelta(days=1)
+        born = tomorrow.replace(year=tomorrow.year - 36)
+        assert call("register_entry", organiser, cid, eid, factories.worker(birth=born))["status"] == "pending"
+
+
+def test_the_same_worker_twice_is_a_conflict_that_gives_the_quota_place_back(competitions):
+    call = competitions
+    organiser = callers.organiser()
+    cid, eid = open_registration(call, {"quota_per_enterprise": 2})
+    worker = factories.worker(employer="江苏建湖机床厂")
+    call("register_entry", organiser, cid, eid, worker)
+
+    with pytest.raises(Conflict) as error:
+        call("register_entry", organiser, cid, eid, {**worker, "name": "同一人"})
+    assert "already registered" in error.value.message
+    assert error.value.fields == {"id_number": ["already registered in this event"]}
+    # The second place of the employer's quota is still free.
+    call("register_entry", organiser, cid, eid, factories.worker(employer="江苏建湖机床厂"))
+    assert call("list_entries", organiser, cid, eid, {})["total"] == 2
+
+
+def test_an_event_without_a_marking_scheme_ranks_nobody_yet(competitions):
+    call = competitions
+    organiser = callers.organiser()
+    payload = factories.competition_payload()
+    del payload["events"][0]["marking_scheme"]
+    competition = call("create_competition", organiser, payload)
+    cid, eid = competition["id"], competition["events"][0]["id"]
+
+    live = call("live_ranking", organiser, cid, eid)
+    assert (live["event_id"], live["ranking"], live["revealed"]) == (eid, [], False)
+
+
+def with_a_conflicted_judge(call):
+    """run_to_marking(), plus judge-x of the first contestant's enterprise (企业0), then
+    mark_everything(); returns (competition id, event id, codes)."""
+    cid, eid = run_to_marking(call)
+    call("assign_judge", callers.organiser(), cid, eid,
+         {"judge_id": "judge-x", "name": "x", "enterprise": "企业0"})
+    return cid, eid, set(mark_everything(call, cid, eid))
+
+
+def test_a_judge_sees_nothing_of_their_own_enterprises_entry_until_publication(competitions):
+    call = competitions
+    cid, eid, codes = with_a_conflicted_judge(call)
+    judge_x = callers.judge("judge-x")
+    shown = {row["entry_code"] for row in call("marking_sheet", judge_x, cid, eid)["entries"]}
+    [own] = codes - shown
+
+    live = call("live_ranking", judge_x, cid, eid)
+    assert {row["code"] for row in live["ranking"]} == shown
+    with pytest.raises(NotFound):
+        call("mark_history", judge_x, cid, eid, own)
+    assert call("mark_history", judge_x, cid, eid, min(shown))["history"]
+    assert len(call("live_ranking", callers.chief_judge(), cid, eid)["ranking"]) == 3
+
+    call("sign_off", callers.chief_judge(), cid)
+    call("sign_off", callers.supervisor(), cid)
+    assert {row["code"] for row in call("live_ranking", judge_x, cid, eid)["ranking"]} == shown
+    call("publish", callers.organiser(), cid)
+    assert {row["code"] for row in call("live_ranking", judge_x, cid, eid)["ranking"]} == codes
+
+
+def test_a_correction_obeys_the_marking_rules_for_every_mark_or_changes_nothing(competitions):
+    call = competitions
+    cid, eid, codes = with_a_conflicted_judge(call)
+    call("sign_off", callers.chief_judge(), cid)
+    call("sign_off", callers.supervisor(), cid)
+    call("publish", callers.organiser(), cid)
+    published = call("published_results", None, cid)
+    by_employer = {r["employer"]: r["code"] for r in published["events"][0]["results"]}
+    own, other = by_employer["企业0"], by_employer["企业1"]
+    fine = {"entry_code": other, "aspect_id": "T1.1", "judge_id": "judge-1", "value": 99}
+
+    def refused(error, mark, field):
+        with pytest.raises(error) as raised:
+            call("correct_results", callers.organiser(), cid,
+                 {"reason": "复议", "event_id": eid, "marks": [fine, mark]})
+        assert field in raised.value.fields, raised.value.fields
+
+    refused(Conflict, {"entry_code": own, "aspect_id": "A2.1", "judge_id": "judge-x", "value": 3},
+            "marks.1.judge_id")  # adds a mark from the contestant's own enterprise
+    refused(Conflict, {"entry_code": own, "aspect_id": "A2.1", "judge_id": "judge-99", "value": 3},
+            "marks.1.judge_id")  # from no judge of the event
+    refused(BadRequest, {"entry_code": "NOSUCH", "aspect_id": "T1.1", "judge_id": "judge-1",
+                         "value": 50}, "marks.1.entry_code")
+    refused(BadRequest, {**fine, "aspect_id": "Z9.9"}, "marks.1.aspect_id")
+    refused(BadRequest, {**fine, "aspect_id": "A2.1", "value": 7}, "marks.1.value")
+    refused(BadRequest, fine, "marks.1")  # the same mark twice
+    assert call("published_results", None, cid) == published
+    assert not any(h.get("correction") for h in call("mark_history", callers.organiser(), cid,
+                                                    eid, other)["history"])
+
+    # A judge's own mark changed, and a mark added by an assigned judge of another enterprise.
+    call("correct_results", callers.organiser(), cid, {"reason": "复议", "event_id": eid, "marks": [
+        {"entry_code": own, "aspect_id": "A2.2", "judge_id": "judge-1", "value": 3},
+        {"entry_code": other, "aspect_id": "A2.1", "judge_id": "judge-x", "value": 3}]})
+    assert call("published_results", None, cid)["publication"]["version"] == 2
+    [audit] = [h for h in call("mark_history", callers.organiser(), cid, eid, other)["history"]
+               if h.get("correction")]
+    assert (audit["judge_id"], audit["old"], audit["new"]) == ("judge-x", None, 3)
+
+
+def test_passing_finalists_get_the_certificate_of_the_events_level_unless_switched_off(competitions):
+    call = competitions
+    no_certificate_rule = factories.award_rules(prizes=1)
+    payload = factories.competition_payload(awards=no_certificate_rule)
+    payload["events"] += [
+        {**payload["events"][0], "trade": "电焊工", "skill_level": "技师"},
+        {**payload["events"][0], "trade": "钳工",
+         "awards": {**no_certificate_rule, "certificate": {"issue": False}}}]
+    cid, _ = run_to_marking(call, workers=2, payload=payload)
+    events = call("get_competition", callers.organiser(), cid)["events"]
+    assert [e["skill_level"] for e in events] == ["高级工", "技师", "高级工"]
+    for event in events:
+        mark_everything(call, cid, event["id"])
+    call("sign_off", callers.chief_judge(), cid)
+    call("sign_off", callers.supervisor(), cid)
+    call("publish", callers.organiser(), cid)
+
+    published = call("published_results", None, cid)["events"]
+    assert [[r["certificate_level"] for r in e["results"]] for e in published] == [
+        ["高级工", "高级工"], ["技师", "技师"], [None, None]]
+
+
+def test_a_stored_entry_cannot_give_the_id_number_back(competitions):
+    call = competitions
+    cid, eid = open_registration(call)
+    worker = factories.worker()
+    entry = call("register_entry", callers.organiser(), cid, eid, worker)
+
+    store = next(e for e in call.container.extensions if isinstance(e, Store)).repository
+    stored = store.entries.find_one({"_id": entry["id"]})
+    assert stored["region_code"] == worker["id_number"][:6]  # still there for regional statistics
+    assert_cannot_rebuild(stored, worker["id_number"])
+
+
+def test_an_id_number_in_clear_is_refused(competitions):
+    call = competitions
+    cid, eid = open_registration(call)
+    with pytest.raises(BadRequest) as error:
+        call("register_entry", callers.organiser(), cid, eid, factories.worker(), seal=False)
+    assert "id_number" in error.value.fields
+    assert call("list_entries", callers.organiser(), cid, eid, {})["total"] == 0

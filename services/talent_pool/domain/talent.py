@@ -3,7 +3,7 @@
 A talent document::
 
     {"_id": "tal-3f2a9c1d7b4e0a1b2c3d", "person_key": "...", "name", "employer", "region_code",
-     "id_number_masked" (only when a nomination supplied the number),
+     "id_number_masked" (when an award or a nomination supplied it),
      "industry_chains": [...], "trades": [...], "skill_level": "技师", "certificates": [...],
      "honours": [...],   # one per (competition_id, event_id), the latest publication version
      "sources": [...],   # {"kind": "competition", ...} / {"kind": "nomination", ...}
@@ -256,6 +256,8 @@ def apply_award(talent, award, policy, now, *, by="competitions", event_ref=None
     else:
         talent["honours"][position] = honour
     talent.update(name=award["name"], employer=award["employer"], region_code=award["region_code"])
+    if award.get("id_number_masked"):  # older awards have none: keep what the talent had
+        talent["id_number_masked"] = award["id_number_masked"]
 
     new_reason = admission_reason(policy, honour)
     old_reason = admission_reason(policy, old) if old is not None else None

@@ -8,7 +8,7 @@ from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
-from common.personal_id import make_id_number
+from common.personal_id import PersonalDataProtector, make_id_number
 from common.storage import Store
 from common.topology import event_exchange
 from services.talent_pool import admission, curation, search
@@ -16,6 +16,7 @@ from services.talent_pool.service import TalentPoolService
 from services.talent_pool.tests import builders
 from services.talent_pool.tests.builders import award, envelope, nothing
 from tests.processes import settled
+from common.testing.personal_data import assert_cannot_rebuild
 
 ANNOUNCED = []
 
@@ -42,7 +43,12 @@ def pool(container_factory, service_config):
     container = container_factory(TalentPoolService, config)
     container.start()
 
+    protector = PersonalDataProtector(config["PERSONAL_DATA_SECRET"])
+
     def call(method, caller, *args, **kwargs):
+        if method == "nominate":  # as the gateway sends it: the ID number sealed
+            *args, payload = args
+            args = (*args, protector.sealed(payload))
         with entrypoint_hook(container, method) as hook:
             return hook(caller.to_dict() if caller else None, *args, **kwargs)
 
@@ -225,6 +231,19 @@ def test_a_nomination_passes_three_reviews_and_admits_the_worker(pool):
     assert announced("talent.admitted")[0]["data"]["source"] == {"kind": "nomination", "nomination_id": nid}
     # Closed: the same person may be nominated again (e.g. for another trade).
     assert pool("nominate", builders.reviewer("rev-0"), payload)["status"] == "in_review"
+
+
+def test_a_stored_nomination_and_its_talent_cannot_give_the_id_number_back(pool):
+    payload = nomination_payload()
+    nid = pool("nominate", builders.reviewer("rev-0"), payload)["id"]
+    stored = pool.store.nomination(nid)
+    assert stored["region_code"] == payload["id_number"][:6]
+    assert_cannot_rebuild(stored, payload["id_number"])
+    for reviewer, stage in (("rev-1", "qualification_review"), ("rev-2", "expert_review"),
+                            ("rev-3", "final_review")):
+        nomination = pool("review_nomination", builders.reviewer(reviewer), nid,
+                          {"decision": "pass", "comment": "通过", "stage": stage})
+    assert_cannot_rebuild(pool.store.talent(nomination["talent_id"]), payload["id_number"])
 
 
 def test_a_rejected_nomination_admits_no_one(pool):

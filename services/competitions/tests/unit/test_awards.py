@@ -127,6 +127,16 @@ def test_without_a_certified_level_a_pass_earns_no_certificate():
     assert award.passed and award.certificate_level is None
 
 
+def test_an_event_can_issue_no_certificates_at_all():
+    rules = {"promotions": [{"from_rank": 1, "to_rank": 1, "level": "技师"}], "certificate": {"issue": False}}
+    awards = assign_awards(field(1, 2), rules, certified_level="高级工")
+    assert [(a.promotion_level, a.certificate_level, a.passed) for a in awards] == [
+        ("技师", None, True), (None, None, True)]
+    with pytest.raises(BadRequest) as error:
+        validate_awards({"certificate": {"issue": "no"}})
+    assert "certificate.issue" in error.value.fields
+
+
 def test_only_complete_entries_are_finalists():
     entries = [finalist(1, 1), finalist(2, 2, complete=False)]
     awards = assign_awards(entries, COUNTS)

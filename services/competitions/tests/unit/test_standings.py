@@ -7,7 +7,7 @@ from services.competitions.domain.ranking import rank
 from services.competitions.domain.scheme import SchemeIndex
 from services.competitions.domain.scoring import score_entry
 from services.competitions.domain.standings import standings
-from tests.factories import marking_scheme
+from common.testing.factories import marking_scheme
 
 RULES = {"prizes": {"basis": "count", "bands": [{"prize": "first", "count": 1}]}}
 

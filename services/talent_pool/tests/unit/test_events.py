@@ -15,6 +15,14 @@ def test_the_reading_of_an_award_ignores_fields_a_publisher_adds_to_v1():
     assert "medal_colour" not in data and data["prize"] == "first"
 
 
+def test_the_masked_id_number_of_an_award_is_read_and_never_more_than_masked():
+    assert read_award(envelope(award()))["id_number_masked"] is None  # sent before it was added
+    masked = read_award(envelope({**award(), "id_number_masked": "320***********123X"}))
+    assert masked["id_number_masked"] == "320***********123X"
+    full = read_award(envelope({**award(), "id_number_masked": "32092519900517123X"}))
+    assert full["id_number_masked"] == "320***********123X"
+
+
 def test_an_unknown_version_or_a_malformed_award_is_refused():
     with pytest.raises(UnsupportedEvent):
         read_award(envelope(award(), version=2))

@@ -11,6 +11,7 @@ from services.talent_pool.domain.talent import (ACTIVE, ADMITTED, CANDIDATE, EXP
                                                 already_applied, apply_award, apply_nomination,
                                                 honour_content, honour_of, talent_id_of)
 from services.talent_pool.tests.builders import NOW, award, certified_only, nothing
+from services.talent_pool.views import talent_view
 
 LATER = NOW + datetime.timedelta(days=30)
 
@@ -112,6 +113,15 @@ def test_a_city_prize_winner_is_admitted_with_a_review_date():
     [event] = events
     assert event["type"] == ADMITTED and event["readmission"] is False
     assert talent["history"][0]["action"] == "admitted" and talent["history"][0]["source_event"] == "env-1"
+
+
+def test_a_competition_talent_shows_the_masked_id_number_of_its_latest_award():
+    talent, _ = apply_award(None, award(id_number_masked="320***********123X"), DEFAULT_POLICY, NOW)
+    assert talent_view(talent)["id_number"] == "320***********123X"
+    # An older award without it leaves the number the talent has.
+    other = award(competition_id="cmp-older", event_id="evt-older")
+    talent, _ = apply_award(talent, other, DEFAULT_POLICY, NOW)
+    assert talent_view(talent)["id_number"] == "320***********123X"
 
 
 def test_a_county_winner_is_known_but_not_admitted():

@@ -2,30 +2,9 @@
 import datetime
 import itertools
 
-from common.auth import Principal
 from common.personal_id import make_id_number
 
 _sequence = itertools.count(100)
-
-UNIT = "jianhu-union"
-# Another organising unit, whose callers must reach nothing of UNIT's.
-OTHER_UNIT = "taian-union"
-
-
-def organiser(unit=UNIT, subject="org-1"):
-    return Principal(subject=subject, role="organizer", unit=unit, name="组织者")
-
-
-def judge(subject):
-    return Principal(subject=subject, role="judge", name=subject)
-
-
-def chief_judge(unit=UNIT, subject="chief-1"):
-    return Principal(subject=subject, role="chief_judge", unit=unit)
-
-
-def supervisor(unit=UNIT, subject="super-1"):
-    return Principal(subject=subject, role="supervisor", unit=unit)
 
 
 def marking_scheme():
