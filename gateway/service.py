@@ -18,8 +18,8 @@ from gateway import schemas as out
 from services.competitions.schemas import (CompetitionSchema, CompletionTimeSchema,
                                            CorrectionSchema, EntryDecisionSchema, JudgeSchema,
                                            MarkSchema, OfficialsSchema, PageSchema,
-                                           StatusChangeSchema, Strict, TradeEventSchema,
-                                           WorkerSchema)
+                                           StatusChangeSchema, Strict, TradeEventPatchSchema,
+                                           TradeEventSchema, WorkerSchema)
 from services.talent_pool.schemas import (MAX_EXPORT_ROWS, NominationQuerySchema,
                                           NominationReviewSchema, NominationSchema,
                                           ParkedQuerySchema, TalentExportSchema, TalentSearchSchema,
@@ -58,11 +58,6 @@ class FormatQuerySchema(Strict):
     """``?format=html`` asks for a readable HTML board instead of JSON."""
 
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "html"]))
-
-
-class TradeEventPatchSchema(TradeEventSchema):
-    """TradeEventSchema with every field optional (loaded with ``partial=True``): a PATCH names
-    only the rules it changes. A class of its own so that OpenAPI gives it its own name."""
 
 
 class TalentStatisticsQuerySchema(TalentStatisticsSchema):
@@ -128,7 +123,7 @@ class GatewayService:
         return self.competitions.add_event(principal.to_dict(), competition_id, payload)
 
     @route("PATCH", "/competitions/<competition_id>/events/<event_id>",
-           body=TradeEventPatchSchema(partial=True), response=out.CompetitionViewSchema,
+           body=TradeEventPatchSchema, response=out.CompetitionViewSchema,
            roles=ORGANISERS, tags=COMPETITIONS,
            summary="Change a trade event's rules (until marking starts)")
     def update_event(self, request, principal, payload, competition_id, event_id):

@@ -11,7 +11,8 @@ from services.competitions.domain.scheme import DEFAULT_COMPONENTS, SchemeIndex
 from services.competitions.domain.scoring import validate_judging_rules
 from services.competitions.repository import new_id
 from services.competitions.schemas import (CompetitionSchema, OfficialsSchema, PageSchema,
-                                           StatusChangeSchema, TradeEventSchema)
+                                           StatusChangeSchema, TradeEventPatchSchema,
+                                           TradeEventSchema)
 from services.competitions.views import competition_view
 
 EVENT_RULES = ("eligibility", "marking_scheme", "judging", "ranking", "awards")
@@ -131,7 +132,7 @@ def add_event(store, caller, competition_id, payload):
 
 
 def update_event(store, caller, competition_id, event_id, payload):
-    data = _load(TradeEventSchema, payload, partial=True)
+    data = _load(TradeEventPatchSchema, payload)
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
     position = competition["events"].index(find_event(competition, event_id))

@@ -125,6 +125,16 @@ class TradeEventSchema(Strict):
     awards = fields.Nested(AwardRulesSchema)
 
 
+class TradeEventPatchSchema(TradeEventSchema):
+    """A PATCH of a trade event: any of its fields may be left out, but one that is given is
+    checked whole, as a POST checks it. Only the top-level fields are partial: marshmallow's
+    ``partial=True`` would make the required fields of nested objects optional too."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("partial", tuple(TradeEventSchema._declared_fields))
+        super().__init__(**kwargs)
+
+
 class CompetitionSchema(Strict):
     name = fields.String(required=True, validate=NAME)
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
