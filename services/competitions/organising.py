@@ -113,8 +113,7 @@ def list_competitions(store, caller, query):
 
 
 def get_competition(store, caller, competition_id):
-    competition = store.competition(competition_id, with_history=True)
-    access.require_visible(caller, competition)
+    competition = access.visible_competition(store, caller, competition_id, with_history=True)
     return competition_view(competition, caller)
 
 
