@@ -24,7 +24,7 @@ from nameko.rpc import MethodProxy, RpcProxy
 from nameko.rpc import rpc as nameko_rpc
 
 from common.errors import BROKER_ERRORS, GatewayTimeout, JiangxinError, ServiceUnavailable
-from common.web import CORRELATION_ID_CONTEXT_KEY
+from common.web import CORRELATION_ID_CONTEXT_KEY, log_expected_errors_in_one_line
 
 _log = logging.getLogger(__name__)
 
@@ -164,5 +164,6 @@ class CorrelationId(ContextDataProvider):
 
 def rpc(method):
     """A service's RPC entrypoint. Its JiangxinErrors are answers to the caller (a 404, a 409),
-    not failures of the service: nameko then logs them without a traceback."""
+    not failures of the service: nameko then logs them in one line, without a traceback."""
+    log_expected_errors_in_one_line()
     return nameko_rpc(expected_exceptions=JiangxinError)(method)
