@@ -7,11 +7,38 @@ fault, as ``{"field.path": ["what is wrong"]}``.
 """
 
 
+# An error body stays small whatever the input: a bounded number of fields at fault, each path
+# and message cut short. Bounding is idempotent, so an error rebuilt after RPC stays the same.
+MAX_ERROR_FIELDS = 50
+MAX_ERROR_TEXT = 200
+
+
+def _cut(text):
+    text = str(text)
+    return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT - 1] + "…"
+
+
+def _bounded(message, fields):
+    fields = fields or {}
+    if not isinstance(fields, dict):
+        return _cut(message), fields
+    kept = {}
+    for path, messages in list(fields.items())[:MAX_ERROR_FIELDS]:
+        if isinstance(messages, (list, tuple)):
+            messages = [_cut(m) for m in messages[:5]]
+        kept[_cut(path)] = messages
+    left_out = len(fields) - len(kept)
+    if left_out:
+        message = f"{message} ({left_out} more fields at fault are not listed)"
+    return message, kept
+
+
 class JiangxinError(Exception):
     status = 500
     code = "internal_error"
 
     def __init__(self, message, fields=None):
+        message, fields = _bounded(message, fields)
         # Arguments cross RPC as they are: None would arrive as the string "None".
         super().__init__(message, fields or {})
         self.message = message
@@ -42,6 +69,13 @@ class Forbidden(JiangxinError):
     code = "forbidden"
 
 
+class RequestTimeout(JiangxinError):
+    """The request was not received in time (a slow or stalled sender)."""
+
+    status = 408
+    code = "request_timeout"
+
+
 class NotFound(JiangxinError):
     status = 404
     code = "not_found"
@@ -64,6 +98,16 @@ class PayloadTooLarge(JiangxinError):
     code = "payload_too_large"
 
 
+class UriTooLong(JiangxinError):
+    status = 414
+    code = "uri_too_long"
+
+
+class HeaderFieldsTooLarge(JiangxinError):
+    status = 431
+    code = "header_fields_too_large"
+
+
 class ServiceUnavailable(JiangxinError):
     status = 503
     code = "service_unavailable"
@@ -75,5 +119,5 @@ class GatewayTimeout(JiangxinError):
 
 
 # Every error a service may answer with, for nameko's registry (common.rpc).
-ANSWERS = (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
-           PayloadTooLarge, ServiceUnavailable, GatewayTimeout)
+ANSWERS = (BadRequest, Unauthorized, Forbidden, RequestTimeout, NotFound, MethodNotAllowed, Conflict,
+           PayloadTooLarge, UriTooLong, HeaderFieldsTooLarge, ServiceUnavailable, GatewayTimeout)

@@ -39,7 +39,7 @@ from common.idempotency import IdempotencyStore
 from common.storage import outage
 from common.topology import BROKER_ERRORS
 from common.web import (CORRELATION_ID_CONTEXT_KEY, IDEMPOTENCY_KEY_CONTEXT_KEY,
-                        REQUEST_HASH_CONTEXT_KEY)
+                        REQUEST_HASH_CONTEXT_KEY, log_expected_errors_in_one_line)
 
 # A service's answers arrive at the caller as the same classes, not as nameko's RemoteError.
 for _answer in ANSWERS:
@@ -239,10 +239,11 @@ class GuardedRpc(Rpc):
 
 def rpc(method):
     """A service's RPC entrypoint. Its JiangxinErrors are answers to the caller (a 404, a 409),
-    not failures of the service: nameko then logs them without a traceback. A request past its
-    deadline is refused (GatewayTimeout), one with an Idempotency-Key answered once
-    (common.idempotency), and a full, read-only, locked or unreachable store is a
+    not failures of the service: nameko then logs them in one line, without a traceback. A
+    request past its deadline is refused (GatewayTimeout), one with an Idempotency-Key answered
+    once (common.idempotency), and a full, read-only, locked or unreachable store is a
     ServiceUnavailable."""
+    log_expected_errors_in_one_line()
 
     @functools.wraps(method)
     def guarded(self, *args, **kwargs):

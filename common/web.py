@@ -5,8 +5,13 @@ runs and after it returns:
 
 * authentication with a bearer token (``TOKEN_SECRET``) and a role check; the handler gets the
   caller as ``principal`` (None on public routes);
-* the request body bounded (``MAX_REQUEST_BYTES``), parsed as JSON and loaded with a marshmallow
-  schema that rejects unknown fields (``payload``); the query string likewise (``query``);
+* the request body bounded (``MAX_REQUEST_BYTES``), parsed as JSON, looked over for lists longer
+  than the schema allows and text that is not Unicode (common.validation.check_document), and
+  loaded with a marshmallow schema that rejects unknown fields (``payload``); the query string
+  likewise (``query``);
+* reading a request (its line, headers and body) bounded by a deadline (``HTTP_REQUEST_DEADLINE``
+  seconds), answered with a JSON 408; what eventlet answers itself before the app runs (a request
+  line or headers too long, too many headers, a bad Content-Length) answered in JSON too;
 * the handler's return value dumped through the response schema and sent as UTF-8 JSON;
 * every error answered as JSON ``{"error", "message", "fields"}``, including 404 and 405 for
   unknown routes, without tracebacks;
@@ -35,21 +40,26 @@ The gateway uses ``route`` only. A plain ``@http`` in the same service would sha
 (there is one per container), but whichever of the two is bound first decides whether unknown
 routes are answered in JSON.
 """
+import contextlib
 import dataclasses
 import datetime
 import decimal
 import enum
 import functools
+import http
 import inspect
 import json
 import logging
 import re
+import socket
+import time
 import uuid
 from functools import partial
 
 import hashlib
 
 import eventlet
+from eventlet import wsgi
 from eventlet.event import Event
 from marshmallow import RAISE, Schema, ValidationError
 from marshmallow import fields as ma_fields
@@ -57,14 +67,14 @@ from nameko.constants import USER_ID_CONTEXT_KEY
 from nameko.exceptions import ContainerBeingKilled, RpcTimeout, UnknownService
 from nameko.extensions import register_entrypoint
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from common.schemas import undeclared_fields
 from common.topology import BROKER_ERRORS
-from common.validation import flatten_messages
+from common.validation import check_document, flatten_messages
 from common import auth, errors
 
 _log = logging.getLogger(__name__)
@@ -75,6 +85,13 @@ DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024
 # Seconds a client connection may stay silent (slow senders, idle keep-alive) before it is closed.
 HTTP_SOCKET_TIMEOUT_KEY = "HTTP_SOCKET_TIMEOUT"
 DEFAULT_HTTP_SOCKET_TIMEOUT = 60.0
+# Seconds from a request's first byte until its body is read: the socket timeout only bounds
+# silence, so a sender trickling a byte at a time would otherwise hold a connection for ever.
+HTTP_REQUEST_DEADLINE_KEY = "HTTP_REQUEST_DEADLINE"
+DEFAULT_HTTP_REQUEST_DEADLINE = 30.0
+# After answering a timed-out request, how long unread input is drained before the socket is
+# closed: closing on unread data resets the connection, and the client may lose the answer.
+_LINGER_SECONDS = 2.0
 
 # True in tests: a view holding a field its response schema does not declare is an error, not a
 # field silently dropped on the way out.
@@ -115,8 +132,9 @@ def _json_default(value):
 
 
 def dumps(obj):
-    """UTF-8 JSON bytes, Chinese text kept readable."""
-    return json.dumps(obj, ensure_ascii=False, default=_json_default).encode("utf-8")
+    """UTF-8 JSON bytes, Chinese text kept readable (a lone surrogate, which UTF-8 cannot hold,
+    as "?": an answer must never fail to be written)."""
+    return json.dumps(obj, ensure_ascii=False, default=_json_default).encode("utf-8", "replace")
 
 
 def json_response(obj, status=200, headers=None):
@@ -184,6 +202,25 @@ def http_exception_response(exc, request=None):
     return json_response(error_body(_snake(exc.name), message), code, headers)
 
 
+class _ExpectedErrorInOneLine(logging.Filter):
+    """nameko logs an entrypoint's expected exceptions (a 404, a 409: answers, not failures) at
+    warning with their traceback; keep the one line and drop the traceback."""
+
+    def filter(self, record):
+        if isinstance(record.msg, str) and record.msg.startswith("(expected)"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_EXPECTED_ERROR_FILTER = _ExpectedErrorInOneLine()
+
+
+def log_expected_errors_in_one_line():
+    """Install the filter on nameko's worker logger (idempotent)."""
+    logging.getLogger("nameko.containers").addFilter(_EXPECTED_ERROR_FILTER)
+
+
 # ---------------------------------------------------------------------------------------------
 # Request ids
 
@@ -200,9 +237,15 @@ def request_id_for(request):
 # The web server: nameko's, answering in JSON where werkzeug would send HTML
 
 
+class _Request(Request):
+    # Bytes of a query string that are not UTF-8 are kept as lone surrogates rather than
+    # silently replaced, so that check_document names the parameter at fault.
+    encoding_errors = "surrogateescape"
+
+
 class JsonWsgiApp(WsgiApp):
     def __call__(self, environ, start_response):
-        request = Request(environ, shallow=True)
+        request = _Request(environ, shallow=True)
         request.request_id = request_id_for(request)
         try:
             adapter = self.url_map.bind_to_environ(environ)
@@ -218,8 +261,184 @@ class JsonWsgiApp(WsgiApp):
         return response(environ, start_response)
 
 
+class _DeadlinePassed(Exception):
+    pass
+
+
+class _DeadlineInput:
+    """The request body as the app reads it, each read bounded by the request's deadline."""
+
+    def __init__(self, stream, protocol):
+        self._stream = stream
+        self._protocol = protocol
+
+    def _bounded(self, method, *args):
+        try:
+            with self._protocol.within_deadline():
+                return method(*args)
+        except _DeadlinePassed:
+            self._protocol.timed_out()
+            raise errors.RequestTimeout(
+                f"the request was not received within {self._protocol.server.request_deadline:g} s"
+            ) from None
+
+    def read(self, *args):
+        return self._bounded(self._stream.read, *args)
+
+    def readline(self, *args):
+        return self._bounded(self._stream.readline, *args)
+
+    def readlines(self, *args):
+        return self._bounded(self._stream.readlines, *args)
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+class JsonHttpProtocol(HttpOnlyProtocol):
+    """eventlet's HTTP protocol, answering in JSON where it (or the standard library under it)
+    writes plain-text or HTML errors before the WSGI app is reached, and reading every request
+    within the server's ``request_deadline`` (seconds from its first byte; None: no deadline)."""
+
+    deadline = None  # time.monotonic() by which the current request must have been read
+    _timed_out = False
+
+    @contextlib.contextmanager
+    def within_deadline(self, at_least=0.0):
+        if self.deadline is None:
+            yield
+            return
+        left = max(self.deadline - time.monotonic(), at_least)
+        if left <= 0:
+            raise _DeadlinePassed()
+        timer = eventlet.Timeout(left)
+        try:
+            yield
+        except eventlet.Timeout as exc:
+            if exc is not timer:
+                raise
+            raise _DeadlinePassed() from None
+        finally:
+            timer.cancel()
+
+    def timed_out(self):
+        self._timed_out = True
+        self.close_connection = 1
+
+    def answer(self, status, code, message):
+        """A whole JSON error response written straight to the socket; the connection then closes."""
+        body = dumps(error_body(code, message))
+        head = (f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n"
+                f"Content-Type: {JSON_CONTENT_TYPE}\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n")
+        self.close_connection = 1
+        try:
+            self.wfile.write(head.encode("latin-1") + body)
+            self.wfile.flush()
+        except OSError:
+            pass
+
+    def answer_error(self, exc):
+        self.answer(exc.status, exc.code, exc.message)
+
+    def answer_timeout(self):
+        self.timed_out()
+        self.answer_error(errors.RequestTimeout(
+            f"the request was not received within {self.server.request_deadline:g} s"))
+
+    def _read_request_line(self):
+        self.deadline = None
+        try:
+            # Waiting for the next request on a kept-alive connection is bounded by the socket
+            # timeout; the deadline starts with the request's first byte.
+            started = not self.rfile.closed and self.rfile.peek(1)
+        except OSError:
+            started = False
+        if not started:
+            return ""
+        if self.server.request_deadline:
+            self.deadline = time.monotonic() + self.server.request_deadline
+        try:
+            with self.within_deadline():
+                line = super()._read_request_line()
+        except _DeadlinePassed:
+            self.answer_timeout()
+            return ""
+        limit = self.server.url_length_limit
+        if len(line) >= limit:
+            self.answer_error(errors.UriTooLong(f"the request line exceeds {limit} bytes"))
+            return ""
+        return line
+
+    def parse_request(self):
+        try:
+            with self.within_deadline():
+                if not super().parse_request():
+                    return False
+        except wsgi.HeaderLineTooLong:
+            self.answer_error(errors.HeaderFieldsTooLarge(
+                f"a header line exceeds {wsgi.MAX_HEADER_LINE} bytes"))
+            return False
+        except wsgi.HeadersTooLarge:
+            self.answer_error(errors.HeaderFieldsTooLarge(
+                f"the headers exceed {wsgi.MAX_TOTAL_HEADER_SIZE} bytes"))
+            return False
+        except _DeadlinePassed:
+            self.answer_timeout()
+            return False
+        length = self.headers.get("content-length")
+        if length is not None and not (length.strip().isdigit()):
+            self.answer_error(errors.BadRequest("Content-Length must be a non-negative integer"))
+            return False
+        return True
+
+    def send_error(self, code, message=None, explain=None):
+        # The standard library's HTML error page (a malformed request line, too many headers).
+        phrase = http.HTTPStatus(code).phrase
+        self.answer(code, _snake(phrase), message or phrase)
+
+    def get_environ(self):
+        environ = super().get_environ()
+        if self.deadline is not None:
+            stream = environ["eventlet.input"]
+            environ["wsgi.input"] = _DeadlineInput(stream, self)
+            discard = stream.discard
+
+            def bounded_discard(*args):
+                # eventlet reads what the app left unread before the next request. The answer
+                # has gone out promising a kept-alive connection, so a body already sent is read
+                # even if handling outlasted the deadline.
+                try:
+                    with self.within_deadline(at_least=_LINGER_SECONDS):
+                        discard(*args)
+                except _DeadlinePassed:
+                    self.timed_out()
+
+            stream.discard = bounded_discard
+        return environ
+
+    def finish(self):
+        if self._timed_out:
+            self._linger()
+        super().finish()
+
+    def _linger(self):
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            with eventlet.Timeout(_LINGER_SECONDS, False):
+                while self.connection.recv(_READ_CHUNK):
+                    pass
+        except OSError:
+            pass
+
+
 class JsonWebServer(WebServer):
-    """nameko's WebServer with JSON errors for unmatched routes and methods.
+    """nameko's WebServer with JSON errors for unmatched routes and methods, and for what the
+    HTTP protocol refuses itself (JsonHttpProtocol).
 
     It shares nameko's sharing key so one container never opens two listening sockets.
     """
@@ -232,9 +451,13 @@ class JsonWebServer(WebServer):
         return JsonWsgiApp(self)
 
     def get_wsgi_server(self, sock, wsgi_app, **kwargs):
+        kwargs.setdefault("protocol", JsonHttpProtocol)
         server = super().get_wsgi_server(sock, wsgi_app, **kwargs)
-        timeout = self.container.config.get(HTTP_SOCKET_TIMEOUT_KEY, DEFAULT_HTTP_SOCKET_TIMEOUT)
+        config = self.container.config
+        timeout = config.get(HTTP_SOCKET_TIMEOUT_KEY, DEFAULT_HTTP_SOCKET_TIMEOUT)
         server.socket_timeout = float(timeout) if timeout else None
+        deadline = config.get(HTTP_REQUEST_DEADLINE_KEY, DEFAULT_HTTP_REQUEST_DEADLINE)
+        server.request_deadline = float(deadline) if deadline else None
         return server
 
 
@@ -336,6 +559,7 @@ class Route(HttpRequestHandler):
                 raise ValueError(f"{TOKEN_SECRET_KEY} is not configured")
             self._verifier = auth.TokenVerifier(secret)
         self._check_handler_signature()
+        log_expected_errors_in_one_line()
         if not isinstance(self.server, JsonWebServer):
             _log.warning(
                 "%s shares a plain nameko web server (an @http entrypoint was bound first): "
@@ -448,6 +672,7 @@ class Route(HttpRequestHandler):
             raise errors.BadRequest("the request body is not valid JSON") from None
         if not isinstance(data, list if schema.many else dict):
             raise errors.BadRequest(f"the request body must be a JSON {expected}")
+        check_document(data, schema, "invalid request body")
         return _load(schema, data, "invalid request body")
 
     def load_query(self, request):
@@ -468,6 +693,7 @@ class Route(HttpRequestHandler):
                 data[key] = values[0]
         if repeated:
             raise errors.BadRequest("invalid query parameters", fields=repeated)
+        check_document(data, schema, "invalid query parameters")
         return _load(schema, data, "invalid query parameters")
 
     # -- results

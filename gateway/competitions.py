@@ -67,7 +67,7 @@ class CompetitionRoutes:
         return self.competitions.add_event(principal.to_dict(), competition_id, payload)
 
     @route("PATCH", "/competitions/<competition_id>/events/<event_id>",
-           body=api.TradeEventPatchSchema(partial=True), response=api.CompetitionViewSchema,
+           body=api.TradeEventPatchSchema, response=api.CompetitionViewSchema,
            roles=ORGANISERS, tags=COMPETITIONS,
            summary="Change a trade event's rules (until marking starts)")
     def update_event(self, request, principal, payload, competition_id, event_id):

@@ -1,7 +1,10 @@
 """common.web.route in a real container, spoken to over HTTP."""
 import json
+import logging
+import socket
 
 import eventlet
+import eventlet.event
 import pytest
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
@@ -357,3 +360,144 @@ def test_error_mapping(exc, status, error):
     assert response.status_code == status
     assert response.content_type == "application/json; charset=utf-8"
     assert json.loads(response.get_data())["error"] == error
+
+
+# --- what the HTTP protocol refuses before the app runs, and slow senders
+
+
+def _port(web_config):
+    return int(web_config["WEB_SERVER_ADDRESS"].rsplit(":", 1)[1])
+
+
+def _read_answer(sock):
+    """Status, headers and body of the one response the server writes before closing."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, body
+
+
+def _raw_request(web_config, raw):
+    with socket.create_connection(("127.0.0.1", _port(web_config)), timeout=30) as sock:
+        sock.sendall(raw)
+        return _read_answer(sock)
+
+
+def _assert_raw_json_error(answer, status, error):
+    got, headers, body = answer
+    assert got == status, body
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+    assert headers["Connection"] == "close"
+    decoded = json.loads(body)
+    assert decoded["error"] == error and decoded["message"]
+    return decoded
+
+
+@pytest.mark.parametrize("raw, status, error", [
+    (b"GET /ping?" + b"x" * 9000 + b" HTTP/1.1\r\nHost: a\r\n\r\n", 414, "uri_too_long"),
+    (b"GET /ping HTTP/1.1\r\nX-Big: " + b"x" * 9000 + b"\r\n\r\n", 431, "header_fields_too_large"),
+    (b"GET /ping HTTP/1.1\r\n" + b"".join(b"X-H%d: %s\r\n" % (i, b"x" * 8000) for i in range(9))
+     + b"\r\n", 431, "header_fields_too_large"),
+    (b"GET /ping HTTP/1.1\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(101)) + b"\r\n",
+     431, "request_header_fields_too_large"),
+    (b"POST /items HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "bad_request"),
+    (b"GET /ping HTTP/9\r\n\r\n", 400, "bad_request"),
+    (b"NONSENSE\r\n\r\n", 400, "bad_request"),
+], ids=["long-url", "long-header", "large-headers", "many-headers", "bad-length", "bad-version",
+        "bad-request-line"])
+def test_what_the_protocol_refuses_is_answered_in_json(web, web_config, web_session, raw, status,
+                                                       error):
+    _assert_raw_json_error(_raw_request(web_config, raw), status, error)
+    assert web_session.get("/ping").status_code == 200
+
+
+@pytest.fixture
+def deadline_web(container_factory, rabbit_config, web_config):
+    config = {**rabbit_config, **web_config, "TOKEN_SECRET": SECRET, "MAX_REQUEST_BYTES": MAX_BYTES,
+              "HTTP_REQUEST_DEADLINE": 0.5}
+    container = container_factory(WebTestService, config)
+    container.start()
+    return container
+
+
+def _request_head(body_length):
+    return (f"POST /items HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {token()}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {body_length}\r\n\r\n").encode()
+
+
+def test_a_body_that_stops_coming_is_cut_off_with_a_408(deadline_web, web_config, web_session):
+    answer = _raw_request(web_config, _request_head(100) + b'{"name": "a"')
+
+    body = _assert_raw_json_error(answer, 408, "request_timeout")
+    assert "0.5 s" in body["message"]
+    assert web_session.get("/ping").status_code == 200
+
+
+def _trickled_answer(web_config, head, byte):
+    """The answer to a request whose ``head`` is followed by ``byte`` after ``byte``, a few a
+    second: never silent for long, so only a deadline on the whole request ends it."""
+    answered = eventlet.event.Event()
+
+    def trickle(sock):
+        try:
+            while not answered.ready():
+                sock.sendall(byte)
+                eventlet.sleep(0.02)
+        except OSError:
+            pass
+
+    with socket.create_connection(("127.0.0.1", _port(web_config)), timeout=30) as sock:
+        sock.sendall(head)
+        sender = eventlet.spawn(trickle, sock)
+        try:
+            return _read_answer(sock)
+        finally:
+            answered.send()
+            sender.wait()
+
+
+def test_a_body_trickled_a_byte_at_a_time_is_cut_off_with_a_408(deadline_web, web_config):
+    answer = _trickled_answer(web_config, _request_head(2000) + b"{", b" ")
+
+    _assert_raw_json_error(answer, 408, "request_timeout")
+
+
+def test_headers_trickled_a_byte_at_a_time_are_cut_off_with_a_408(deadline_web, web_config):
+    answer = _trickled_answer(web_config, b"GET /ping HTTP/1.1\r\nX-Slow: ", b"x")
+
+    _assert_raw_json_error(answer, 408, "request_timeout")
+
+
+def test_a_deadline_leaves_kept_alive_connections_and_prompt_requests_alone(deadline_web,
+                                                                            web_session):
+    for _ in range(3):
+        response = web_session.post("/items", json={"name": "a", "count": 1}, headers=bearer())
+        assert response.status_code == 201
+
+
+# --- logs
+
+
+@pytest.mark.parametrize("method, path, status", [("GET", "/items/item-2", 404),
+                                                  ("POST", "/conflict", 409)])
+def test_an_expected_error_is_logged_in_one_line(web, web_session, caplog, method, path, status):
+    with caplog.at_level(logging.DEBUG):
+        response = web_session.request(method, path, headers=bearer())
+    assert response.status_code == status
+
+    assert "Traceback" not in caplog.text
+    expected = [r for r in caplog.records if r.getMessage().startswith("(expected)")]
+    assert len(expected) == 1
+    assert expected[0].exc_info is None and "\n" not in expected[0].getMessage()
+
+
+def test_an_unexpected_error_keeps_its_traceback(web, web_session, caplog):
+    assert web_session.get("/boom", headers=bearer()).status_code == 500
+
+    assert "Traceback" in caplog.text

@@ -1,6 +1,6 @@
 """Helpers for the gateway's tests: a running system per test module, an HTTP client, tokens, and
 the calls that drive a competition over HTTP. The data they send is the shared test data of
-tests/factories.py.
+common/testing/factories.py.
 
 ``gateway_system`` starts the real gateway, the real competitions service and the real talent pool
 (fed by the competitions service's events) in one nameko runner
@@ -20,7 +20,7 @@ def token(role, subject=None, unit=None, **claims):
 
 
 def token_of(caller):
-    """The bearer token of a caller (a Principal, as tests/factories.py builds them)."""
+    """The bearer token of a caller (a Principal, as common/testing/callers.py builds them)."""
     return token(caller.role, caller.subject, unit=caller.unit, studio=caller.studio,
                  name=caller.name)
 

@@ -1,8 +1,12 @@
 """Bad requests get JSON errors that say what is wrong, and change nothing: each refusal is
 followed by a re-read compared with the state before it."""
+import json
+import logging
+
 import pytest
 
 from gateway.tests import create_competition, organiser_token, token
+from common.testing import factories
 from common.testing.factories import worker
 
 
@@ -267,3 +271,144 @@ def test_an_error_from_a_service_carries_fields_only_as_a_mapping(gateway_system
 
     body = assert_error(response, 404, "not_found")
     assert isinstance(body.get("fields", {}), dict), body
+
+
+# --- requests built to be expensive or unencodable
+
+
+HUGE = 300_000  # items: about 0.9 MB of JSON, under the 1 MB body limit
+
+
+@pytest.mark.parametrize("extra", [
+    {"events": [{}] * HUGE},                     # a list far longer than its declared maximum
+    {"description": [0] * HUGE},                 # a list where no list belongs
+    {f"x{i}": 0 for i in range(HUGE // 4)},      # far more keys than the schema declares
+], ids=["long-list", "misplaced-list", "many-keys"])
+def test_a_huge_list_or_object_is_refused_with_a_small_answer(gateway_system, org, extra):
+    api = gateway_system
+    before = all_competitions(api)
+    payload = {"name": "竞赛", "level": "city", "industry_chain": "装备制造", **extra}
+
+    response = api.post("/competitions", as_=org, data=json.dumps(payload, separators=(",", ":")),
+                        headers={"Content-Type": "application/json"})
+
+    body = assert_error(response, 400, "bad_request")
+    assert len(response.content) < 4096
+    assert len(body["fields"]) == 1
+    assert api.get("/health").status_code == 200
+    assert all_competitions(api) == before
+
+
+def test_an_error_body_lists_a_bounded_number_of_fields_and_says_how_many_more(gateway_system, org):
+    payload = {"name": "竞赛", "level": "city", "industry_chain": "装备制造",
+               "events": [{"oops": "x" * 1000} for _ in range(100)]}
+
+    response = gateway_system.post("/competitions", as_=org, json=payload)
+
+    body = assert_error(response, 400, "bad_request")
+    assert len(body["fields"]) == 50
+    assert "150 more fields" in body["message"]
+    assert all(len(m) <= 200 for messages in body["fields"].values() for m in messages)
+    assert len(response.content) < 16384
+
+
+@pytest.mark.parametrize("raw, field", [
+    (b'{"name": "\\ud800", "level": "city", "industry_chain": "x"}', "name"),
+    (b'{"name": "a", "level": "city", "industry_chain": "x", "events": [{"trade": "\\udfff"}]}',
+     "events.0.trade"),
+    (b'{"name": "a", "level": "city", "industry_chain": "x", "\\ud83d": 1}', "\ufffd"),
+], ids=["text", "nested-text", "key"])
+def test_a_lone_surrogate_in_text_or_a_key_is_400_and_named(gateway_system, org, raw, field):
+    api = gateway_system
+    before = all_competitions(api)
+
+    response = api.post("/competitions", as_=org, data=raw,
+                        headers={"Content-Type": "application/json"})
+
+    body = assert_error(response, 400, "bad_request")
+    assert list(body["fields"]) == [field]
+    assert all_competitions(api) == before
+
+
+@pytest.mark.parametrize("query, field", [("status=%ED%A0%80", "status"), ("%ED%B0%80=1", "\ufffd" * 3)])
+def test_a_surrogate_in_a_query_parameter_is_400_and_named(gateway_system, org, query, field):
+    # %ED%A0%80 is U+D800 written as if it were a character: not UTF-8.
+    response = gateway_system.get(f"/competitions?{query}", as_=org)
+
+    body = assert_error(response, 400, "bad_request")
+    assert list(body["fields"]) == [field]
+
+
+def test_a_patch_checks_nested_objects_as_a_post_does(gateway_system, org, draft):
+    api = gateway_system
+    competition, eid = draft
+    cid = competition["id"]
+    scheme = factories.marking_scheme()
+    del scheme["criteria"][0]["sub_criteria"][0]["aspects"][0]["kind"]
+    before = snapshot(api, cid)
+
+    patched = api.patch(f"/competitions/{cid}/events/{eid}", as_=org,
+                        json={"marking_scheme": scheme})
+    posted = api.post(f"/competitions/{cid}/events", as_=org,
+                      json={"trade": "电工", "marking_scheme": scheme})
+
+    field = "marking_scheme.criteria.0.sub_criteria.0.aspects.0.kind"
+    assert list(assert_error(patched, 400, "bad_request")["fields"]) == [field]
+    assert list(assert_error(posted, 400, "bad_request")["fields"]) == [field]
+    assert snapshot(api, cid) == before
+
+
+def test_an_expected_error_is_logged_in_one_line_without_a_traceback(gateway_system, org, draft,
+                                                                    caplog):
+    api = gateway_system
+    competition, _ = draft
+
+    with caplog.at_level(logging.INFO):
+        assert_error(api.post(f"/competitions/{competition['id']}/publish", as_=org), 409,
+                     "conflict")
+        assert_error(api.get("/competitions/cmp-logged-missing", as_=org), 404, "not_found")
+
+    assert "Traceback" not in caplog.text
+    expected = [r for r in caplog.records if r.getMessage().startswith("(expected)")]
+    # One line from each worker that raised or passed it on: the service's and the gateway's.
+    assert len(expected) == 4, [r.getMessage() for r in expected]
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in expected)
+
+
+# --- what a caller may not see looks like what does not exist
+
+
+MISSING = "cmp-doesnotexist"
+
+
+def _requests_about(cid, eid):
+    mark = {"entry_code": "ABC234", "aspect_id": "T1.1", "value": 50}
+    return [
+        ("GET", f"/competitions/{cid}/events/{eid}/marking-sheet", None),
+        ("POST", f"/competitions/{cid}/events/{eid}/marks", mark),
+        ("POST", f"/competitions/{cid}/events/{eid}/completion-times",
+         {"entry_code": "ABC234", "seconds": 100}),
+        ("GET", f"/competitions/{cid}/events/{eid}/entries/ABC234/marks", None),
+        ("GET", f"/competitions/{cid}/events/{eid}/ranking", None),
+        ("GET", f"/competitions/{cid}/events/evt-made-up/ranking", None),
+        ("GET", f"/competitions/{cid}/events/evt-made-up/marking-sheet", None),
+        ("GET", f"/competitions/{cid}", None),
+    ]
+
+
+@pytest.mark.parametrize("stranger", [
+    token("judge", "judge-of-another-unit", unit="taian-union"),
+    token("chief_judge", "chief-of-another-unit", unit="taian-union"),
+], ids=["judge", "chief-judge"])
+def test_an_invisible_competition_answers_as_a_missing_one(gateway_system, stranger):
+    api = gateway_system
+    competition, eid = create_competition(api)
+    cid = competition["id"]
+
+    real = _requests_about(cid, eid)
+    made_up = _requests_about(MISSING, eid)
+    for (method, path, body), (_, missing_path, _) in zip(real, made_up):
+        seen = api.request(method, path, as_=stranger, json=body)
+        missing = api.request(method, missing_path, as_=stranger, json=body)
+        assert (seen.status_code, path) == (404, path), seen.text
+        assert seen.json() == json.loads(missing.text.replace(MISSING, cid)), path

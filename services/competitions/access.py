@@ -42,8 +42,18 @@ def may_view(caller, competition):
 
 
 def require_visible(caller, competition):
+    # Word for word the store's answer for a missing id (repository.competition).
     if not may_view(caller, competition):
         raise NotFound(f"no competition {competition['_id']}")
+
+
+def visible_competition(store, caller, competition_id, **options):
+    """The competition, if the caller may see it; else the same 404 as for an id that does not
+    exist. Use cases check this before anything else they could reveal (an event id, a judge's
+    assignment)."""
+    competition = store.competition(competition_id, **options)
+    require_visible(caller, competition)
+    return competition
 
 
 def require_organiser(caller, competition):
@@ -61,8 +71,9 @@ def require_jury(caller, competition, event):
 
 
 def require_judge(caller, competition, event):
-    """The caller's assignment on ``event``; Forbidden (not NotFound: the judge holds the id from
-    the organiser) if they are not one of its judges."""
+    """The caller's assignment on ``event``; Forbidden if they are not one of its judges but may
+    see the competition (a judge of another of its events), NotFound if they may not."""
+    require_visible(caller, competition)
     assignment = judge_assignment(caller, event)
     if assignment is None:
         raise Forbidden("you are not assigned to judge this event")

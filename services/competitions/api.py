@@ -139,8 +139,13 @@ class TradeEventSchema(Strict):
 
 
 class TradeEventPatchSchema(TradeEventSchema):
-    """TradeEventSchema with every field optional (loaded with ``partial=True``): a PATCH names
-    only the rules it changes. A class of its own so that OpenAPI gives it its own name."""
+    """A PATCH of a trade event: any of its fields may be left out, but one that is given is
+    checked whole, as a POST checks it. Only the top-level fields are partial: marshmallow's
+    ``partial=True`` would make the required fields of nested objects optional too."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("partial", tuple(TradeEventSchema._declared_fields))
+        super().__init__(**kwargs)
 
 
 class CompetitionSchema(Strict):

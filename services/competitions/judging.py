@@ -79,7 +79,7 @@ def _audited_set(store, caller, entry, path, old, new, what, reason):
 
 def submit_mark(store, caller, competition_id, event_id, payload):
     mark = load(MARK, payload)
-    competition = store.competition(competition_id)
+    competition = access.visible_competition(store, caller, competition_id)
     event = find_event(competition, event_id)
     entry = _markable_entry(store, caller, competition, event, mark["entry_code"])
     index = scheme_index(competition, event)
@@ -102,7 +102,7 @@ def submit_mark(store, caller, competition_id, event_id, payload):
 
 def record_completion_time(store, caller, competition_id, event_id, payload):
     data = load(COMPLETION_TIME, payload)
-    competition = store.competition(competition_id)
+    competition = access.visible_competition(store, caller, competition_id)
     event = find_event(competition, event_id)
     entry = _markable_entry(store, caller, competition, event, data["entry_code"])
     old = entry.get("completion_seconds")
@@ -115,7 +115,7 @@ def record_completion_time(store, caller, competition_id, event_id, payload):
 
 def marking_sheet(store, caller, competition_id, event_id):
     """What one judge marks: the scheme, and the entries they may mark with their own marks so far."""
-    competition = store.competition(competition_id)
+    competition = access.visible_competition(store, caller, competition_id)
     event = find_event(competition, event_id)
     assignment = access.require_judge(caller, competition, event)
     judge_key = field_key(caller.subject)
@@ -137,7 +137,7 @@ def marking_sheet(store, caller, competition_id, event_id):
 
 
 def mark_history(store, caller, competition_id, event_id, entry_code):
-    competition = store.competition(competition_id)
+    competition = access.visible_competition(store, caller, competition_id)
     event = find_event(competition, event_id)
     access.require_jury(caller, competition, event)
     entry = store.entry_by_code(event_id, entry_code, with_audit=True)

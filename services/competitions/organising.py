@@ -13,7 +13,7 @@ from services.competitions.domain.ranking import DEFAULT_TIE_BREAK, validate_tie
 from services.competitions.domain.scheme import DEFAULT_COMPONENTS, SchemeIndex
 from services.competitions.domain.scoring import validate_judging_rules
 from services.competitions.api import (CompetitionSchema, OfficialsSchema, PageSchema,
-                                           StatusChangeSchema, TradeEventSchema)
+                                       StatusChangeSchema, TradeEventPatchSchema, TradeEventSchema)
 from services.competitions.views import competition_view
 
 EVENT_RULES = ("eligibility", "marking_scheme", "judging", "ranking", "awards")
@@ -123,8 +123,7 @@ def list_competitions(store, caller, query):
 
 
 def get_competition(store, caller, competition_id):
-    competition = store.competition(competition_id, with_history=True)
-    access.require_visible(caller, competition)
+    competition = access.visible_competition(store, caller, competition_id, with_history=True)
     return competition_view(competition, caller)
 
 
@@ -144,7 +143,7 @@ def add_event(store, caller, competition_id, payload):
 
 @optimistic
 def update_event(store, caller, competition_id, event_id, payload):
-    data = _load(TradeEventSchema, payload, partial=True)
+    data = _load(TradeEventPatchSchema, payload)
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
     position = competition["events"].index(find_event(competition, event_id))

@@ -45,7 +45,7 @@ def _standings(store, event, include_incomplete):
 
 
 def live_ranking(store, caller, competition_id, event_id):
-    competition = store.competition(competition_id)
+    competition = access.visible_competition(store, caller, competition_id)
     event = find_event(competition, event_id)
     access.require_jury(caller, competition, event)
     hidden = access.hidden_enterprise(caller, competition, event)

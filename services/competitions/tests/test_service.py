@@ -189,8 +189,11 @@ def test_a_judge_never_marks_their_own_enterprise(competitions):
 def test_unassigned_judges_and_other_units_are_kept_out(competitions):
     call = competitions
     cid, eid = run_to_marking(call, workers=1)
-    with pytest.raises(Forbidden):
+    # Not assigned to any of its events, the judge may not even learn the competition exists.
+    with pytest.raises(NotFound):
         call("marking_sheet", callers.judge("judge-99"), cid, eid)
+    with pytest.raises(Forbidden):
+        call("marking_sheet", callers.organiser(), cid, eid)  # sees it, but does not judge
     with pytest.raises(NotFound):
         call("get_competition", callers.organiser(unit="other-union"), cid)
 
