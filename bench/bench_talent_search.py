@@ -23,8 +23,8 @@ import time
 
 from common.auth import Principal
 from common.storage import open_database
-from services.talent_pool import search
 from common.vocabulary import COMPETITION_LEVELS, PRIZE_NAMES
+from services.talent_pool import search
 from services.talent_pool.domain.policy import DEFAULT_POLICY
 from services.talent_pool.domain.talent import apply_award, talent_id_of
 from services.talent_pool.repository import TalentRepository

@@ -42,7 +42,7 @@ class _OverRpc:
     def list(self, limit):
         page = self.service.list_parked(OPERATOR, {"limit": limit})
         return {"total": page["total"],
-                "parked": [{"_id": view["id"], **view} for view in page["parked"]]}
+                "items": [{"_id": view["id"], **view} for view in page["items"]]}
 
     def replay(self, parked_id):
         return self.service.replay_parked(OPERATOR, parked_id)["replayed"]

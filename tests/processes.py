@@ -34,6 +34,7 @@ from nameko.testing.utils import find_free_port
 from cli.run import service_command, stop_services
 from common.outbox import ConfirmedPublisher, outbox_entries
 from common.storage import open_database
+from common.testing.waiting import wait_until
 from common.topology import declare_subscriptions, event_exchange
 from services import PROCESSES
 
@@ -95,18 +96,6 @@ def _kill(process):
 
 class ProcessExited(AssertionError):
     """A process the test needs running has exited."""
-
-
-def wait_until(condition, timeout, interval=0.2, message="condition"):
-    """Poll ``condition`` until it returns something truthy, which is returned; fail at ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message}: not reached within {timeout:g} s (last: {value!r})")
-        time.sleep(interval)
 
 
 class Broker:
@@ -292,17 +281,15 @@ class System:
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
     def start(self, *names, profile=False, **env_overrides):
-        """Start the processes ``names``, each under its own name: a process of
-        services/__init__.py by its name, a test's own service by its module."""
-        listed = {process.name: process.target for process in PROCESSES}
-        return {name: self.start_as(name, listed.get(name, name), profile, **env_overrides)
-                for name in names}
+        """Start the processes ``names``, each under its own name."""
+        return {name: self.start_as(name, name, profile, **env_overrides) for name in names}
 
     def start_as(self, name, target, profile=False, **env_overrides):
-        """Start ``target`` (a module, or ``module:Class``) as the process ``name``. Under cProfile
-        if ``profile``: SIGUSR1 clears what was profiled so far, and the statistics are written to
-        ``profiles[name]`` when the process stops."""
-        command = service_command(self.config_path, target)
+        """Start ``target`` (a process of services/__init__.py by its name, or any `nameko run`
+        target) as the process ``name``. Under cProfile if ``profile``: SIGUSR1 clears what was
+        profiled so far, and the statistics are written to ``profiles[name]`` when it stops."""
+        listed = {process.name: process.target for process in PROCESSES}
+        command = service_command(self.config_path, listed.get(target, target))
         if profile:
             self.profiles[name] = self.log_dir / f"{name}.prof"
             command = [sys.executable, "-c", PROFILED_NAMEKO, str(self.profiles[name]), *command[1:]]

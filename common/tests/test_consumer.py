@@ -7,12 +7,12 @@ import logging
 import pickle
 import sqlite3
 
-import eventlet
 import pytest
 from kombu import Connection, Producer
 
 from common.consumer import ATTEMPTS_HEADER, PARKED, Parking, ReliableEventHandler, reliable_event_handler
 from common.events import make_event
+from common.testing.waiting import wait_until
 from common.topology import event_exchange
 from tests.processes import settled
 
@@ -54,10 +54,6 @@ def publish(amqp_uri, body, **options):
                                                **{"serializer": "json", **options})
 
 
-def wait_for(condition, seconds=10):
-    with eventlet.Timeout(seconds):
-        while not condition():
-            eventlet.sleep(0.05)
 
 
 def lot(container):
@@ -69,8 +65,8 @@ def test_a_handler_that_fails_for_a_while_gets_the_message_again_later(flaky, se
     event = make_event("thing.changed", {"n": 1}, source="outbox_test")
     publish(service_config["AMQP_URI"], event)
 
-    wait_for(lambda: len(HANDLED) == 3)
-    wait_for(lambda: settled(service_config["AMQP_URI"]))  # no copy of it left anywhere
+    wait_until(lambda: len(HANDLED) == 3)
+    wait_until(lambda: settled(service_config["AMQP_URI"]))  # no copy of it left anywhere
     assert HANDLED == [event["event_id"]] * 3  # the first try and two retries, no more
     assert lot(flaky).list()["total"] == 0
 
@@ -81,21 +77,21 @@ def test_a_handler_that_keeps_failing_parks_the_message_and_a_replay_brings_it_b
     event = make_event("thing.changed", {"n": 2}, source="outbox_test")
     publish(service_config["AMQP_URI"], event)
 
-    wait_for(lambda: lot(flaky).list()["total"] == 1)
+    wait_until(lambda: lot(flaky).list()["total"] == 1)
     [parked] = lot(flaky).list()["items"]
     assert parked["event_id"] == event["event_id"] and parked["attempts"] == 3
     assert "store unavailable" in parked["error"]
     assert len(HANDLED) == 3
 
     assert lot(flaky).replay(parked["_id"]) == 1
-    wait_for(lambda: len(HANDLED) == 4)
+    wait_until(lambda: len(HANDLED) == 4)
     assert lot(flaky).list()["total"] == 0
 
 
 def test_a_message_that_is_no_event_is_parked_at_once(flaky, service_config):
     publish(service_config["AMQP_URI"], {"hello": "world"})
 
-    wait_for(lambda: lot(flaky).list()["total"] == 1)
+    wait_until(lambda: lot(flaky).list()["total"] == 1)
     [parked] = lot(flaky).list()["items"]
     assert parked["body"] == {"hello": "world"} and "not an event envelope" in parked["error"]
     assert HANDLED == []
@@ -110,7 +106,7 @@ def handler(container):
 
 def parked_once_more(container, before):
     """The one message parked after the ``before`` already parked (their ids)."""
-    wait_for(lambda: lot(container).list()["total"] == len(before) + 1)
+    wait_until(lambda: lot(container).list()["total"] == len(before) + 1)
     [parked] = [p for p in lot(container).list(limit=500)["items"] if p["_id"] not in before]
     return parked
 
@@ -128,8 +124,8 @@ def assert_replayed_as_it_was(container, amqp_uri, parked):
 def assert_consumes_the_next(amqp_uri):
     good = make_event("thing.changed", {"n": "next"}, source="outbox_test")
     publish(amqp_uri, good)
-    wait_for(lambda: good["event_id"] in HANDLED)
-    wait_for(lambda: settled(amqp_uri))
+    wait_until(lambda: good["event_id"] in HANDLED)
+    wait_until(lambda: settled(amqp_uri))
 
 
 @pytest.mark.parametrize("attempts", ["abc", [1, 2], -3, True])
@@ -142,7 +138,7 @@ def test_a_retry_count_that_is_no_count_counts_as_none(flaky, service_config, at
     assert parked["body"] == event and parked["attempts"] == 3  # counted from 0: every retry
     assert HANDLED == [event["event_id"]] * 3
     assert lot(flaky).replay(parked["_id"]) == 1
-    wait_for(lambda: len(HANDLED) == 4)  # replayed, and handled now that it succeeds
+    wait_until(lambda: len(HANDLED) == 4)  # replayed, and handled now that it succeeds
     assert_consumes_the_next(service_config["AMQP_URI"])
     assert lot(flaky).list()["total"] == 0
 
@@ -207,12 +203,12 @@ def test_a_store_that_takes_nothing_holds_the_message_and_logs_it_once_a_while(
         lock.execute("BEGIN EXCLUSIVE")  # as a full disk would: every write fails
         publish(amqp_uri, {"hello": "world"})
         # Handed back to the broker and taken again, twice: the message is never acked meanwhile.
-        wait_for(lambda: handler(flaky)._unsettled >= 2, seconds=60)
+        wait_until(lambda: handler(flaky)._unsettled >= 2, timeout=60)
         assert not settled(amqp_uri)
     finally:
         lock.close()
-    wait_for(lambda: lot(flaky).list()["total"] == 1, seconds=60)
-    wait_for(lambda: settled(amqp_uri))
+    wait_until(lambda: lot(flaky).list()["total"] == 1, timeout=60)
+    wait_until(lambda: settled(amqp_uri))
     [parked] = lot(flaky).list()["items"]
     assert parked["body"] == {"hello": "world"}
     reports = [r for r in caplog.records if r.name == "common.consumer"

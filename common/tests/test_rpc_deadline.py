@@ -9,7 +9,8 @@ from nameko.testing.services import entrypoint_hook
 from common.errors import GatewayTimeout
 from common.rpc import ServiceRpc, rpc
 from common.storage import Store
-from tests.processes import Broker, wait_until
+from common.testing.waiting import wait_until
+from tests.processes import Broker
 
 
 class Calls:

@@ -3,8 +3,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from common.testing.http import Api
 from conftest import TEST_PERSONAL_DATA_SECRET, TEST_TOKEN_SECRET
-from gateway.tests import Api
 
 
 def system_config(amqp_uri, data_dir, port):
@@ -44,5 +44,5 @@ def gateway_system(request, vhost_pipeline, tmp_path_factory):
         try:
             yield api
         finally:
-            api.session.close()
+            api.close()
             runner.kill()

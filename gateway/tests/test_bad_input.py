@@ -5,9 +5,10 @@ import logging
 
 import pytest
 
-from gateway.tests import create_competition, organiser_token, token
 from common.testing import factories
 from common.testing.factories import worker
+from common.testing.http import assert_json_error
+from gateway.tests import create_competition, organiser_token, token
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +29,6 @@ def all_competitions(api):
     return api.ok("GET", "/competitions", as_=organiser_token(), params={"limit": 500})
 
 
-def assert_error(response, status, code):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
-    body = response.json()
-    assert body["error"] == code
-    assert body["message"]
-    assert "Traceback" not in response.text
-    return body
 
 
 # --- malformed and invalid bodies
@@ -50,7 +43,7 @@ def test_a_body_that_is_not_a_json_object_is_400(gateway_system, org, raw):
     response = api.post("/competitions", as_=org, data=raw,
                         headers={"Content-Type": "application/json"})
 
-    assert_error(response, 400, "bad_request")
+    assert_json_error(response, 400, "bad_request")
     assert all_competitions(api) == before
 
 
@@ -62,7 +55,7 @@ def test_an_unknown_field_is_400_and_named(gateway_system, org, draft):
     response = api.post(f"/competitions/{competition['id']}/status", as_=org,
                         json={"action": "open_registration", "force": True})
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert list(body["fields"]) == ["force"]
     assert snapshot(api, competition["id"]) == before
 
@@ -75,7 +68,7 @@ def test_an_unknown_nested_field_is_named_by_its_path(gateway_system, org, draft
     response = api.patch(f"/competitions/{competition['id']}/events/{eid}", as_=org,
                          json={"judging": {"max_spread": 1, "secret_bonus": 5}})
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert "judging.secret_bonus" in body["fields"]
     assert snapshot(api, competition["id"]) == before
 
@@ -88,7 +81,7 @@ def test_a_wrong_type_is_400_and_named(gateway_system, org):
                         json={"name": ["not", "a", "string"], "level": "city",
                               "industry_chain": "装备制造", "year": "twenty"})
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert {"name", "year"} <= set(body["fields"])
     assert all_competitions(api) == before
 
@@ -100,7 +93,7 @@ def test_an_oversize_string_is_400(gateway_system, org):
     response = api.post("/competitions", as_=org,
                         json={"name": "赛" * 201, "level": "city", "industry_chain": "装备制造"})
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert list(body["fields"]) == ["name"]
     assert all_competitions(api) == before
 
@@ -111,7 +104,7 @@ def test_a_missing_required_field_and_a_bad_choice_are_400(gateway_system, org):
 
     response = api.post("/competitions", as_=org, json={"name": "竞赛", "level": "galactic"})
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert {"level", "industry_chain"} <= set(body["fields"])
     assert all_competitions(api) == before
 
@@ -126,7 +119,7 @@ def test_an_invalid_id_number_is_400_and_registers_no_one(gateway_system, org):
 
     response = api.post(f"{base}/events/{eid}/entries", as_=org, json=bad)
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert "id_number" in body["fields"]
     assert bad["id_number"] not in response.text
     assert api.ok("GET", f"{base}/events/{eid}/entries", as_=org)["total"] == 0
@@ -135,10 +128,10 @@ def test_an_invalid_id_number_is_400_and_registers_no_one(gateway_system, org):
 def test_a_bad_query_string_is_400(gateway_system, org):
     api = gateway_system
 
-    body = assert_error(api.get("/competitions", as_=org, params={"limit": "lots"}), 400,
+    body = assert_json_error(api.get("/competitions", as_=org, params={"limit": "lots"}), 400,
                         "bad_request")
     assert "limit" in body["fields"]
-    body = assert_error(api.get("/competitions", as_=org, params={"sort": "name"}), 400,
+    body = assert_json_error(api.get("/competitions", as_=org, params={"sort": "name"}), 400,
                         "bad_request")
     assert "sort" in body["fields"]
 
@@ -148,7 +141,7 @@ def test_an_unknown_board_format_is_400(gateway_system, org, draft):
     response = gateway_system.get(f"/competitions/{competition['id']}/events/{eid}/ranking",
                                   as_=org, params={"format": "pdf"})
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert "format" in body["fields"]
 
 
@@ -159,7 +152,7 @@ def test_a_body_over_the_limit_is_413(gateway_system, org):
     response = api.post("/competitions", as_=org, data=b"{" + b" " * (1024 * 1024 + 10) + b"}",
                         headers={"Content-Type": "application/json"})
 
-    assert_error(response, 413, "payload_too_large")
+    assert_json_error(response, 413, "payload_too_large")
     assert all_competitions(api) == before
 
 
@@ -169,10 +162,10 @@ def test_a_body_over_the_limit_is_413(gateway_system, org):
 def test_an_unknown_competition_is_404(gateway_system, org):
     api = gateway_system
 
-    assert_error(api.get("/competitions/cmp-doesnotexist", as_=org), 404, "not_found")
-    assert_error(api.post("/competitions/cmp-doesnotexist/status", as_=org,
+    assert_json_error(api.get("/competitions/cmp-doesnotexist", as_=org), 404, "not_found")
+    assert_json_error(api.post("/competitions/cmp-doesnotexist/status", as_=org,
                           json={"action": "cancel"}), 404, "not_found")
-    assert_error(api.get("/public/competitions/cmp-doesnotexist/results"), 404, "not_found")
+    assert_json_error(api.get("/public/competitions/cmp-doesnotexist/results"), 404, "not_found")
 
 
 def test_an_unknown_event_or_entry_is_404_and_changes_nothing(gateway_system, org, draft):
@@ -181,15 +174,15 @@ def test_an_unknown_event_or_entry_is_404_and_changes_nothing(gateway_system, or
     cid = competition["id"]
     before = snapshot(api, cid)
 
-    assert_error(api.patch(f"/competitions/{cid}/events/evt-nope", as_=org, json={"name": "x"}),
+    assert_json_error(api.patch(f"/competitions/{cid}/events/evt-nope", as_=org, json={"name": "x"}),
                  404, "not_found")
-    assert_error(api.post(f"/competitions/{cid}/events/{eid}/entries/ent-nope/decision", as_=org,
+    assert_json_error(api.post(f"/competitions/{cid}/events/{eid}/entries/ent-nope/decision", as_=org,
                           json={"decision": "approve"}), 404, "not_found")
     assert snapshot(api, cid) == before
 
 
 def test_an_unknown_route_is_a_json_404(gateway_system):
-    body = assert_error(gateway_system.get("/no/such/thing"), 404, "not_found")
+    body = assert_json_error(gateway_system.get("/no/such/thing"), 404, "not_found")
 
     assert "/no/such/thing" in body["message"]
 
@@ -201,10 +194,10 @@ def test_a_wrong_method_is_a_json_405(gateway_system, org, draft):
 
     response = api.delete(f"/competitions/{competition['id']}", as_=org)
 
-    assert_error(response, 405, "method_not_allowed")
+    assert_json_error(response, 405, "method_not_allowed")
     assert "GET" in response.headers["Allow"]
     assert snapshot(api, competition["id"]) == before
-    assert_error(api.put("/competitions", as_=org, json={}), 405, "method_not_allowed")
+    assert_json_error(api.put("/competitions", as_=org, json={}), 405, "method_not_allowed")
 
 
 # --- the lifecycle
@@ -218,9 +211,9 @@ def test_an_illegal_transition_is_409_and_changes_nothing(gateway_system, org, d
     response = api.post(f"/competitions/{competition['id']}/status", as_=org,
                         json={"action": "start_marking"})
 
-    assert_error(response, 409, "conflict")
+    assert_json_error(response, 409, "conflict")
     assert snapshot(api, competition["id"]) == before
-    assert_error(api.post(f"/competitions/{competition['id']}/publish", as_=org), 409, "conflict")
+    assert_json_error(api.post(f"/competitions/{competition['id']}/publish", as_=org), 409, "conflict")
     assert snapshot(api, competition["id"]) == before
 
 
@@ -229,7 +222,7 @@ def test_registering_before_registration_opens_is_409(gateway_system, org, draft
     competition, eid = draft
     base = f"/competitions/{competition['id']}/events/{eid}/entries"
 
-    assert_error(api.post(base, as_=org, json=worker()), 409, "conflict")
+    assert_json_error(api.post(base, as_=org, json=worker()), 409, "conflict")
     assert api.ok("GET", base, as_=org)["total"] == 0
 
 
@@ -241,7 +234,7 @@ def test_the_same_worker_twice_is_409(gateway_system, org):
     data = worker()
     api.ok("POST", f"{base}/events/{eid}/entries", as_=org, json=data)
 
-    body = assert_error(api.post(f"{base}/events/{eid}/entries", as_=org, json=data), 409, "conflict")
+    body = assert_json_error(api.post(f"{base}/events/{eid}/entries", as_=org, json=data), 409, "conflict")
     assert "already registered" in body["message"] and "id_number" in body["fields"]
     assert api.ok("GET", f"{base}/events/{eid}/entries", as_=org)["total"] == 1
 
@@ -263,13 +256,13 @@ def test_marks_are_refused_before_marking_starts(gateway_system, draft):
     response = api.post(f"/competitions/{cid}/events/{eid}/marks", as_=token("judge", "judge-7"),
                         json={"entry_code": "ABC234", "aspect_id": "T1.1", "value": 50})
 
-    assert_error(response, 409, "conflict")
+    assert_json_error(response, 409, "conflict")
 
 
 def test_an_error_from_a_service_carries_fields_only_as_a_mapping(gateway_system, org):
     response = gateway_system.get("/competitions/cmp-doesnotexist", as_=org)
 
-    body = assert_error(response, 404, "not_found")
+    body = assert_json_error(response, 404, "not_found")
     assert isinstance(body.get("fields", {}), dict), body
 
 
@@ -292,7 +285,7 @@ def test_a_huge_list_or_object_is_refused_with_a_small_answer(gateway_system, or
     response = api.post("/competitions", as_=org, data=json.dumps(payload, separators=(",", ":")),
                         headers={"Content-Type": "application/json"})
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert len(response.content) < 4096
     assert len(body["fields"]) == 1
     assert api.get("/health").status_code == 200
@@ -305,7 +298,7 @@ def test_an_error_body_lists_a_bounded_number_of_fields_and_says_how_many_more(g
 
     response = gateway_system.post("/competitions", as_=org, json=payload)
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert len(body["fields"]) == 50
     assert "150 more fields" in body["message"]
     assert all(len(m) <= 200 for messages in body["fields"].values() for m in messages)
@@ -325,7 +318,7 @@ def test_a_lone_surrogate_in_text_or_a_key_is_400_and_named(gateway_system, org,
     response = api.post("/competitions", as_=org, data=raw,
                         headers={"Content-Type": "application/json"})
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert list(body["fields"]) == [field]
     assert all_competitions(api) == before
 
@@ -335,7 +328,7 @@ def test_a_surrogate_in_a_query_parameter_is_400_and_named(gateway_system, org, 
     # %ED%A0%80 is U+D800 written as if it were a character: not UTF-8.
     response = gateway_system.get(f"/competitions?{query}", as_=org)
 
-    body = assert_error(response, 400, "bad_request")
+    body = assert_json_error(response, 400, "bad_request")
     assert list(body["fields"]) == [field]
 
 
@@ -353,8 +346,8 @@ def test_a_patch_checks_nested_objects_as_a_post_does(gateway_system, org, draft
                       json={"trade": "电工", "marking_scheme": scheme})
 
     field = "marking_scheme.criteria.0.sub_criteria.0.aspects.0.kind"
-    assert list(assert_error(patched, 400, "bad_request")["fields"]) == [field]
-    assert list(assert_error(posted, 400, "bad_request")["fields"]) == [field]
+    assert list(assert_json_error(patched, 400, "bad_request")["fields"]) == [field]
+    assert list(assert_json_error(posted, 400, "bad_request")["fields"]) == [field]
     assert snapshot(api, cid) == before
 
 
@@ -364,9 +357,9 @@ def test_an_expected_error_is_logged_in_one_line_without_a_traceback(gateway_sys
     competition, _ = draft
 
     with caplog.at_level(logging.INFO):
-        assert_error(api.post(f"/competitions/{competition['id']}/publish", as_=org), 409,
+        assert_json_error(api.post(f"/competitions/{competition['id']}/publish", as_=org), 409,
                      "conflict")
-        assert_error(api.get("/competitions/cmp-logged-missing", as_=org), 404, "not_found")
+        assert_json_error(api.get("/competitions/cmp-logged-missing", as_=org), 404, "not_found")
 
     assert "Traceback" not in caplog.text
     expected = [r for r in caplog.records if r.getMessage().startswith("(expected)")]

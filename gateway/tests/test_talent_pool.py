@@ -11,12 +11,14 @@ import pytest
 from openpyxl import load_workbook
 
 from common.personal_id import make_id_number
-from gateway import exports
-from gateway.tests import mark_practical, organiser_token, token, token_of
-from services.talent_pool import search as talent_search
 from common.testing import callers, factories
 from common.testing.callers import OTHER_UNIT, UNIT
 from common.testing.factories import worker
+from common.testing.http import assert_json_error
+from common.testing.waiting import wait_until
+from gateway import exports
+from gateway.tests import mark_practical, organiser_token, token, token_of
+from services.talent_pool import search as talent_search
 
 WAIT_SECONDS = 30
 FORMULA_NAME = '=HYPERLINK("http://evil.example","点我")'
@@ -80,15 +82,6 @@ def publish_competition(api, workers, *, unit=UNIT, level="city", chain="装备�
     return api.ok("GET", f"/public/competitions/{cid}/results")["events"][0]["results"]
 
 
-def wait_for(probe, what, seconds=WAIT_SECONDS):
-    """Poll ``probe()`` until it returns something truthy, for at most ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = probe()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"no {what} after {seconds} s"
-        time.sleep(0.2)
 
 
 def search(api, as_=REVIEWER, **params):
@@ -140,7 +133,7 @@ def pool(gateway_system, responses):
     }
     # The only calls after publishing are reads of the pool: admission happens by events. The
     # pool is complete when every award has arrived: 王建国's second chain and the candidates too.
-    wait_for(lambda: counts(api) == EXPECTED_COUNTS, "every award in the pool")
+    wait_until(lambda: counts(api) == EXPECTED_COUNTS, WAIT_SECONDS, message="every award in the pool")
     active = search(api, limit=100)
     candidates = search(api, status="candidate", limit=100)
     return {"people": people, "results": results, "active": active, "candidates": candidates,
@@ -161,12 +154,6 @@ def talent_named(pool, name):
     return next(t for t in pool["active"]["items"] if t["name"] == name)
 
 
-def assert_error(response, status, code):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
-    body = response.json()
-    assert body["error"] == code and body["message"]
-    return body
 
 
 # --- admission by events
@@ -339,7 +326,7 @@ def test_an_export_follows_the_filters_and_refuses_a_bad_format(gateway_system, 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 1 + 3
 
-    body = assert_error(api.get("/talents/export", as_=REVIEWER, params={"format": "pdf"}),
+    body = assert_json_error(api.get("/talents/export", as_=REVIEWER, params={"format": "pdf"}),
                         400, "bad_request")
     assert list(body["fields"]) == ["format"]
 
@@ -362,7 +349,7 @@ def test_an_export_is_read_page_after_page_from_the_talent_pool():
 def test_an_export_larger_than_the_pool_allows_is_refused_with_a_json_error(gateway_system, pool,
                                                                             monkeypatch):
     monkeypatch.setattr(talent_search, "MAX_EXPORT_ROWS", 2)
-    body = assert_error(gateway_system.get("/talents/export", as_=REVIEWER, params={"status": "all"}),
+    body = assert_json_error(gateway_system.get("/talents/export", as_=REVIEWER, params={"status": "all"}),
                         400, "bad_request")
     assert "at most 2" in body["message"]
 
@@ -387,7 +374,7 @@ def test_a_nomination_through_its_three_reviews_becomes_a_talent(gateway_system,
     assert nid in {n["id"] for n in listed["items"]}
 
     # whoever nominated does not review
-    assert_error(api.post(f"/talent-nominations/{nid}/reviews", as_=REVIEWER,
+    assert_json_error(api.post(f"/talent-nominations/{nid}/reviews", as_=REVIEWER,
                           json={"decision": "pass", "comment": "自荐"}), 403, "forbidden")
     steps = [("qualification_review", "reviewer-2", "资格审查通过：证书与业绩材料齐全"),
              ("expert_review", "reviewer-3", "专家初评：技术难题攻关成效显著"),
@@ -407,7 +394,7 @@ def test_a_nomination_through_its_three_reviews_becomes_a_talent(gateway_system,
     assert talent["sources"][0]["kind"] == "nomination"
     assert "钱师傅" in names(search(api, min_skill_level="高级技师"))
     # a closed nomination takes no more reviews
-    assert_error(api.post(f"/talent-nominations/{nid}/reviews", as_=token("reviewer", "reviewer-5"),
+    assert_json_error(api.post(f"/talent-nominations/{nid}/reviews", as_=token("reviewer", "reviewer-5"),
                           json={"decision": "reject", "comment": "迟到的意见"}), 409, "conflict")
 
 
@@ -419,7 +406,7 @@ def test_a_stage_out_of_order_and_a_rejection(gateway_system, pool):
         "name": "孔工", "id_number": number, "employer": "建湖阀门厂", "industry_chain": "装备制造",
         "trade": "钳工", "skill_level": "技师", "reason": "推荐"})["id"]
 
-    assert_error(api.post(f"/talent-nominations/{nid}/reviews", as_=REVIEWER,
+    assert_json_error(api.post(f"/talent-nominations/{nid}/reviews", as_=REVIEWER,
                           json={"decision": "pass", "comment": "跳级", "stage": "final_review"}),
                  409, "conflict")
     rejected = api.ok("POST", f"/talent-nominations/{nid}/reviews", as_=REVIEWER,
@@ -432,7 +419,7 @@ def test_removal_needs_a_reason_and_takes_the_talent_out_of_searches(gateway_sys
     api = gateway_system
     talent_id = talent_named(pool, "刘洋")["id"]
 
-    body = assert_error(api.post(f"/talents/{talent_id}/status", as_=REVIEWER, json={"status": "removed"}),
+    body = assert_json_error(api.post(f"/talents/{talent_id}/status", as_=REVIEWER, json={"status": "removed"}),
                         400, "bad_request")
     assert list(body["fields"]) == ["reason"]
     removed = api.ok("POST", f"/talents/{talent_id}/status", as_=REVIEWER,
@@ -443,7 +430,7 @@ def test_removal_needs_a_reason_and_takes_the_talent_out_of_searches(gateway_sys
 
     assert "刘洋" not in names(search(api, limit=100))
     assert names(search(api, status="removed")) == {"刘洋"}
-    assert_error(api.post(f"/talents/{talent_id}/status", as_=REVIEWER,
+    assert_json_error(api.post(f"/talents/{talent_id}/status", as_=REVIEWER,
                           json={"status": "removed", "reason": "again"}), 409, "conflict")
 
 
@@ -458,32 +445,32 @@ def test_roles(gateway_system, pool):
 
     for method, path in (("GET", "/talents"), ("GET", "/talents/statistics"), ("GET", "/talents/export"),
                          ("GET", f"/talents/{lathe_talent}"), ("GET", "/talent-nominations")):
-        assert_error(api.request(method, path, as_=judge), 403, "forbidden")
-    assert_error(api.get("/talents"), 401, "unauthorized")
+        assert_json_error(api.request(method, path, as_=judge), 403, "forbidden")
+    assert_json_error(api.get("/talents"), 401, "unauthorized")
 
     # an organiser reads their own unit's talents, and nothing of another unit's
     own = search(api, as_=OTHER_ORG, limit=100)
     assert names(own) == {FORMULA_NAME, "孙丽", "周强"}
     assert api.ok("GET", f"/talents/{robots_talent}", as_=OTHER_ORG)["name"] == "孙丽"
-    assert_error(api.get(f"/talents/{lathe_talent}", as_=OTHER_ORG), 404, "not_found")
-    assert_error(api.get(f"/talents/{robots_talent}", as_=ORG), 404, "not_found")
+    assert_json_error(api.get(f"/talents/{lathe_talent}", as_=OTHER_ORG), 404, "not_found")
+    assert_json_error(api.get(f"/talents/{robots_talent}", as_=ORG), 404, "not_found")
     assert "孙丽" not in names(search(api, as_=ORG, limit=100))
     assert search(api, as_=OTHER_ORG, industry_chain="装备制造")["total"] == 0  # no widening
     assert api.ok("GET", "/talents/statistics", as_=OTHER_ORG)["total"] == 3
     exported = api.get("/talents/export", as_=OTHER_ORG)
     assert len(list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))) == 1 + 3
     # ... and does not curate
-    assert_error(api.post(f"/talents/{robots_talent}/status", as_=OTHER_ORG,
+    assert_json_error(api.post(f"/talents/{robots_talent}/status", as_=OTHER_ORG,
                           json={"status": "removed", "reason": "x"}), 403, "forbidden")
-    assert_error(api.get("/talent-nominations", as_=OTHER_ORG), 403, "forbidden")
+    assert_json_error(api.get("/talent-nominations", as_=OTHER_ORG), 403, "forbidden")
 
     # parked messages are for admins
     for who in (REVIEWER, OTHER_ORG):
-        assert_error(api.get("/admin/parked/talent_pool", as_=who), 403, "forbidden")
-        assert_error(api.post("/admin/parked/talent_pool/replay", as_=who), 403, "forbidden")
+        assert_json_error(api.get("/admin/parked/talent_pool", as_=who), 403, "forbidden")
+        assert_json_error(api.post("/admin/parked/talent_pool/replay", as_=who), 403, "forbidden")
     # only services that consume have parked messages
-    assert_error(api.get("/admin/parked/competitions", as_=ADMIN), 404, "not_found")
-    assert_error(api.post("/admin/parked/nobody/replay", as_=ADMIN), 404, "not_found")
+    assert_json_error(api.get("/admin/parked/competitions", as_=ADMIN), 404, "not_found")
+    assert_json_error(api.post("/admin/parked/nobody/replay", as_=ADMIN), 404, "not_found")
 
 
 def test_an_admin_lists_and_replays_parked_messages(gateway_system, pool):
@@ -493,22 +480,22 @@ def test_an_admin_lists_and_replays_parked_messages(gateway_system, pool):
     # Not an event envelope at all: the pool parks it at once, with its error.
     dispatch = event_dispatcher({"AMQP_URI": api.amqp_uri})
     dispatch("competitions", "competition.contestant_awarded", {"junk": "不是事件"})
-    parked = wait_for(lambda: (lambda page: page if page["total"] else None)(
-        api.ok("GET", "/admin/parked/talent_pool", as_=ADMIN)), "parked message")
+    parked = wait_until(lambda: (lambda page: page if page["total"] else None)(
+        api.ok("GET", "/admin/parked/talent_pool", as_=ADMIN)), WAIT_SECONDS, message="parked message")
     message = parked["items"][0]
     assert message["body"] == {"junk": "不是事件"}
     assert "not an event envelope" in message["error"]
     assert message["queue"].endswith("--talent_pool.contestant_awarded")
 
-    assert_error(api.post("/admin/parked/talent_pool/replay", as_=ADMIN, json={"parked_id": "nope"}),
+    assert_json_error(api.post("/admin/parked/talent_pool/replay", as_=ADMIN, json={"parked_id": "nope"}),
                  404, "not_found")
     replayed = api.ok("POST", "/admin/parked/talent_pool/replay", as_=ADMIN,
                       json={"parked_id": message["id"]})
     assert replayed == {"replayed": 1}
     # still junk: parked again, as a new record
-    again = wait_for(lambda: (lambda page: page if page["total"] and page["items"][0]["id"] != message["id"]
+    again = wait_until(lambda: (lambda page: page if page["total"] and page["items"][0]["id"] != message["id"]
                               else None)(api.ok("GET", "/admin/parked/talent_pool", as_=ADMIN)),
-                     "re-parked message")
+                     WAIT_SECONDS, message="re-parked message")
     assert again["total"] == 1
     # without a body: everything parked
     assert api.ok("POST", "/admin/parked/talent_pool/replay", as_=ADMIN) == {"replayed": 1}
@@ -527,7 +514,7 @@ def test_an_admin_lists_and_replays_parked_messages(gateway_system, pool):
     ({"colour": "red"}, "colour"),
 ])
 def test_bad_search_parameters_are_400_and_named(gateway_system, params, field):
-    body = assert_error(gateway_system.get("/talents", as_=REVIEWER, params=params), 400, "bad_request")
+    body = assert_json_error(gateway_system.get("/talents", as_=REVIEWER, params=params), 400, "bad_request")
     assert list(body["fields"]) == [field]
 
 
@@ -541,25 +528,25 @@ def test_bad_bodies_are_400_and_named(gateway_system, pool):
     for change, field in (({"id_number": wrong_check}, "id_number"),
                           ({"skill_level": "大师"}, "skill_level"),
                           ({"salary": 1}, "salary")):
-        body = assert_error(api.post("/talent-nominations", as_=REVIEWER, json={**good, **change}),
+        body = assert_json_error(api.post("/talent-nominations", as_=REVIEWER, json={**good, **change}),
                             400, "bad_request")
         assert field in body["fields"], body
-    body = assert_error(api.post("/talent-nominations/nom-x/reviews", as_=REVIEWER,
+    body = assert_json_error(api.post("/talent-nominations/nom-x/reviews", as_=REVIEWER,
                                  json={"decision": "maybe", "comment": "?"}), 400, "bad_request")
     assert list(body["fields"]) == ["decision"]
-    body = assert_error(api.post(f"/talents/{talent_named(pool, '陈红')['id']}/status", as_=REVIEWER,
+    body = assert_json_error(api.post(f"/talents/{talent_named(pool, '陈红')['id']}/status", as_=REVIEWER,
                                  json={"status": "candidate", "reason": "x"}), 400, "bad_request")
     assert list(body["fields"]) == ["status"]
-    assert_error(api.post("/admin/parked/talent_pool/replay", as_=ADMIN, json={"parked": "x"}),
+    assert_json_error(api.post("/admin/parked/talent_pool/replay", as_=ADMIN, json={"parked": "x"}),
                  400, "bad_request")
 
 
 def test_unknown_talents_and_nominations_are_404(gateway_system):
     api = gateway_system
-    assert_error(api.get("/talents/tal-000000000000", as_=REVIEWER), 404, "not_found")
-    assert_error(api.post("/talents/tal-000000000000/status", as_=REVIEWER,
+    assert_json_error(api.get("/talents/tal-000000000000", as_=REVIEWER), 404, "not_found")
+    assert_json_error(api.post("/talents/tal-000000000000/status", as_=REVIEWER,
                           json={"status": "removed", "reason": "x"}), 404, "not_found")
-    assert_error(api.get("/talent-nominations/nom-000000000000", as_=REVIEWER), 404, "not_found")
+    assert_json_error(api.get("/talent-nominations/nom-000000000000", as_=REVIEWER), 404, "not_found")
 
 
 def test_the_gateway_calls_only_methods_the_talent_pool_has():

@@ -2,17 +2,18 @@
 
 A judge never marks an entry from their own enterprise, and sees entries only by blind code.
 """
+from common.clock import utc_now
 from common.errors import Conflict, Forbidden, NotFound
-from common.events import utc_now
 from common.repository import optimistic
 from common.validation import load
 from services.competitions import access
+from services.competitions.api import CompletionTimeSchema, JudgeSchema, MarkSchema
+from services.competitions.domain import competition as rules
 from services.competitions.domain import lifecycle
+from services.competitions.domain.competition import find_event, require_scheme
 from services.competitions.domain.scheme import SchemeIndex
-from services.competitions.organising import find_event, history_entry, require_scheme
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
-from services.competitions.api import CompletionTimeSchema, JudgeSchema, MarkSchema
 
 MARK = MarkSchema()
 COMPLETION_TIME = CompletionTimeSchema()
@@ -40,16 +41,9 @@ def assign_judge(store, caller, competition_id, event_id, payload):
     judge = load(JUDGE, payload)
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
-    event = find_event(competition, event_id)
-    if competition["status"] in (lifecycle.SIGNED_OFF, lifecycle.PUBLISHED, lifecycle.CANCELLED):
-        raise Conflict(f"judges cannot be assigned once the competition is {competition['status']}")
-    if any(j["judge_id"] == judge["judge_id"] for j in event["judges"]):
-        raise Conflict(f"{judge['judge_id']} already judges this event")
-    position = competition["events"].index(event)
-    store.update_competition(competition, {
-        "$push": {f"events.{position}.judges": judge,
-                  "history": history_entry(caller, "assign_judge", event_id=event_id,
-                                           judge_id=judge["judge_id"])}})
+    changed = rules.assign_judge(competition, event_id, judge)
+    store.save_competition(competition, changed, rules.record(
+        caller, "assign_judge", utc_now(), event_id=event_id, judge_id=judge["judge_id"]))
     return judge
 
 
@@ -69,11 +63,8 @@ def _markable_entry(store, caller, competition, event, code):
 
 def _audited_set(store, caller, entry, path, old, new, what, reason):
     """Set one value of an entry if it still holds ``old``, with an audit record in the same write."""
-    changed = store.change_entry({"_id": entry["_id"], path: old}, {
-        "$set": {path: new},
-        "$push": {"audit": {"at": utc_now(), "by": caller.subject, **what,
-                            "old": old, "new": new, "reason": reason}}})
-    if not changed:
+    if not store.set_entry_value(entry["_id"], path, old, new, {
+            "at": utc_now(), "by": caller.subject, **what, "old": old, "new": new, "reason": reason}):
         raise Conflict("this mark was changed by someone else meanwhile; reload and retry")
 
 

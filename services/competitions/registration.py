@@ -7,17 +7,17 @@ its digits only the region code stays in clear beside the masked copy: never the
 together with them would give the number back.
 """
 from common.clock import beijing_today
+from common.clock import utc_now
 from common.errors import Conflict
-from common.events import utc_now
 from common.ids import new_id
 from common.personal_id import birth_date, mask_id_number
 from common.schemas import page
 from common.validation import load
 from services.competitions import access
-from services.competitions.domain import lifecycle
-from services.competitions.domain.eligibility import check_eligibility, enterprise_quota
-from services.competitions.organising import find_event
 from services.competitions.api import EntryDecisionSchema, PageSchema, WorkerSchema
+from services.competitions.domain import lifecycle
+from services.competitions.domain.competition import find_event
+from services.competitions.domain.eligibility import check_eligibility, enterprise_quota
 from services.competitions.views import entry_view
 
 PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
@@ -98,11 +98,9 @@ def decide_entry(store, caller, competition_id, event_id, entry_id, payload):
     regains_place = quota and entry["status"] not in HOLDS_PLACE and status in HOLDS_PLACE
     if regains_place:
         store.reserve_quota_place(event_id, entry["employer"], quota)
-    changed = store.update_entry(
-        {"_id": entry_id, "status": entry["status"]},
-        {"$set": {"status": status, "reason": data.get("reason")},
-         "$push": {"audit": {"at": utc_now(), "by": caller.subject, "action": data["decision"],
-                             "old": entry["status"], "new": status, "reason": data.get("reason")}}})
+    changed = store.set_entry_status(entry_id, entry["status"], status, data.get("reason"), {
+        "at": utc_now(), "by": caller.subject, "action": data["decision"], "old": entry["status"],
+        "new": status, "reason": data.get("reason")})
     if changed is None:
         if regains_place:
             store.release_quota_place(event_id, entry["employer"])

@@ -10,7 +10,9 @@ import pymongo
 from pymongo.errors import DuplicateKeyError
 
 from common.errors import Conflict, NotFound
+from common.outbox import DUE, OUTBOX
 from common.repository import NOT_STATE, Repository, StaleWrite
+from services.competitions.domain.lifecycle import PUBLISHED
 
 # Blind entry codes: no 0/O or 1/I, so that codes read aloud or handwritten stay unambiguous.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -40,8 +42,8 @@ class CompetitionRepository(Repository):
 
     # competitions
 
-    def add_competition(self, document, events=()):
-        return self.insert(self.competitions, document, events)
+    def add_competition(self, competition, record, events=()):
+        return self.insert(self.competitions, {**competition, "history": [record]}, events)
 
     def competition(self, competition_id, with_history=False):
         # The history grows with every change; most reads (every mark) never look at it.
@@ -51,23 +53,39 @@ class CompetitionRepository(Repository):
             raise NotFound(f"no competition {competition_id}")
         return document
 
-    def update_competition(self, competition, update, events=()):
-        """Apply ``update`` if nobody changed the competition since it was read; returns the new
-        one, or raises StaleWrite."""
-        update = {**update, "$inc": {**update.get("$inc", {}), "revision": 1}}
-        changed = self.update(self.competitions,
-                              {"_id": competition["_id"], "revision": competition["revision"]},
-                              update, events, returning=True)
-        if changed is None:
-            raise StaleWrite(competition["_id"])
-        return changed
+    def save_competition(self, current, competition, record, events=()):
+        """Store ``competition``, the new state of ``current`` (read at its revision), with the
+        history line ``record`` and ``events`` in the same write; returns what was stored.
+        StaleWrite if someone else changed it since it was read."""
+        kept = ("_id", "revision", "history", OUTBOX, DUE)
+        update = {"$push": {"history": record}, "$inc": {"revision": 1}}
+        changed = {key: value for key, value in competition.items()
+                   if key not in kept and current.get(key) != value}
+        if changed:
+            update["$set"] = changed
+        gone = [key for key in current if key not in competition and key not in kept]
+        if gone:
+            update["$unset"] = {key: "" for key in gone}
+        stored = self.update(self.competitions,
+                             {"_id": current["_id"], "revision": current["revision"]},
+                             update, events, returning=True)
+        if stored is None:
+            raise StaleWrite(current["_id"])
+        return stored
 
-    def find_competitions(self, query, limit, offset):
+    def visible_competitions(self, unit, everything, status, limit, offset):
+        """``(total, the page newest first)`` of the competitions of ``unit`` and every published
+        one (``everything``: all of them), of ``status`` only if given."""
+        query = {}
+        if not everything:
+            visible = [{"status": PUBLISHED}]
+            if unit:
+                visible.append({"organising_unit": unit})
+            query["$or"] = visible
+        if status:
+            query["status"] = status
         cursor = self.competitions.find(query, NOT_STATE).sort("created_at", -1)
-        return list(cursor.skip(offset).limit(limit))
-
-    def count_competitions(self, query):
-        return self.competitions.count_documents(query)
+        return self.competitions.count_documents(query), list(cursor.skip(offset).limit(limit))
 
     def finish_announcement(self, competition_id, version):
         self.competitions.update_one({"_id": competition_id, "fanout_pending": version},
@@ -108,15 +126,20 @@ class CompetitionRepository(Repository):
             raise NotFound(f"no entry with code {code} in event {event_id}")
         return document
 
-    def update_entry(self, condition, update):
-        """One conditional write to one entry; returns the entry after it, or None if the
-        condition no longer held."""
-        return self.entries.find_one_and_update(condition, update,
-                                                return_document=pymongo.ReturnDocument.AFTER)
+    def set_entry_value(self, entry_id, path, old, new, audit):
+        """Set one value of an entry (a mark, a completion time) if it still holds ``old``, with
+        its audit record in the same write; False if it no longer did. Marks are the hot path:
+        one conditional write, the entry not read back."""
+        return self.entries.update_one({"_id": entry_id, path: old},
+                                       {"$set": {path: new}, "$push": {"audit": audit}}).matched_count == 1
 
-    def change_entry(self, condition, update):
-        """One conditional write to one entry; False if the condition no longer held."""
-        return self.entries.update_one(condition, update).matched_count == 1
+    def set_entry_status(self, entry_id, old, new, reason, audit):
+        """The entry after its status moved from ``old`` to ``new``, with its audit record in the
+        same write; None if it was no longer ``old``."""
+        return self.entries.find_one_and_update(
+            {"_id": entry_id, "status": old},
+            {"$set": {"status": new, "reason": reason}, "$push": {"audit": audit}},
+            return_document=pymongo.ReturnDocument.AFTER)
 
     def entries_of(self, event_id, statuses=None, projection=None, limit=0, offset=0):
         query = {"event_id": event_id}

@@ -6,20 +6,21 @@ outbox and marks the announcement of every contestant's award as pending; each r
 its own ``contestant_awarded`` event in its own write. A crash in between leaves the announcement
 pending, and ``resume_announcements`` finishes it; a result is never announced twice per version.
 """
+from common.clock import utc_now
 from common.errors import BadRequest, Conflict, NotFound
-from common.events import utc_now
 from common.repository import NOT_STATE, optimistic
 from common.validation import load
 from services.competitions import access, events
+from services.competitions.api import CorrectionSchema
+from services.competitions.domain import competition as rules
 from services.competitions.domain import lifecycle
 from services.competitions.domain.awards import DEFAULT_CERTIFIED_LEVEL
+from services.competitions.domain.competition import find_event, prefixed, require_scheme
 from services.competitions.domain.ranking import DEFAULT_TIE_BREAK
 from services.competitions.domain.scheme import SchemeIndex
 from services.competitions.domain.standings import standings
-from services.competitions.organising import find_event, history_entry, prefixed, require_scheme
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
-from services.competitions.api import CorrectionSchema
 from services.competitions.views import REVEALED
 
 ENTRY_FIELDS = {"code": 1, "marks": 1, "completion_seconds": 1, "name": 1, "employer": 1,
@@ -116,19 +117,16 @@ def _is_awarded(result):
 def sign_off(store, caller, competition_id):
     competition = store.competition(competition_id)
     access.require_official(caller, competition)
-    lifecycle.next_status(competition["status"], lifecycle.SIGN_OFF)  # 409 unless marking
-    role = "chief_judge" if caller.subject == competition["officials"].get("chief_judge") else "supervisor"
-    if role in competition.get("sign_offs", {}):
-        raise Conflict(f"the {role.replace('_', ' ')} has already signed off")
-    signatures = {**competition.get("sign_offs", {}), role: {"by": caller.subject, "at": utc_now()}}
-    update = {"$set": {"sign_offs": signatures},
-              "$push": {"history": history_entry(caller, "sign_off", as_role=role)}}
-    if len(signatures) == 2:
+    role = rules.official_role(competition, caller.subject)
+    now = utc_now()
+    signed = rules.sign_off(competition, role, caller.subject, now)
+    if signed["status"] == lifecycle.SIGNED_OFF:
         for event in competition["events"]:
             _freeze_results(store, competition, event)
-        update["$set"]["status"] = lifecycle.SIGNED_OFF
-    changed = store.update_competition(competition, update)
-    return {"competition_id": competition_id, "status": changed["status"], "sign_offs": signatures}
+    stored = store.save_competition(competition, signed, rules.record(caller, "sign_off", now,
+                                                                     as_role=role))
+    return {"competition_id": competition_id, "status": stored["status"],
+            "sign_offs": stored["sign_offs"]}
 
 
 def _summaries(store, competition):
@@ -152,29 +150,28 @@ def _summaries(store, competition):
     return summaries
 
 
-def _announce_publication(store, competition, update, correlation_id, correction_reason=None):
-    version = ((competition.get("publication") or {}).get("version") or 0) + 1
-    published_at = utc_now()
-    update["$set"].update({
-        "publication": {"version": version, "published_at": published_at,
-                        "correlation_id": correlation_id, "correction_reason": correction_reason},
-        "fanout_pending": version,
-    })
-    event = events.results_published(competition, version, published_at,
-                                     _summaries(store, competition), correlation_id, correction_reason)
-    changed = store.update_competition(competition, update, [event])
-    announce_awards(store, changed)
-    return {"competition_id": competition["_id"], "status": changed["status"],
-            "publication": changed["publication"]}
+def _announce_publication(store, competition, published, record):
+    """Store ``published`` (rules.publish of ``competition``) with its results_published event,
+    then give every awarded contestant theirs."""
+    publication = published["publication"]
+    event = events.results_published(competition, publication["version"],
+                                     publication["published_at"], _summaries(store, competition),
+                                     publication["correlation_id"],
+                                     publication["correction_reason"])
+    stored = store.save_competition(competition, published, record, [event])
+    announce_awards(store, stored)
+    return {"competition_id": competition["_id"], "status": stored["status"],
+            "publication": stored["publication"]}
 
 
 @optimistic
 def publish(store, caller, competition_id, correlation_id=None):
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
-    status = lifecycle.next_status(competition["status"], lifecycle.PUBLISH)
-    update = {"$set": {"status": status}, "$push": {"history": history_entry(caller, "publish")}}
-    return _announce_publication(store, competition, update, correlation_id)
+    now = utc_now()
+    published = rules.publish(competition, now, correlation_id)
+    return _announce_publication(store, competition, published,
+                                 rules.record(caller, "publish", now))
 
 
 def announce_awards(store, competition):
@@ -249,23 +246,21 @@ def correct(store, caller, competition_id, payload, correlation_id=None):
     data = load(CorrectionSchema(), payload)
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
-    lifecycle.next_status(competition["status"], lifecycle.CORRECT)
-    if competition.get("fanout_pending") is not None:
-        raise Conflict("the previous publication is still being announced; retry shortly")
+    now = utc_now()
+    republished = rules.publish(competition, now, correlation_id, data["reason"])
     event = find_event(competition, data["event_id"])
     index = SchemeIndex(require_scheme(event), validate=False)
     corrections = _corrected_marks(store, event, index, data["marks"])
     previous = {r["entry_id"]: r for r in store.results_of(competition_id, event["id"])}
     for entry, mark, path, old, value in corrections:
-        store.update_entry({"_id": entry["_id"]}, {"$set": {path: value}, "$push": {"audit": {
-            "at": utc_now(), "by": caller.subject, "aspect_id": mark["aspect_id"],
-            "judge_id": mark["judge_id"], "old": old, "new": value, "reason": data["reason"],
-            "correction": True}}})
+        if not store.set_entry_value(entry["_id"], path, old, value, {
+                "at": now, "by": caller.subject, "aspect_id": mark["aspect_id"],
+                "judge_id": mark["judge_id"], "old": old, "new": value, "reason": data["reason"],
+                "correction": True}):
+            raise Conflict("a mark was changed by someone else meanwhile; reload and retry")
     _freeze_results(store, competition, event, previous)
-    update = {"$set": {"status": lifecycle.PUBLISHED},
-              "$push": {"history": history_entry(caller, "correct", event_id=event["id"],
-                                                 reason=data["reason"], marks=data["marks"])}}
-    return _announce_publication(store, competition, update, correlation_id, data["reason"])
+    return _announce_publication(store, competition, republished, rules.record(
+        caller, "correct", now, event_id=event["id"], reason=data["reason"], marks=data["marks"]))
 
 
 def published_results(store, competition_id, event_id=None):

@@ -10,15 +10,10 @@ under it): the reliable handler retries the message later and, if it keeps faili
 write the whole record conditioned on the revision read, with its events in the same write; if
 someone else wrote first (or inserted the same person's talent first), read again and redo.
 """
-import datetime
-
+from common.clock import utc_datetime
 from common.repository import optimistic
 from services.talent_pool import events
 from services.talent_pool.domain.talent import already_applied, apply_award
-
-def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
 
 @optimistic(message="the talent kept changing while this change was being made; try again")
 def write_talent(store, person_key, change, correlation_id=None):
@@ -39,7 +34,7 @@ def write_talent(store, person_key, change, correlation_id=None):
 def record_award(store, policy, envelope, now=None):
     """Record the award in ``envelope`` on its contestant's talent; returns what was decided."""
     award = events.read_award(envelope)
-    now = now or utc_now()
+    now = now or utc_datetime()
 
     def change(current):
         if already_applied(current, award):

@@ -6,41 +6,31 @@ nomination is closed as ``admitted`` first, then its talent is admitted or updat
 per nomination), then the nomination records the talent. A crash in between leaves the nomination
 admitted but not yet applied, and ``resume_admissions`` (on a timer) finishes it.
 """
-from common.errors import Conflict, Forbidden
+from common.clock import utc_datetime
+from common.errors import Conflict
 from common.ids import new_id
 from common.schemas import page
 from common.validation import load
 from services.talent_pool import access
-from services.talent_pool.admission import utc_now, write_talent
-from services.talent_pool.domain import NotPermitted, RuleViolation
+from services.talent_pool.admission import write_talent
+from services.talent_pool.api import (NominationQuerySchema, NominationReviewSchema,
+                                      NominationSchema, TalentStatusChangeSchema)
 from services.talent_pool.domain.nomination import ADMITTED, open_nomination, review
 from services.talent_pool.domain.status import change_status
 from services.talent_pool.domain.talent import apply_nomination
-from services.talent_pool.api import (NominationQuerySchema, NominationReviewSchema,
-                                          NominationSchema, TalentStatusChangeSchema)
 from services.talent_pool.views import nomination_view, talent_view
-
-
-def _by_the_rules(step):
-    try:
-        return step()
-    except RuleViolation as error:
-        raise Conflict(str(error)) from None
-    except NotPermitted as error:
-        raise Forbidden(str(error)) from None
 
 
 def change_talent_status(store, policy, caller, talent_id, payload, correlation_id=None):
     data = load(TalentStatusChangeSchema(), payload)
     talent = store.talent(talent_id)
     access.require_curator_of(caller, talent)
-    now = utc_now()
+    now = utc_datetime()
 
     def change(current):
         if current is None or current["_id"] != talent_id:
             raise Conflict(f"talent {talent_id} changed meanwhile; reload it")
-        return _by_the_rules(lambda: change_status(current, data["status"], data["reason"], policy,
-                                                   now, by=caller.subject))
+        return change_status(current, data["status"], data["reason"], policy, now, by=caller.subject)
 
     changed, _ = write_talent(store, talent["person_key"], change, correlation_id)
     return talent_view(changed)
@@ -53,7 +43,7 @@ def nominate(store, protector, caller, payload):
     facts = {**protected, "region_code": data["id_number"].strip()[:6],
              **{key: data[key] for key in ("name", "employer", "industry_chain", "trade",
                                            "skill_level", "reason")}}
-    nomination = open_nomination(facts, caller.subject, utc_now(), new_id("nom"))
+    nomination = open_nomination(facts, caller.subject, utc_datetime(), new_id("nom"))
     store.add_nomination(nomination)
     return nomination_view(nomination)
 
@@ -76,8 +66,8 @@ def review_nomination(store, policy, caller, nomination_id, payload, correlation
     data = load(NominationReviewSchema(), payload)
     nomination = store.nomination(nomination_id)
     access.require_nomination_visible(caller, nomination)
-    reviewed = _by_the_rules(lambda: review(nomination, data["decision"], data["comment"],
-                                            caller.subject, utc_now(), data.get("stage")))
+    reviewed = review(nomination, data["decision"], data["comment"], caller.subject, utc_datetime(),
+                      data.get("stage"))
     store.save_nomination(nomination, reviewed)
     if reviewed["status"] == ADMITTED:
         reviewed = admit_nominee(store, policy, reviewed, correlation_id)
@@ -86,7 +76,7 @@ def review_nomination(store, policy, caller, nomination_id, payload, correlation
 
 def admit_nominee(store, policy, nomination, correlation_id=None):
     """Admit (or update) the talent of a nomination that passed; safe to run again."""
-    now = utc_now()
+    now = utc_datetime()
     by = nomination["reviews"][-1]["by"] if nomination["reviews"] else "talent_pool"
 
     def change(current):

@@ -17,13 +17,13 @@ import uuid
 from collections import Counter
 
 from common.errors import BadRequest, NotFound
-from common.vocabulary import SKILL_LEVELS
 from common.schemas import page
 from common.validation import load
+from common.vocabulary import SKILL_LEVELS
 from services.talent_pool import access
-from services.talent_pool.domain import search_keys
 from services.talent_pool.api import (MAX_EXPORT_ROWS, ExportCursorSchema, TalentExportSchema,
-                                          TalentSearchSchema, TalentStatisticsSchema)
+                                      TalentSearchSchema, TalentStatisticsSchema)
+from services.talent_pool.domain import search_keys
 from services.talent_pool.views import ROW_FIELDS, talent_row, talent_view
 
 EXPORT_PAGE = 1000

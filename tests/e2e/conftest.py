@@ -1,6 +1,6 @@
 import pytest
-import requests
 
+from common.testing.http import Api
 from tests.processes import COMPETITIONS, GATEWAY, Broker, isolated_system
 
 
@@ -20,18 +20,16 @@ def system(broker, tmp_path):
         yield system
 
 
-class Http:
-    """requests against the gateway; keeps every response body for checks over all of them."""
+class Http(Api):
+    """The kit's client, called as ``http(method, path, token, expect=200)``; it keeps every
+    response body, for checks over all of them."""
 
     def __init__(self, base_url):
-        self.base_url = base_url
-        self.session = requests.Session()
+        super().__init__(base_url)
         self.bodies = []
 
     def __call__(self, method, path, token=None, expect=200, **kwargs):
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self.session.request(method, self.base_url + path, headers=headers, timeout=30,
-                                        **kwargs)
+        response = self.request(method, path, as_=token, **kwargs)
         self.bodies.append(response.text)
         expected = expect if isinstance(expect, tuple) else (expect,)
         assert response.status_code in expected, (
@@ -43,4 +41,4 @@ class Http:
 def http(system):
     client = Http(system.base_url)
     yield client
-    client.session.close()
+    client.close()

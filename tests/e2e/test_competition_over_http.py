@@ -6,14 +6,14 @@ changes nothing, the jury ranks blind, and nothing public appears before publica
 published, the winners reach the talent pool by events alone and show at GET /talents, without
 any further call. No response of the whole test carries a full ID number.
 """
-import time
 
 import pytest
 
 from common.auth import issue_token
 from common.personal_id import mask_id_number
-from services.talent_pool.service import TalentPoolService
 from common.testing import callers, factories
+from common.testing.waiting import wait_until
+from services.talent_pool.service import TalentPoolService
 from tests.processes import TALENT_POOL
 
 pytestmark = pytest.mark.slow
@@ -37,13 +37,8 @@ def talent_pool(system):
 
 def poll(http, path, token, until, seconds=60):
     """GET ``path`` until ``until(body)`` holds; bounded, fails with the last body."""
-    deadline = time.monotonic() + seconds
-    while True:
-        body = http("GET", path, token).json()
-        if until(body):
-            return body
-        assert time.monotonic() < deadline, f"GET {path} after {seconds} s: {body}"
-        time.sleep(0.3)
+    return wait_until(lambda: (lambda body: body if until(body) else None)(
+        http("GET", path, token).json()), seconds, interval=0.3, message=f"GET {path}")
 
 
 def error_of(response):

@@ -9,9 +9,10 @@ import pytest
 from kombu import Connection, Producer
 
 from common.consumer import ATTEMPTS_HEADER, MAX_RAW_BYTES
+from common.testing.waiting import wait_until
 from common.topology import event_exchange
 from services.competitions.events import CONTESTANT_AWARDED
-from tests.processes import TALENT_POOL, wait_until
+from tests.processes import TALENT_POOL
 from tests.reliability.test_talent_admission import (AWARDS_QUEUE, RETRY_DELAYS, RETRY_QUEUES, WAIT,
                                                      awarded, declare, parked, run_cli,
                                                      start_talent_pool)

@@ -11,10 +11,11 @@ import collections
 import pytest
 
 from common.personal_id import PersonalDataProtector
+from common.testing import callers, factories
+from common.testing.waiting import wait_until
 from common.topology import subscriptions
 from services.competitions.events import CONTESTANT_AWARDED, RESULTS_PUBLISHED
-from common.testing import callers, factories
-from tests.processes import COMPETITIONS, PERSONAL_DATA_SECRET, Broker, wait_until
+from tests.processes import COMPETITIONS, PERSONAL_DATA_SECRET, Broker
 from tests.reliability.award_recorder import DELIVERIES, RECORDED, AwardRecorder, read_lines
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,8 @@ first. Tools keep reaching the store: the parked-message CLI through the running
 through the store when the service is down."""
 import pytest
 
-from tests.processes import COMPETITIONS, TALENT_POOL, wait_until
+from common.testing.waiting import wait_until
+from tests.processes import COMPETITIONS, TALENT_POOL
 from tests.reliability.test_talent_admission import run_cli
 
 pytestmark = pytest.mark.slow

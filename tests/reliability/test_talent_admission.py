@@ -27,11 +27,12 @@ from common.auth import issue_token
 from common.consumer import PARKED, retry_queue_name
 from common.events import make_event
 from common.outbox import outbox_entries, with_outbox
+from common.testing.waiting import wait_until
 from common.topology import subscriptions
 from services.competitions.events import CONTESTANT_AWARDED, ContestantAwardedV1
 from services.talent_pool.events import AwardedV1
 from services.talent_pool.service import TalentPoolService
-from tests.processes import COMPETITIONS, GATEWAY, ROOT, TALENT_POOL, wait_until
+from tests.processes import COMPETITIONS, GATEWAY, ROOT, TALENT_POOL
 from tests.reliability.test_outbox_delivery import ORGANISER, run_to_signed_off
 
 pytestmark = pytest.mark.slow

@@ -8,13 +8,7 @@ over plain dicts, so that they can be tested (and property-tested) on their own.
 - nomination: the manual nomination's review workflow 资格审查 -> 专家初评 -> 综合复审
 
 Functions never change the dicts they are given: they return new ones. Time comes in as ``now``
-(an aware datetime), so every rule is deterministic.
+(an aware datetime), so every rule is deterministic. A change the rules do not allow in the
+record's present state raises common.errors.Conflict (409); one the rules do not let this person
+make, common.errors.Forbidden (403).
 """
-
-
-class RuleViolation(Exception):
-    """A change the rules do not allow in the record's present state (the service answers 409)."""
-
-
-class NotPermitted(Exception):
-    """The rules do not let this person make this change (the service answers 403)."""

@@ -10,7 +10,7 @@ is decided by a different person.
 """
 import copy
 
-from . import NotPermitted, RuleViolation
+from common.errors import Conflict, Forbidden
 from .talent import iso
 
 STAGES = ("qualification_review", "expert_review", "final_review")
@@ -34,20 +34,20 @@ def open_nomination(facts, nominated_by, now, nomination_id):
 def review(nomination, decision, comment, reviewer, now, stage=None):
     """The nomination after ``reviewer`` decides its current stage (``pass`` or ``reject``).
 
-    ``stage``, when given, must be the current stage. RuleViolation for a closed nomination or a
-    stage out of order; NotPermitted for the nominator or someone who decided an earlier stage.
+    ``stage``, when given, must be the current stage. Conflict for a closed nomination or a
+    stage out of order; Forbidden for the nominator or someone who decided an earlier stage.
     """
     if nomination["status"] != IN_REVIEW:
-        raise RuleViolation(f"the nomination is closed ({nomination['status']})")
+        raise Conflict(f"the nomination is closed ({nomination['status']})")
     current = nomination["stage"]
     if stage is not None and stage != current:
-        raise RuleViolation(f"the nomination is at {current} ({STAGE_NAMES[current]}), not {stage}")
+        raise Conflict(f"the nomination is at {current} ({STAGE_NAMES[current]}), not {stage}")
     if reviewer == nomination["nominated_by"]:
-        raise NotPermitted("whoever nominated a worker does not review the nomination")
+        raise Forbidden("whoever nominated a worker does not review the nomination")
     if any(r["by"] == reviewer for r in nomination["reviews"]):
-        raise NotPermitted("each stage is decided by a different reviewer")
+        raise Forbidden("each stage is decided by a different reviewer")
     if decision not in (PASS, REJECT):
-        raise RuleViolation(f"unknown decision {decision!r}")
+        raise Conflict(f"unknown decision {decision!r}")
     nomination = copy.deepcopy(nomination)
     nomination["reviews"].append({"stage": current, "stage_name": STAGE_NAMES[current],
                                   "decision": decision, "comment": comment, "by": reviewer,

@@ -13,7 +13,7 @@ clears the ``needs_review`` flag: the curator has looked.
 """
 import copy
 
-from . import RuleViolation
+from common.errors import Conflict
 from .talent import ACTIVE, CANDIDATE, EXPIRED, REMOVED, finish_change, profile_of, review_date
 
 # new status -> the statuses it may be reached from
@@ -25,18 +25,18 @@ TRANSITIONS = {
 
 
 def change_status(talent, status, reason, policy, now, *, by):
-    """A curator's explicit status change with its reason; RuleViolation if it is not allowed.
+    """A curator's explicit status change with its reason; Conflict if it is not allowed.
 
     Re-activation starts a new review period. A candidate was never admitted, so it cannot be
     re-activated: it enters the pool by the policy or through a nomination.
     """
     current = talent["status"]
     if status == current:
-        raise RuleViolation(f"the talent is already {status}")
+        raise Conflict(f"the talent is already {status}")
     if status not in TRANSITIONS or current not in TRANSITIONS[status]:
-        raise RuleViolation(f"a talent that is {current} cannot become {status}")
+        raise Conflict(f"a talent that is {current} cannot become {status}")
     if status == ACTIVE and not talent.get("admitted_at"):
-        raise RuleViolation("this person was never admitted: nominate them instead")
+        raise Conflict("this person was never admitted: nominate them instead")
     talent = copy.deepcopy(talent)
     before = profile_of(talent)
     talent.update(status=status, status_reason=reason, needs_review=None)

@@ -8,7 +8,7 @@ from common.storage import open_database, read_documents
 from services.talent_pool import admission
 from services.talent_pool.domain.policy import DEFAULT_POLICY
 from services.talent_pool.repository import TalentRepository
-from services.talent_pool.tests.builders import award, envelope, person_key
+from common.testing.contracts import award, envelope, person_key
 
 
 @pytest.fixture

@@ -1,22 +1,23 @@
 """The talent pool in a real container on the real broker: awards published to the competitions
 exchange as the competitions service's relay publishes them, curators' and organisers' RPC calls,
 and the events the pool announces received by a real consumer."""
-import eventlet
 import pytest
 from kombu import Connection, Producer
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
+from common.clock import utc_datetime
 from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.personal_id import PersonalDataProtector, make_id_number
 from common.storage import Store
+from common.testing import callers, contracts
+from common.testing.contracts import award, envelope, nothing
+from common.testing.personal_data import assert_cannot_rebuild
+from common.testing.waiting import wait_until
 from common.topology import event_exchange
 from services.talent_pool import admission, curation, search
 from services.talent_pool.service import TalentPoolService
-from services.talent_pool.tests import builders
-from services.talent_pool.tests.builders import award, envelope, nothing
 from tests.processes import settled
-from common.testing.personal_data import assert_cannot_rebuild
 
 ANNOUNCED = []
 
@@ -74,10 +75,6 @@ def deliver(pool, *bodies):
             publish_award(pool.config["AMQP_URI"], body)
 
 
-def wait_for(condition, seconds=10):
-    with eventlet.Timeout(seconds):
-        while not condition():
-            eventlet.sleep(0.05)
 
 
 def announced(event_type):
@@ -87,14 +84,14 @@ def announced(event_type):
 def wait_until_all_announced(pool):
     """Until the pool's outboxes are empty (all it wrote was confirmed in the listener's queues)
     and no queue holds a message: from then on ANNOUNCED is all there will ever be."""
-    wait_for(lambda: pool.store.talents.count_documents({"outbox.0": {"$exists": True}}) == 0)
-    wait_for(lambda: settled(pool.config["AMQP_URI"]))
+    wait_until(lambda: pool.store.talents.count_documents({"outbox.0": {"$exists": True}}) == 0)
+    wait_until(lambda: settled(pool.config["AMQP_URI"]))
 
 
 def only_talent(pool, **query):
-    page = pool("search_talents", builders.reviewer(), {"status": "all", **query})
+    page = pool("search_talents", callers.reviewer(), {"status": "all", **query})
     assert page["total"] == 1, page
-    return pool("get_talent", builders.reviewer(), page["items"][0]["id"])
+    return pool("get_talent", callers.reviewer(), page["items"][0]["id"])
 
 
 # admission from competition results
@@ -109,7 +106,7 @@ def test_a_winner_is_admitted_once_however_often_the_award_arrives(pool):
     assert talent["status"] == "active" and talent["skill_level"] == "技师"
     assert len(talent["honours"]) == 1 and len(talent["history"]) == 1
     assert talent["history"][0]["source_event"] == first["event_id"]
-    wait_for(lambda: announced("talent.admitted"))
+    wait_until(lambda: announced("talent.admitted"))
     wait_until_all_announced(pool)
     [event] = announced("talent.admitted")
     assert event["data"]["talent_id"] == talent["id"] and event["correlation_id"] == "req-test"
@@ -127,7 +124,7 @@ def test_a_correction_updates_the_honour_and_a_late_original_changes_nothing(poo
     [honour] = talent["honours"]
     assert (honour["prize"], honour["publication_version"], honour["titles"]) == ("second", 2, [])
     assert talent["history"][-1]["action"] == "award_corrected"
-    wait_for(lambda: announced("talent.updated"))
+    wait_until(lambda: announced("talent.updated"))
     [update] = announced("talent.updated")
     assert update["data"]["action"] == "award_corrected"
     assert update["data"]["honours"][0]["prize"] == "second"
@@ -137,13 +134,13 @@ def test_a_correction_that_takes_the_award_away_keeps_the_talent_for_a_curator(p
     deliver(pool, envelope(award()), envelope(nothing(publication_version=2)))
     talent = only_talent(pool)
     assert talent["status"] == "active" and "removed the award" in talent["needs_review"]["reason"]
-    flagged = pool("search_talents", builders.reviewer(), {"needs_review": True})
+    flagged = pool("search_talents", callers.reviewer(), {"needs_review": True})
     assert [t["id"] for t in flagged["items"]] == [talent["id"]]
 
 
 def test_below_the_policy_the_worker_is_a_candidate_and_search_shows_active_by_default(pool):
     deliver(pool, envelope(award(level="county")))
-    assert pool("search_talents", builders.reviewer(), {})["total"] == 0
+    assert pool("search_talents", callers.reviewer(), {})["total"] == 0
     candidate = only_talent(pool, status="candidate")
     assert candidate["honours"][0]["prize"] == "first" and candidate["admitted_at"] is None
     wait_until_all_announced(pool)
@@ -153,22 +150,22 @@ def test_below_the_policy_the_worker_is_a_candidate_and_search_shows_active_by_d
 def test_an_award_the_pool_cannot_read_is_retried_then_parked_for_an_admin(pool):
     unreadable = envelope(award(), version=2)
     publish_award(pool.config["AMQP_URI"], unreadable)
-    wait_for(lambda: pool("list_parked", builders.admin(), {})["total"] == 1)
-    [parked] = pool("list_parked", builders.admin(), {})["items"]
+    wait_until(lambda: pool("list_parked", callers.admin(), {})["total"] == 1)
+    [parked] = pool("list_parked", callers.admin(), {})["items"]
     assert parked["event_id"] == unreadable["event_id"] and parked["attempts"] == 3
     assert "no reading of competition.contestant_awarded v2" in parked["error"]
     with pytest.raises(Forbidden):
-        pool("list_parked", builders.reviewer(), {})
+        pool("list_parked", callers.reviewer(), {})
     with pytest.raises(Forbidden):  # no caller at all: a 403 too, never a 500
         pool("list_parked", None, {})
     with pytest.raises(Forbidden):
-        pool("replay_parked", builders.reviewer(), parked["id"])
+        pool("replay_parked", callers.reviewer(), parked["id"])
     with pytest.raises(NotFound):
-        pool("replay_parked", builders.admin(), "no-such-id")
+        pool("replay_parked", callers.admin(), "no-such-id")
 
-    assert pool("replay_parked", builders.admin(), parked["id"]) == {"replayed": 1}
-    wait_for(lambda: pool("list_parked", builders.admin(), {})["total"] == 1)  # parked again
-    assert pool("search_talents", builders.reviewer(), {"status": "all"})["total"] == 0
+    assert pool("replay_parked", callers.admin(), parked["id"]) == {"replayed": 1}
+    wait_until(lambda: pool("list_parked", callers.admin(), {})["total"] == 1)  # parked again
+    assert pool("search_talents", callers.reviewer(), {"status": "all"})["total"] == 0
 
 
 def test_a_configured_policy_admits_certified_finalists(container_factory, service_config):
@@ -176,9 +173,9 @@ def test_a_configured_policy_admits_certified_finalists(container_factory, servi
     container = container_factory(TalentPoolService, {**service_config, "TALENT_ADMISSION_POLICY": policy})
     container.start()
     with entrypoint_hook(container, "contestant_awarded") as handle:
-        handle(envelope(builders.certified_only(level="county")))
+        handle(envelope(contracts.certified_only(level="county")))
     with entrypoint_hook(container, "search_talents") as search:
-        [row] = search(builders.reviewer().to_dict(), {})["items"]
+        [row] = search(callers.reviewer().to_dict(), {})["items"]
     assert row["status"] == "active" and row["certificates"] == ["高级工"]
 
 
@@ -200,84 +197,84 @@ def nomination_payload(**overrides):
 
 def test_a_nomination_passes_three_reviews_and_admits_the_worker(pool):
     payload = nomination_payload()
-    nomination = pool("nominate", builders.reviewer("rev-0"), payload)
+    nomination = pool("nominate", callers.reviewer("rev-0"), payload)
     assert nomination["status"] == "in_review" and nomination["stage"] == "qualification_review"
     assert nomination["id_number"] == payload["id_number"][:3] + "*" * 11 + payload["id_number"][-4:]
     with pytest.raises(Conflict):
-        pool("nominate", builders.reviewer("rev-0"), payload)  # one open nomination per person
+        pool("nominate", callers.reviewer("rev-0"), payload)  # one open nomination per person
 
     nid = nomination["id"]
     with pytest.raises(Conflict):
-        pool("review_nomination", builders.reviewer("rev-1"), nid,
+        pool("review_nomination", callers.reviewer("rev-1"), nid,
              {"decision": "pass", "comment": "跳过", "stage": "final_review"})
     with pytest.raises(Forbidden):
-        pool("review_nomination", builders.reviewer("rev-0"), nid, {"decision": "pass", "comment": "自审"})
+        pool("review_nomination", callers.reviewer("rev-0"), nid, {"decision": "pass", "comment": "自审"})
     for reviewer, stage in (("rev-1", "qualification_review"), ("rev-2", "expert_review"),
                             ("rev-3", "final_review")):
-        nomination = pool("review_nomination", builders.reviewer(reviewer), nid,
+        nomination = pool("review_nomination", callers.reviewer(reviewer), nid,
                           {"decision": "pass", "comment": f"{stage} 通过", "stage": stage})
     assert nomination["status"] == "admitted" and nomination["talent_id"]
     with pytest.raises(Conflict):
-        pool("review_nomination", builders.admin(), nid, {"decision": "reject", "comment": "晚了"})
+        pool("review_nomination", callers.admin(), nid, {"decision": "reject", "comment": "晚了"})
 
-    talent = pool("get_talent", builders.reviewer(), nomination["talent_id"])
+    talent = pool("get_talent", callers.reviewer(), nomination["talent_id"])
     assert talent["status"] == "active" and talent["skill_level"] == "高级技师"
     assert talent["id_number"] == nomination["id_number"]
     assert talent["sources"][0]["nomination_id"] == nid
     assert payload["id_number"] not in str(talent) and payload["id_number"] not in str(nomination)
-    listed = pool("list_nominations", builders.reviewer(), {"status": "admitted"})
+    listed = pool("list_nominations", callers.reviewer(), {"status": "admitted"})
     assert [n["id"] for n in listed["items"]] == [nid]
-    wait_for(lambda: announced("talent.admitted"))
+    wait_until(lambda: announced("talent.admitted"))
     assert announced("talent.admitted")[0]["data"]["source"] == {"kind": "nomination", "nomination_id": nid}
     # Closed: the same person may be nominated again (e.g. for another trade).
-    assert pool("nominate", builders.reviewer("rev-0"), payload)["status"] == "in_review"
+    assert pool("nominate", callers.reviewer("rev-0"), payload)["status"] == "in_review"
 
 
 def test_a_stored_nomination_and_its_talent_cannot_give_the_id_number_back(pool):
     payload = nomination_payload()
-    nid = pool("nominate", builders.reviewer("rev-0"), payload)["id"]
+    nid = pool("nominate", callers.reviewer("rev-0"), payload)["id"]
     stored = pool.store.nomination(nid)
     assert stored["region_code"] == payload["id_number"][:6]
     assert_cannot_rebuild(stored, payload["id_number"])
     for reviewer, stage in (("rev-1", "qualification_review"), ("rev-2", "expert_review"),
                             ("rev-3", "final_review")):
-        nomination = pool("review_nomination", builders.reviewer(reviewer), nid,
+        nomination = pool("review_nomination", callers.reviewer(reviewer), nid,
                           {"decision": "pass", "comment": "通过", "stage": stage})
     assert_cannot_rebuild(pool.store.talent(nomination["talent_id"]), payload["id_number"])
 
 
 def test_a_rejected_nomination_admits_no_one(pool):
-    nid = pool("nominate", builders.reviewer("rev-0"), nomination_payload())["id"]
-    rejected = pool("review_nomination", builders.reviewer("rev-1"), nid,
+    nid = pool("nominate", callers.reviewer("rev-0"), nomination_payload())["id"]
+    rejected = pool("review_nomination", callers.reviewer("rev-1"), nid,
                     {"decision": "reject", "comment": "材料不全"})
     assert rejected["status"] == "rejected" and rejected["reviews"][0]["comment"] == "材料不全"
-    assert pool("search_talents", builders.reviewer(), {"status": "all"})["total"] == 0
+    assert pool("search_talents", callers.reviewer(), {"status": "all"})["total"] == 0
 
 
 def test_nominations_are_checked_and_for_curators_only(pool):
     valid = nomination_payload()["id_number"]
     wrong_check_digit = valid[:17] + ("0" if valid[17] != "0" else "1")
     with pytest.raises(BadRequest) as error:
-        pool("nominate", builders.reviewer(), nomination_payload(id_number=wrong_check_digit))
+        pool("nominate", callers.reviewer(), nomination_payload(id_number=wrong_check_digit))
     assert "id_number" in error.value.fields
     with pytest.raises(BadRequest) as error:
-        pool("nominate", builders.reviewer(), {**nomination_payload(), "salary": 1})
+        pool("nominate", callers.reviewer(), {**nomination_payload(), "salary": 1})
     assert "salary" in error.value.fields
     with pytest.raises(Forbidden):
-        pool("nominate", builders.organiser(), nomination_payload())
-    nid = pool("nominate", builders.admin(), nomination_payload())["id"]
+        pool("nominate", callers.organiser(), nomination_payload())
+    nid = pool("nominate", callers.admin(), nomination_payload())["id"]
     with pytest.raises(NotFound):
-        pool("get_nomination", builders.organiser(), nid)
+        pool("get_nomination", callers.organiser(), nid)
     with pytest.raises(Forbidden):
-        pool("list_nominations", builders.judge(), {})
-    assert pool("get_nomination", builders.reviewer(), nid)["id"] == nid
+        pool("list_nominations", callers.judge(), {})
+    assert pool("get_nomination", callers.reviewer(), nid)["id"] == nid
 
 
 def test_an_admission_cut_short_by_a_crash_is_finished_once(pool):
-    nomination = pool("nominate", builders.reviewer("rev-0"), nomination_payload())
+    nomination = pool("nominate", callers.reviewer("rev-0"), nomination_payload())
     stored = pool.store.nomination(nomination["id"])
     for reviewer in ("rev-1", "rev-2", "rev-3"):
-        reviewed = curation.review(stored, "pass", "ok", reviewer, admission.utc_now())
+        reviewed = curation.review(stored, "pass", "ok", reviewer, utc_datetime())
         pool.store.save_nomination(stored, reviewed)  # the process dies before the talent is written
         stored = reviewed
     assert pool.store.nominations_to_apply()
@@ -285,23 +282,23 @@ def test_an_admission_cut_short_by_a_crash_is_finished_once(pool):
     curation.resume_admissions(pool.store, pool.policy)
     talent = only_talent(pool)
     assert talent["status"] == "active" and len(talent["history"]) == 1
-    assert pool("get_nomination", builders.reviewer(), nomination["id"])["talent_id"] == talent["id"]
+    assert pool("get_nomination", callers.reviewer(), nomination["id"])["talent_id"] == talent["id"]
     assert pool.store.nominations_to_apply() == []
 
 
 def test_status_changes_with_reasons_and_illegal_ones_refused(pool):
     deliver(pool, envelope(award()))
     tid = only_talent(pool)["id"]
-    expired = pool("change_talent_status", builders.reviewer(), tid, {"status": "expired", "reason": "复核到期"})
+    expired = pool("change_talent_status", callers.reviewer(), tid, {"status": "expired", "reason": "复核到期"})
     assert expired["status"] == "expired" and expired["status_reason"] == "复核到期"
     with pytest.raises(Conflict):
-        pool("change_talent_status", builders.reviewer(), tid, {"status": "expired", "reason": "again"})
+        pool("change_talent_status", callers.reviewer(), tid, {"status": "expired", "reason": "again"})
     with pytest.raises(BadRequest):
-        pool("change_talent_status", builders.reviewer(), tid, {"status": "expired"})
-    back = pool("change_talent_status", builders.admin(), tid, {"status": "active", "reason": "复核通过"})
+        pool("change_talent_status", callers.reviewer(), tid, {"status": "expired"})
+    back = pool("change_talent_status", callers.admin(), tid, {"status": "active", "reason": "复核通过"})
     assert back["status"] == "active"
     assert [h["action"] for h in back["history"]] == ["admitted", "expired", "reactivated"]
-    wait_for(lambda: len(announced("talent.updated")) == 2)
+    wait_until(lambda: len(announced("talent.updated")) == 2)
     assert [e["data"]["status"] for e in announced("talent.updated")] == ["expired", "active"]
 
 
@@ -310,25 +307,25 @@ def test_status_changes_with_reasons_and_illegal_ones_refused(pool):
 
 def test_organisers_read_the_talents_of_their_own_unit_only(pool):
     deliver(pool, envelope(award()),
-            envelope(award(person_key=builders.person_key(), organising_unit="taian-union",
+            envelope(award(person_key=contracts.person_key(), organising_unit="taian-union",
                            competition_id="cmp-taian", name="赵强")))
-    mine = pool("search_talents", builders.organiser(), {})
+    mine = pool("search_talents", callers.organiser(), {})
     assert [t["name"] for t in mine["items"]] == ["王建国"]
     tid = mine["items"][0]["id"]
-    assert pool("get_talent", builders.organiser(), tid)["units"] == [builders.UNIT]
+    assert pool("get_talent", callers.organiser(), tid)["units"] == [callers.UNIT]
     with pytest.raises(NotFound):
-        pool("get_talent", builders.organiser(unit="taian-union"), tid)
+        pool("get_talent", callers.organiser(unit="taian-union"), tid)
     with pytest.raises(NotFound):
-        pool("change_talent_status", builders.organiser(unit="taian-union"), tid,
+        pool("change_talent_status", callers.organiser(unit="taian-union"), tid,
              {"status": "removed", "reason": "x"})
     with pytest.raises(Forbidden):
-        pool("change_talent_status", builders.organiser(), tid, {"status": "removed", "reason": "x"})
+        pool("change_talent_status", callers.organiser(), tid, {"status": "removed", "reason": "x"})
     with pytest.raises(Forbidden):
-        pool("search_talents", builders.judge(), {})
+        pool("search_talents", callers.judge(), {})
     with pytest.raises(NotFound):
-        pool("get_talent", builders.judge(), tid)
-    assert pool("talent_statistics", builders.organiser(unit="taian-union"), {})["total"] == 1
-    assert pool("talent_statistics", builders.reviewer(), {})["total"] == 2
+        pool("get_talent", callers.judge(), tid)
+    assert pool("talent_statistics", callers.organiser(unit="taian-union"), {})["total"] == 1
+    assert pool("talent_statistics", callers.reviewer(), {})["total"] == 2
 
 
 # finding talents
@@ -342,7 +339,7 @@ def seed(pool, count=30):
     same use case the handler runs."""
     for n in range(count):
         prize = ("first", "second", "third", None)[n % 4]
-        data = award(person_key=builders.person_key(1000 + n), name=f"选手{n:02d}",
+        data = award(person_key=contracts.person_key(1000 + n), name=f"选手{n:02d}",
                      competition_id=f"cmp-{n % 3}", event_id=f"evt-{n % 5}",
                      industry_chain=CHAINS[n % 2], trade=TRADES[n % 3],
                      promotion_level=("高级工", "技师", "高级技师")[n % 3], certificate_level=None,
@@ -355,7 +352,7 @@ def seed(pool, count=30):
 
 def test_search_filters(pool):
     seed(pool)
-    reviewer = builders.reviewer()
+    reviewer = callers.reviewer()
 
     def names(**query):
         return [t["name"] for t in pool("search_talents", reviewer, {"limit": 1000, **query})["items"]]
@@ -384,7 +381,7 @@ def test_search_filters(pool):
 
 def test_pages_are_stable_and_complete(pool):
     seed(pool, count=25)
-    reviewer = builders.reviewer()
+    reviewer = callers.reviewer()
     for sort in ("name", "-admitted_at"):
         whole = pool("search_talents", reviewer, {"sort": sort, "limit": 1000})["items"]
         pages = [pool("search_talents", reviewer, {"sort": sort, "limit": 10, "offset": offset})
@@ -410,7 +407,7 @@ def export_all(pool, caller, query):
 def test_an_export_reads_every_match_once_in_the_search_order(pool, monkeypatch):
     monkeypatch.setattr(search, "EXPORT_PAGE", 10)
     seed(pool, count=25)
-    reviewer = builders.reviewer()
+    reviewer = callers.reviewer()
     for query in ({"sort": "-admitted_at"}, {"industry_chain": "装备制造"}):
         whole = pool("search_talents", reviewer, {**query, "limit": 1000})
         pages = export_all(pool, reviewer, query)
@@ -424,7 +421,7 @@ def test_an_export_reads_every_match_once_in_the_search_order(pool, monkeypatch)
 def test_an_export_leaves_out_talents_that_left_the_filter_or_the_scope_meanwhile(pool, monkeypatch):
     monkeypatch.setattr(search, "EXPORT_PAGE", 10)
     seed(pool, count=25)
-    reviewer = builders.reviewer()
+    reviewer = callers.reviewer()
     first = pool("export_talents", reviewer, {})
     later = pool("search_talents", reviewer, {"limit": 1000})["items"][-1]
     pool("change_talent_status", reviewer, later["id"], {"status": "removed", "reason": "不再符合条件"})
@@ -435,24 +432,24 @@ def test_an_export_leaves_out_talents_that_left_the_filter_or_the_scope_meanwhil
     exported = [t["id"] for p in rest for t in p["items"]]
     assert len(exported) == 24 and later["id"] not in exported
 
-    other = builders.organiser(unit="taian-union")
+    other = callers.organiser(unit="taian-union")
     assert export_all(pool, other, {})[0] == {"total": 0, "items": [], "next": None}
 
 
 def test_an_export_is_its_callers_alone_and_bounded(pool, monkeypatch):
     monkeypatch.setattr(search, "EXPORT_PAGE", 10)
     seed(pool, count=25)
-    reviewer = builders.reviewer()
+    reviewer = callers.reviewer()
     cursor = pool("export_talents", reviewer, {})["next"]
     with pytest.raises(NotFound):
-        pool("export_talents", builders.reviewer("reviewer-2"), None, cursor)
+        pool("export_talents", callers.reviewer("reviewer-2"), None, cursor)
     with pytest.raises(NotFound):
         pool("export_talents", reviewer, None, {**cursor, "export_id": "exp-unknown"})
     with pytest.raises(BadRequest) as error:
         pool("export_talents", reviewer, None, {"export_id": cursor["export_id"], "offset": -1})
     assert set(error.value.fields) == {"offset"}
     with pytest.raises(Forbidden):
-        pool("export_talents", builders.judge(), {})
+        pool("export_talents", callers.judge(), {})
 
     monkeypatch.setattr(search, "MAX_EXPORT_ROWS", 20)
     with pytest.raises(BadRequest) as error:

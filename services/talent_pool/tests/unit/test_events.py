@@ -3,11 +3,11 @@ import pytest
 from marshmallow import ValidationError
 
 from common.events import EnvelopeSchema
+from common.testing.contracts import NOW, award, envelope
 from services.talent_pool.domain.policy import DEFAULT_POLICY
 from services.talent_pool.domain.status import change_status
 from services.talent_pool.domain.talent import apply_award, apply_nomination
 from services.talent_pool.events import CONTRACTS, UnsupportedEvent, announcement, read_award
-from services.talent_pool.tests.builders import NOW, award, envelope
 
 
 def test_the_reading_of_an_award_ignores_fields_a_publisher_adds_to_v1():
@@ -16,7 +16,8 @@ def test_the_reading_of_an_award_ignores_fields_a_publisher_adds_to_v1():
 
 
 def test_the_masked_id_number_of_an_award_is_read_and_never_more_than_masked():
-    assert read_award(envelope(award()))["id_number_masked"] is None  # sent before it was added
+    sent_before_it_was_added = {k: v for k, v in award().items() if k != "id_number_masked"}
+    assert read_award(envelope(sent_before_it_was_added))["id_number_masked"] is None
     masked = read_award(envelope({**award(), "id_number_masked": "320***********123X"}))
     assert masked["id_number_masked"] == "320***********123X"
     full = read_award(envelope({**award(), "id_number_masked": "32092519900517123X"}))

@@ -1,10 +1,10 @@
 """The nomination's review: 资格审查 -> 专家初评 -> 综合复审, by different reviewers."""
 import pytest
 
-from services.talent_pool.domain import NotPermitted, RuleViolation
+from common.errors import Conflict, Forbidden
 from services.talent_pool.domain.nomination import (ADMITTED, IN_REVIEW, REJECTED, STAGES, open_nomination,
                                                     review)
-from services.talent_pool.tests.builders import NOW
+from common.testing.contracts import NOW
 
 
 def nomination():
@@ -25,20 +25,20 @@ def test_a_rejection_closes_the_nomination():
     current = review(nomination(), "pass", "ok", "rev-1", NOW)
     current = review(current, "reject", "成果不足", "rev-2", NOW)
     assert current["status"] == REJECTED and current["reviews"][-1]["comment"] == "成果不足"
-    with pytest.raises(RuleViolation, match="closed"):
+    with pytest.raises(Conflict, match="closed"):
         review(current, "pass", "再看看", "rev-3", NOW)
 
 
 def test_a_stage_out_of_order_is_refused():
-    with pytest.raises(RuleViolation, match="qualification_review"):
+    with pytest.raises(Conflict, match="qualification_review"):
         review(nomination(), "pass", "ok", "rev-1", NOW, stage="expert_review")
 
 
 def test_reviews_are_independent():
-    with pytest.raises(NotPermitted):
+    with pytest.raises(Forbidden):
         review(nomination(), "pass", "ok", "rev-0", NOW)  # the nominator
     current = review(nomination(), "pass", "ok", "rev-1", NOW)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(Forbidden):
         review(current, "pass", "ok", "rev-1", NOW)  # a second stage by the same person
 
 

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from common.vocabulary import COMPETITION_LEVELS, PRIZES, SKILL_LEVELS
 from services.talent_pool.domain.policy import (DEFAULT_POLICY, PolicyError, admission_reason,
                                                 policy_from)
-from services.talent_pool.tests.builders import award, certified_only, nothing
+from common.testing.contracts import award, certified_only, nothing
 
 policies = st.builds(
     lambda level, prizes, titles, certified, certified_min: policy_from({

@@ -3,11 +3,11 @@ import datetime
 
 import pytest
 
-from services.talent_pool.domain import RuleViolation
+from common.errors import Conflict
+from common.testing.contracts import NOW, award
 from services.talent_pool.domain.policy import DEFAULT_POLICY
 from services.talent_pool.domain.status import change_status
 from services.talent_pool.domain.talent import UPDATED, apply_award
-from services.talent_pool.tests.builders import NOW, award
 
 LATER = NOW + datetime.timedelta(days=400)
 
@@ -35,7 +35,7 @@ def test_illegal_changes_are_refused(start, target):
     talent = {**active(), "status": start}
     if start == "candidate":
         talent["admitted_at"] = None
-    with pytest.raises(RuleViolation):
+    with pytest.raises(Conflict):
         change_status(talent, target, "why", DEFAULT_POLICY, NOW, by="rev-1")
 
 
@@ -43,7 +43,7 @@ def test_a_removed_candidate_cannot_be_reactivated():
     candidate = apply_award(None, award(level="county"), DEFAULT_POLICY, NOW)[0]
     removed, events = change_status(candidate, "removed", "身份存疑", DEFAULT_POLICY, NOW, by="rev-1")
     assert removed["status"] == "removed" and events == []  # never in the pool: nothing to announce
-    with pytest.raises(RuleViolation, match="never admitted"):
+    with pytest.raises(Conflict, match="never admitted"):
         change_status(removed, "active", "误删", DEFAULT_POLICY, NOW, by="rev-1")
 
 

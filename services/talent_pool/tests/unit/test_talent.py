@@ -4,13 +4,13 @@ import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.vocabulary import SKILL_LEVELS, level_rank
 from common.vocabulary import COMPETITION_LEVELS, PRIZE_NAMES, PRIZES
+from common.vocabulary import SKILL_LEVELS, level_rank
 from services.talent_pool.domain.policy import DEFAULT_POLICY, policy_from
 from services.talent_pool.domain.talent import (ACTIVE, ADMITTED, CANDIDATE, EXPIRED, REMOVED, UPDATED,
                                                 already_applied, apply_award, apply_nomination,
                                                 honour_content, honour_of, talent_id_of)
-from services.talent_pool.tests.builders import NOW, award, certified_only, nothing
+from common.testing.contracts import NOW, award, certified_only, nothing
 from services.talent_pool.views import talent_view
 
 LATER = NOW + datetime.timedelta(days=30)
