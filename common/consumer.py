@@ -31,7 +31,6 @@ import uuid
 from functools import partial
 
 import bson.errors
-import eventlet
 from eventlet.event import Event
 from kombu import Queue
 from marshmallow import ValidationError

@@ -139,6 +139,48 @@ def read_documents(collection, condition, fields):
         yield {key: document.get(key) for key in fields if key in document}
 
 
+def _in_order(documents, sort):
+    """``documents`` ordered as MongoDB orders them by ``sort`` ([(field, 1 or -1), ...]): missing
+    values first when ascending, last when descending."""
+    documents = list(documents)
+    for field, direction in reversed(sort):  # stable sorts, the least significant key first
+        documents.sort(key=lambda d: (d.get(field) is not None, d.get(field) if d.get(field) is not None else ""),
+                       reverse=direction < 0)
+    return documents
+
+
+def sorted_ids(collection, condition, sort):
+    """The ids of every document matching ``condition``, in the order ``sort``.
+
+    The embedded store's cursors project every match before they sort or skip; there the sort
+    fields of the matches are read once and ordered here instead.
+    """
+    if not is_embedded(collection):
+        return [document["_id"] for document in collection.find(condition, {"_id": 1}).sort(sort)]
+    fields = {"_id", *(field for field, _ in sort)}
+    return [document["_id"] for document in _in_order(read_documents(collection, condition, fields), sort)]
+
+
+def find_by_ids(collection, ids, condition, projection):
+    """The documents of ``ids`` that still match ``condition``, in the order given."""
+    if not ids:
+        return []
+    found = {document["_id"]: document for document in
+             collection.find({"_id": {"$in": list(ids)}, **condition}, projection)}
+    return [found[document_id] for document_id in ids if document_id in found]
+
+
+def find_page(collection, condition, sort, limit, offset, projection):
+    """``(total, the page of documents)`` matching ``condition`` in the order ``sort``: MongoDB
+    counts and pages on the server; the embedded store orders the matching ids once, then reads
+    only the page's documents whole (a count there would be a second pass)."""
+    if not is_embedded(collection):
+        cursor = collection.find(condition, projection).sort(sort).skip(offset).limit(limit)
+        return collection.count_documents(condition), list(cursor)
+    ordered = sorted_ids(collection, condition, sort)
+    return len(ordered), find_by_ids(collection, ordered[offset:offset + limit], condition, projection)
+
+
 class Database(SharedExtension):
     """The service's one database handle in this process, shared by everything that stores.
 

@@ -33,7 +33,6 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import wrap_file
 
 from common.vocabulary import COMPETITION_LEVEL_NAMES, PRIZE_NAMES
-from gateway import boards
 from services.talent_pool.api import TalentRowSchema
 
 # Seconds one page may take, instead of the usual RPC_TIMEOUT: the first page of an export orders

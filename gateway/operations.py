@@ -3,7 +3,7 @@
 The OpenAPI document is generated from the routes of the whole gateway and the services' own
 schemas, so it cannot drift from the code.
 """
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from common.auth import ADMIN
 from common.openapi import build_openapi

@@ -35,14 +35,3 @@ def create_competition(api, as_=None, **overrides):
         **{"level": "county", "awards": factories.award_rules(prizes=3), **overrides})
     competition = api.ok("POST", "/competitions", as_=as_ or organiser_token(), json=payload)
     return competition, competition["events"][0]["id"]
-
-
-def mark_practical(api, base, event_id, code, position, judge_tokens):
-    """factories.practical_marks(position) for ``code``: the measured marks by the first judge,
-    the judged ones by every judge (the theory paper is marked by each test itself)."""
-    measured, judged = factories.practical_marks(position)
-    for judges, marks in ((judge_tokens[:1], measured), (judge_tokens, judged)):
-        for judge in judges:
-            for aspect, value in marks.items():
-                api.ok("POST", f"{base}/events/{event_id}/marks", as_=judge,
-                       json={"entry_code": code, "aspect_id": aspect, "value": value})

@@ -2,10 +2,11 @@
 register, judge blind, rank, sign off, publish, read the public results, correct them."""
 import pytest
 
-from gateway.tests import create_competition, mark_practical, organiser_token, token_of
-from common.testing import callers, factories
+from common.testing import callers
 from common.testing.callers import UNIT
 from common.testing.factories import worker
+from common.testing.scenarios import mark_practical
+from gateway.tests import create_competition, organiser_token, token_of
 
 HOSTILE_NAME = '<script>alert("x")</script>王&伟'
 

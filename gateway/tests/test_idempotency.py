@@ -6,10 +6,10 @@ import uuid
 import pytest
 
 from common.personal_id import make_id_number
+from common.testing import factories
+from common.testing.http import assert_json_error
 from gateway.service import GatewayService
 from gateway.tests import create_competition, organiser_token, token
-from gateway.tests.test_bad_input import assert_error
-from common.testing import factories
 
 ORG = organiser_token()
 REVIEWER = token("reviewer", "reviewer-idem")
@@ -104,7 +104,7 @@ def test_each_create_retried_with_its_key_answers_the_same_and_stores_once(gatew
     assert (again.status_code, again.json()) == (201, first.json())
 
     other = api.post(path, as_=as_, json={**body, "name": "另一个"}, headers=with_key(idempotency_key))
-    assert_error(other, 409, "conflict")
+    assert_json_error(other, 409, "conflict")
     assert "Idempotency-Key" in other.json()["fields"]
 
 
@@ -154,7 +154,7 @@ def test_a_refusal_is_stored_and_given_again(gateway_system):
     base, event_id = draft(api)  # registration not open yet: a 409
     path, body, idempotency_key = f"{base}/events/{event_id}/entries", factories.worker(), key()
     refused = api.post(path, as_=ORG, json=body, headers=with_key(idempotency_key))
-    assert_error(refused, 409, "conflict")
+    assert_json_error(refused, 409, "conflict")
     api.ok("POST", f"{base}/status", as_=ORG, json={"action": "open_registration"})
     again = api.post(path, as_=ORG, json=body, headers=with_key(idempotency_key))
     assert (again.status_code, again.json()) == (409, refused.json())
@@ -167,7 +167,7 @@ def test_a_malformed_key_is_a_bad_request(gateway_system, bad):
     before = competitions(api)
     response = api.post("/competitions", as_=ORG, json=factories.competition_payload(),
                         headers=with_key(bad.encode("utf-8")))
-    assert_error(response, 400, "bad_request")
+    assert_json_error(response, 400, "bad_request")
     assert list(response.json()["fields"]) == ["Idempotency-Key"]
     assert competitions(api) == before
 

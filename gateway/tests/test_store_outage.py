@@ -7,10 +7,10 @@ import pytest
 from nameko.testing.utils import get_container
 
 from common.storage import Database, sqlite_connections, store_directory
-from gateway.tests import organiser_token
-from gateway.tests.test_bad_input import assert_error
-from services.competitions.service import CompetitionsService
 from common.testing import factories
+from common.testing.http import assert_json_error
+from gateway.tests import organiser_token
+from services.competitions.service import CompetitionsService
 
 ORG = organiser_token()
 
@@ -74,7 +74,7 @@ def test_a_write_the_store_cannot_take_is_a_503_and_changes_nothing(gateway_syst
     payload = factories.competition_payload(name="写不进去的竞赛", events=events)
     with fault(api):
         response = api.post("/competitions", as_=ORG, json=payload)
-        body = assert_error(response, 503, "service_unavailable")
+        body = assert_json_error(response, 503, "service_unavailable")
         assert reason in body["message"]
     assert listed(api) == before
     created = api.ok("POST", "/competitions", as_=ORG, json=payload)

@@ -11,13 +11,13 @@ import pytest
 from openpyxl import load_workbook
 
 from common.personal_id import make_id_number
-from common.testing import callers, factories
+from common.testing import scenarios
 from common.testing.callers import OTHER_UNIT, UNIT
 from common.testing.factories import worker
 from common.testing.http import assert_json_error
 from common.testing.waiting import wait_until
 from gateway import exports
-from gateway.tests import mark_practical, organiser_token, token, token_of
+from gateway.tests import organiser_token, token, token_of
 from services.talent_pool import search as talent_search
 
 WAIT_SECONDS = 30
@@ -39,47 +39,9 @@ def person(name, region, sequence, employer="江苏建湖机床厂"):
 # --- a competition from creation to publication, over HTTP
 
 
-def publish_competition(api, workers, *, unit=UNIT, level="city", chain="装备制造", trade="数控车工",
-                        name="2026年数控车工职业技能竞赛"):
-    """Run a competition with one event to publication; everyone ranked wins a prize (bands of
-    one first, one second, one third), rank 1 is also 技术能手 and promoted to 技师, and the event
-    issues no certificates, so that levels come from entries and promotions alone. Returns the
-    public results of its event."""
-    org = organiser_token(unit, f"org-{unit}")
-    chief = token_of(callers.chief_judge(unit))
-    supervisor = token_of(callers.supervisor(unit))
-    judges = [token_of(callers.judge(f"judge-{n}")) for n in (1, 2, 3)]
-    payload = factories.competition_payload(
-        name=name, level=level, industry_chain=chain, trade=trade,
-        awards=factories.award_rules(prizes=3, titles=[{"title": "技术能手", "top": 1}],
-                                     promotions=[{"from_rank": 1, "to_rank": 1, "level": "技师"}],
-                                     certificate={"issue": False}))
-    competition = api.ok("POST", "/competitions", as_=org, json=payload)
-    cid, eid = competition["id"], competition["events"][0]["id"]
-    base = f"/competitions/{cid}"
-
-    api.ok("PUT", f"{base}/officials", as_=org, json={"chief_judge": "chief-1", "supervisor": "super-1"})
-    api.ok("POST", f"{base}/status", as_=org, json={"action": "open_registration"})
-    for data in workers:
-        entry = api.ok("POST", f"{base}/events/{eid}/entries", as_=org, json={**data, "trade": trade})
-        api.ok("POST", f"{base}/events/{eid}/entries/{entry['id']}/decision", as_=org,
-               json={"decision": "approve"})
-    for n in (1, 2, 3):
-        api.ok("POST", f"{base}/events/{eid}/judges", as_=org,
-               json={"judge_id": f"judge-{n}", "name": f"裁判{n}", "enterprise": "评审中心"})
-    api.ok("POST", f"{base}/status", as_=org, json={"action": "close_registration"})
-    api.ok("POST", f"{base}/status", as_=org, json={"action": "start_marking"})
-
-    sheet = api.ok("GET", f"{base}/events/{eid}/marking-sheet", as_=judges[0])
-    for position, row in enumerate(sheet["entries"]):
-        code = row["entry_code"]
-        api.ok("POST", f"{base}/events/{eid}/marks", as_=judges[0],
-               json={"entry_code": code, "aspect_id": "T1.1", "value": 95 - 8 * position})
-        mark_practical(api, base, eid, code, position, judges)
-    api.ok("POST", f"{base}/sign-off", as_=chief)
-    api.ok("POST", f"{base}/sign-off", as_=supervisor)
-    api.ok("POST", f"{base}/publish", as_=org)
-    return api.ok("GET", f"/public/competitions/{cid}/results")["events"][0]["results"]
+def publish_competition(api, workers, **options):
+    """common.testing.scenarios.publish_competition with this system's tokens."""
+    return scenarios.publish_competition(api, token_of, workers, **options)
 
 
 

@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from common.errors import Conflict, NotFound
 from common.outbox import DUE, OUTBOX
 from common.repository import NOT_STATE, Repository, StaleWrite
-from common.storage import is_embedded, read_documents
+from common.storage import find_by_ids, find_page, read_documents, sorted_ids
 from services.talent_pool.domain.talent import talent_id_of
 
 SEARCH_KEYS = "search_keys"
@@ -21,18 +21,7 @@ EXPORT_RETENTION_SECONDS = 3600
 # Stable orders: a page boundary never depends on the order documents happened to be stored in.
 SORTS = {"name": [("name", ASCENDING), ("_id", ASCENDING)],
          "-admitted_at": [("admitted_at", DESCENDING), ("_id", ASCENDING)]}
-_SORT_FIELDS = {"name": ("_id", "name"), "-admitted_at": ("_id", "admitted_at")}
 _NOT_RECORD = ("_id", OUTBOX, DUE)
-
-
-def _in_order(documents, sort):
-    """``documents`` ordered as MongoDB orders them for ``SORTS[sort]`` (missing values first
-    when ascending, last when descending)."""
-    documents = sorted(documents, key=lambda d: d["_id"])
-    if sort == "name":
-        return sorted(documents, key=lambda d: (d.get("name") is not None, d.get("name") or ""))
-    return sorted(documents, key=lambda d: (d.get("admitted_at") is not None, d.get("admitted_at") or ""),
-                  reverse=True)
 
 
 class TalentRepository(Repository):
@@ -95,34 +84,16 @@ class TalentRepository(Repository):
                 raise StaleWrite(talent["_id"])
 
     def search_talents(self, condition, sort, limit, offset, projection):
-        """``(total, the page of talents)`` matching ``condition`` in the order ``sort``.
-
-        MongoDB counts and pages on the server. On the embedded store a page is found by reading
-        the sort fields of every match once (its index hands over the candidates), then only the
-        page's talents whole: its cursors project every match before skipping, and a count is a
-        second pass.
-        """
-        if not is_embedded(self.talents):
-            cursor = self.talents.find(condition, projection).sort(SORTS[sort]).skip(offset).limit(limit)
-            return self.talents.count_documents(condition), list(cursor)
-        ordered = self.talent_ids(condition, sort)
-        return len(ordered), self.talents_by_id(ordered[offset:offset + limit], condition, projection)
+        """``(total, the page of talents)`` matching ``condition`` in the order ``sort``."""
+        return find_page(self.talents, condition, SORTS[sort], limit, offset, projection)
 
     def talent_ids(self, condition, sort):
         """The ids of every talent matching ``condition``, in the order ``sort``."""
-        if not is_embedded(self.talents):
-            return [document["_id"] for document in
-                    self.talents.find(condition, {"_id": 1}).sort(SORTS[sort])]
-        return [document["_id"] for document in
-                _in_order(read_documents(self.talents, condition, _SORT_FIELDS[sort]), sort)]
+        return sorted_ids(self.talents, condition, SORTS[sort])
 
     def talents_by_id(self, talent_ids, condition, projection):
         """The talents of ``talent_ids`` that still match ``condition``, in the order given."""
-        if not talent_ids:
-            return []
-        found = {document["_id"]: document for document in
-                 self.talents.find({"_id": {"$in": list(talent_ids)}, **condition}, projection)}
-        return [found[talent_id] for talent_id in talent_ids if talent_id in found]
+        return find_by_ids(self.talents, talent_ids, condition, projection)
 
     def talent_facets(self, condition):
         """Chains, trades and level of every talent matching ``condition``, for statistics."""
