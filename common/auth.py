@@ -5,6 +5,7 @@ Verification asks a key resolver for the key of each token, so an external ident
 (RS256/ES256 keys published as a JWKS) can later be added as another resolver without touching
 the gateway: only :class:`HmacKeyResolver` exists today.
 """
+import collections
 import dataclasses
 import datetime
 import time
@@ -172,11 +173,18 @@ class HmacKeyResolver:
 
 
 class TokenVerifier:
-    """Turns a bearer token into a :class:`Principal`, or raises Unauthorized."""
+    """Turns a bearer token into a :class:`Principal`, or raises Unauthorized.
+
+    A token verified once is remembered with its expiry (at most ``remembered`` of them, the
+    least recently used forgotten first): a judge sends the same token with every mark, and
+    decoding it again costs more than the rest of the gateway's checks together. A remembered
+    token is still refused once it expires, by ``clock``.
+    """
 
     required_claims = ("iss", "sub", "role", "iat", "exp", "jti")
 
-    def __init__(self, secret=None, issuer=DEFAULT_ISSUER, leeway=30, *, key_resolver=None):
+    def __init__(self, secret=None, issuer=DEFAULT_ISSUER, leeway=30, *, key_resolver=None,
+                 remembered=4096, clock=time.time):
         if key_resolver is None:
             if secret is None:
                 raise ValueError("give a secret or a key_resolver")
@@ -184,10 +192,28 @@ class TokenVerifier:
         self.key_resolver = key_resolver
         self.issuer = issuer
         self.leeway = leeway
+        self.clock = clock
+        self._remembered = remembered
+        self._verified = collections.OrderedDict()  # token -> (principal, expires at)
 
     def verify(self, token):
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise Unauthorized("invalid token")
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires = known
+            if self.clock() > expires + self.leeway:
+                del self._verified[token]
+                raise Unauthorized("token expired")
+            self._verified.move_to_end(token)
+            return principal
+        principal, expires = self._decode(token)
+        self._verified[token] = (principal, expires)
+        while len(self._verified) > self._remembered:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _decode(self, token):
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -212,7 +238,7 @@ class TokenVerifier:
             raise Unauthorized(f"token lacks the {exc.claim} claim") from None
         except jwt.PyJWTError:
             raise Unauthorized("invalid token") from None
-        return self._principal(claims)
+        return self._principal(claims), claims["exp"]
 
     def _principal(self, claims):
         subject = claims.get("sub")

@@ -188,3 +188,28 @@ def test_cli_prints_a_verifiable_token(tmp_path, capsys, monkeypatch):
                              "--config", str(config)])
     with pytest.raises(SystemExit, match="unit"):
         bad.func(bad)
+
+
+def test_a_token_verified_once_is_remembered_until_it_expires():
+    now = [time.time()]
+    verifier = auth.TokenVerifier(SECRET, clock=lambda: now[0], remembered=2)
+    token = auth.issue_token(SECRET, "judge-1", auth.JUDGE, ttl_seconds=60)
+
+    first = verifier.verify(token)
+    assert verifier.verify(token) is first  # not decoded again
+    now[0] += 60 + verifier.leeway + 1
+    with pytest.raises(Unauthorized, match="expired"):
+        verifier.verify(token)
+
+
+def test_remembered_tokens_are_bounded_and_a_forged_one_is_never_remembered():
+    verifier = auth.TokenVerifier(SECRET, remembered=2)
+    tokens = [auth.issue_token(SECRET, f"judge-{n}", auth.JUDGE) for n in range(3)]
+    for token in tokens:
+        verifier.verify(token)
+    assert list(verifier._verified) == tokens[1:]
+    forged = auth.issue_token("another-secret-0123456789abcdefghijklmnop", "judge-9", auth.JUDGE)
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            verifier.verify(forged)
+    assert forged not in verifier._verified
