@@ -93,8 +93,8 @@ def require_scheme(event):
 
 
 def _replacing_event(competition, event_id, change):
-    events = [change(copy.deepcopy(e)) if e["id"] == event_id else e for e in competition["events"]]
     find_event(competition, event_id)
+    events = [change(copy.deepcopy(e)) if e["id"] == event_id else e for e in competition["events"]]
     return {**competition, "events": events}
 
 
