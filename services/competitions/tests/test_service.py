@@ -4,9 +4,7 @@ import datetime
 import os
 import time
 
-import eventlet
 import pytest
-from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook
 
 from common import clock
@@ -14,28 +12,19 @@ from common.errors import BadRequest, Conflict, Forbidden, NotFound
 from common.outbox import envelope_of
 from common.personal_id import PersonalDataProtector
 from common.storage import Store, open_database
+from common.testing import callers, factories
+from common.testing.events import event_recorder
+from common.testing.personal_data import assert_cannot_rebuild
+from common.testing.waiting import wait_until
 from services.competitions import results
 from services.competitions.events import CONTRACTS
 from services.competitions.repository import CompetitionRepository
 from services.competitions.service import CompetitionsService
-from common.testing import callers, factories
-from common.testing.personal_data import assert_cannot_rebuild
 
-RECEIVED = []
-
-
-class AwardListener:
-    """Stands in for the talent pool and notifications: records what competitions announces."""
-
-    name = "award_listener"
-
-    @event_handler("competitions", "competition.results_published")
-    def results_published(self, envelope):
-        RECEIVED.append(envelope)
-
-    @event_handler("competitions", "competition.contestant_awarded")
-    def contestant_awarded(self, envelope):
-        RECEIVED.append(envelope)
+# Stands in for the talent pool and notifications: records what competitions announces.
+AwardListener = event_recorder("competitions", "competition.results_published",
+                               "competition.contestant_awarded", name="award_listener")
+RECEIVED = AwardListener.received
 
 
 @pytest.fixture
@@ -128,9 +117,7 @@ def test_a_whole_competition_ends_in_announced_results(competitions, container_f
 
     call("publish", callers.organiser(), cid, context_data={"correlation_id": "req-42"})
     # Two queues, consumed concurrently: the four events arrive in any order.
-    with eventlet.Timeout(10):
-        while len(RECEIVED) < 4:
-            eventlet.sleep(0.05)
+    wait_until(lambda: len(RECEIVED) >= 4, timeout=10, message="the announcements")
 
     published = [e for e in RECEIVED if e["event_type"] == "competition.results_published"]
     awarded = sorted((e for e in RECEIVED if e["event_type"] == "competition.contestant_awarded"),
@@ -148,9 +135,7 @@ def test_a_whole_competition_ends_in_announced_results(competitions, container_f
     call("correct_results", callers.organiser(), cid, {
         "reason": "复议：漏计一题", "event_id": eid,
         "marks": [{"entry_code": codes[2], "aspect_id": "T1.1", "judge_id": "judge-1", "value": 99}]})
-    with eventlet.Timeout(10):
-        while len(RECEIVED) < 8:
-            eventlet.sleep(0.05)
+    wait_until(lambda: len(RECEIVED) >= 8, timeout=10, message="the announcements")
     corrections = [e for e in RECEIVED if e["data"]["publication_version"] == 2]
     assert len(corrections) == 4 and all(e["data"]["correction"] for e in corrections)
     for event in RECEIVED:  # built to fit its contract, field for field

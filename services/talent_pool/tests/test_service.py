@@ -3,7 +3,6 @@ exchange as the competitions service's relay publishes them, curators' and organ
 and the events the pool announces received by a real consumer."""
 import pytest
 from kombu import Connection, Producer
-from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from common.clock import utc_datetime
@@ -12,6 +11,7 @@ from common.personal_id import PersonalDataProtector, make_id_number
 from common.storage import Store
 from common.testing import callers, contracts
 from common.testing.contracts import award, envelope, nothing
+from common.testing.events import event_recorder
 from common.testing.personal_data import assert_cannot_rebuild
 from common.testing.waiting import wait_until
 from common.topology import event_exchange
@@ -19,21 +19,10 @@ from services.talent_pool import admission, curation, search
 from services.talent_pool.service import TalentPoolService
 from tests.processes import settled
 
-ANNOUNCED = []
-
-
-class TalentListener:
-    """Stands in for notifications: records what the talent pool announces."""
-
-    name = "talent_listener"
-
-    @event_handler("talent_pool", "talent.admitted")
-    def admitted(self, event):
-        ANNOUNCED.append(event)
-
-    @event_handler("talent_pool", "talent.updated")
-    def updated(self, event):
-        ANNOUNCED.append(event)
+# Stands in for notifications: records what the talent pool announces.
+TalentListener = event_recorder("talent_pool", "talent.admitted", "talent.updated",
+                                name="talent_listener")
+ANNOUNCED = TalentListener.received
 
 
 @pytest.fixture
