@@ -201,6 +201,14 @@ class _WorkerContext(DependencyProvider):
         return worker_ctx
 
 
+def _seconds(value):
+    """A deadline header as epoch seconds; one that is not a number counts as none."""
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 class GuardedRpc(Rpc):
     """nameko's Rpc entrypoint that refuses late requests, answers Idempotency-Keys and reports
     the store's outages as ServiceUnavailable; see :func:`rpc`."""
@@ -217,8 +225,8 @@ class GuardedRpc(Rpc):
 
     def run(self, worker_ctx, call):
         data = worker_ctx.data
-        deadline = data.get(DEADLINE_CONTEXT_KEY)
-        if deadline is not None and time.time() > float(deadline):
+        deadline = _seconds(data.get(DEADLINE_CONTEXT_KEY))
+        if deadline is not None and time.time() > deadline:
             # Its caller has answered 504 ("not done") already: run now, it could do twice what
             # the client then retried.
             raise GatewayTimeout(f"{self.container.service_name}.{self.method_name} was not "

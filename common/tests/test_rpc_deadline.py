@@ -81,3 +81,10 @@ def test_a_request_delivered_after_its_deadline_is_refused(container_factory, se
             cluster.rpc_recorder.record("too late")
     with ClusterRpcProxy(service_config, timeout=10) as cluster:
         assert cluster.rpc_recorder.recorded() == []
+
+
+def test_a_deadline_that_is_no_time_counts_as_none(container_factory, service_config):
+    container_factory(RecorderService, service_config).start()
+    with ClusterRpcProxy(service_config, context_data={"rpc_deadline": "soon"}, timeout=10) as cluster:
+        cluster.rpc_recorder.record("kept")
+        assert cluster.rpc_recorder.recorded() == ["kept"]
