@@ -7,7 +7,7 @@ import uuid
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from common.clock import utc_now  # noqa: F401  (where the services have always taken it from)
+from common.clock import utc_now
 
 
 class EnvelopeSchema(Schema):

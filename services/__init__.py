@@ -14,10 +14,6 @@ class Process:
     target: str
     consumes_events: bool = False
 
-    @property
-    def module(self):
-        return self.target.partition(":")[0]
-
 
 # In the order they start: the gateway last, once there is something to call.
 SERVICES = (

@@ -8,7 +8,7 @@ pending, and ``resume_announcements`` finishes it; a result is never announced t
 """
 from common.clock import utc_now
 from common.errors import BadRequest, Conflict, NotFound
-from common.repository import NOT_STATE, optimistic
+from common.repository import optimistic
 from common.validation import load
 from services.competitions import access, events
 from services.competitions.api import CorrectionSchema
@@ -265,7 +265,10 @@ def correct(store, caller, competition_id, payload, correlation_id=None):
 
 def published_results(store, competition_id, event_id=None):
     """What the public sees: nothing before publication, then every finalist's result."""
-    competition = store.competitions.find_one({"_id": competition_id}, NOT_STATE)
+    try:
+        competition = store.competition(competition_id)
+    except NotFound:
+        competition = None
     if competition is None or competition["status"] != lifecycle.PUBLISHED:
         raise NotFound(f"no published results for competition {competition_id}")
     shown = ("rank", "shared", "code", "name", "employer", "total", "components", "prize",
