@@ -25,6 +25,8 @@ def register(subparsers):
         "--unit", help="organising unit id (required for organizer, chief_judge, supervisor)")
     parser.add_argument("--studio", help="studio id (required for studio_lead)")
     parser.add_argument("--name", help="display name")
+    parser.add_argument("--enterprise", help="the user's own enterprise (a reviewer's: never "
+                                             "reviews that enterprise's studios)")
     parser.add_argument("--ttl-hours", type=float, default=8.0, help="validity (default 8)")
     parser.add_argument("--config", default=DEFAULT_CONFIG_PATH, help="config file")
     parser.set_defaults(func=main)
@@ -44,7 +46,7 @@ def main(args):
     try:
         token = auth.issue_token(
             str(secret), args.subject, args.role, unit=args.unit, studio=args.studio,
-            name=args.name, ttl_seconds=int(args.ttl_hours * 3600))
+            name=args.name, enterprise=args.enterprise, ttl_seconds=int(args.ttl_hours * 3600))
     except ValueError as exc:
         raise SystemExit(f"token: {exc}") from None
     sys.stdout.write(token + "\n")

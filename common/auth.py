@@ -39,13 +39,16 @@ MAX_TOKEN_LENGTH = 8192
 
 @dataclasses.dataclass(frozen=True)
 class Principal:
-    """Who a request acts for. ``unit`` / ``studio`` scope what the caller may touch."""
+    """Who a request acts for. ``unit`` / ``studio`` scope what the caller may touch;
+    ``enterprise`` is the caller's own employer, where it matters (a reviewer never reviews the
+    results of their own enterprise's studios)."""
 
     subject: str
     role: str
     unit: str | None = None
     studio: str | None = None
     name: str | None = None
+    enterprise: str | None = None
 
     @property
     def is_admin(self):
@@ -122,7 +125,7 @@ def _epoch(now):
     return int(now)
 
 
-def issue_token(secret, subject, role, *, unit=None, studio=None, name=None,
+def issue_token(secret, subject, role, *, unit=None, studio=None, name=None, enterprise=None,
                 ttl_seconds=8 * 3600, issuer=DEFAULT_ISSUER, now=None):
     """A signed HS256 bearer token for ``subject`` acting as ``role``.
 
@@ -145,6 +148,7 @@ def issue_token(secret, subject, role, *, unit=None, studio=None, name=None,
         "unit": unit,
         "studio": studio,
         "name": name,
+        "enterprise": enterprise,
         "iat": issued_at,
         "exp": issued_at + int(ttl_seconds),
         "jti": uuid.uuid4().hex,
@@ -246,17 +250,19 @@ class TokenVerifier:
         unit = claims.get("unit")
         studio = claims.get("studio")
         name = claims.get("name")
+        enterprise = claims.get("enterprise")
         if not isinstance(subject, str) or not subject:
             raise Unauthorized("token has no subject")
         if not isinstance(role, str):
             raise Unauthorized("token has no role")
-        for value in (unit, studio, name):
+        for value in (unit, studio, name, enterprise):
             if value is not None and not isinstance(value, str):
                 raise Unauthorized("invalid token claims")
         problem = _check_scope(role, unit, studio)
         if problem:
             raise Unauthorized(f"token not accepted: {problem}")
-        return Principal(subject=subject, role=role, unit=unit, studio=studio, name=name)
+        return Principal(subject=subject, role=role, unit=unit, studio=studio, name=name,
+                         enterprise=enterprise)
 
 
 def bearer_token(authorization_header):

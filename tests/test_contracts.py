@@ -5,9 +5,10 @@ import pytest
 from common.events import make_event, parse_event
 from common.testing import contracts
 from services.competitions import events as competition_events
+from services.studios import events as studio_events
 from services.talent_pool import events as talent_events
 
-PUBLISHED = {**competition_events.CONTRACTS, **talent_events.CONTRACTS}
+PUBLISHED = {**competition_events.CONTRACTS, **talent_events.CONTRACTS, **studio_events.CONTRACTS}
 
 
 def test_every_published_contract_has_an_example():

@@ -22,8 +22,12 @@ def supervisor(unit=UNIT, subject="super-1"):
     return Principal(subject=subject, role="supervisor", unit=unit)
 
 
-def reviewer(subject="reviewer-1"):
-    return Principal(subject=subject, role="reviewer", name=subject)
+def reviewer(subject="reviewer-1", enterprise=None):
+    return Principal(subject=subject, role="reviewer", name=subject, enterprise=enterprise)
+
+
+def studio_lead(studio, subject="lead-1"):
+    return Principal(subject=subject, role="studio_lead", studio=studio, name="工作室领衔人")
 
 
 def admin(subject="admin-1"):
@@ -33,4 +37,4 @@ def admin(subject="admin-1"):
 def token_of(caller, secret):
     """The bearer token ``caller`` signs in with, signed with ``secret``."""
     return issue_token(secret, caller.subject, caller.role, unit=caller.unit, studio=caller.studio,
-                       name=caller.name)
+                       name=caller.name, enterprise=caller.enterprise)

@@ -114,10 +114,71 @@ def talent_updated(**overrides):
                       "revision": 2, **overrides})
 
 
+STUDIO_RATED = "studio.rated"
+RATING_REVOKED = "studio.rating_revoked"
+RESULT_VERIFIED = "result.verified"
+LEAD_KEY = "7c4a8d09ca3762af61e59520943dc264"
+
+
+def _studio(**overrides):
+    data = {"studio_id": "std-4e5f6a7b8c9d", "studio_name": "王建国劳模创新工作室", "level": "city",
+            "enterprise": "江苏建湖机床厂", "industry_chain": "装备制造", "region_code": "320925",
+            "unit": UNIT}
+    data.update(overrides)
+    return data
+
+
+def _lead(**overrides):
+    return {"person_key": LEAD_KEY, "name": "王建国", "id_number_masked": "320***********123X",
+            "honour": "劳模", **overrides}
+
+
+def studio_rated(**overrides):
+    """The data of a studio.rated v1 event: a first rating of four stars took effect."""
+    return _studio(**{
+        "lead": _lead(), "rating_id": "rtg-rnd-1a2b3c4d5e6f-std-4e5f6a7b8c9d",
+        "round_id": "rnd-1a2b3c4d5e6f", "round_name": "2026年度建湖县创新工作室星级评定",
+        "year": 2026, "stars": 4, "previous_stars": None, "outcome": "first", "points": 84.5,
+        "categories": [{"category": "output", "name": "创新成果", "points": 27.0, "max_points": 30.0},
+                       {"category": "benefit", "name": "效益", "points": 22.5, "max_points": 25.0}],
+        "effective_at": "2026-06-08T16:00:00.000+00:00", **overrides})
+
+
+def rating_revoked(**overrides):
+    """The data of a studio.rating_revoked v1 event: the stars ordered off (责令摘牌)."""
+    return _studio(**{
+        "lead": _lead(), "rating_id": "rtg-rnd-1a2b3c4d5e6f-std-4e5f6a7b8c9d", "stars_before": 4,
+        "kind": "ordered", "reason": "安全生产事故", "revoked_at": "2026-09-01T02:00:00.000+00:00",
+        **overrides})
+
+
+def result_verified(**overrides):
+    """The data of a result.verified v1 event: a 技术攻关 with certified savings, two authors."""
+    return _studio(**{
+        "result_id": "res-0f1e2d3c4b5a", "kind": "tackling", "kind_name": "技术攻关",
+        "title": "数控车床主轴温升控制技术攻关", "achieved_on": "2026-03-15", "year": 2026,
+        "patent_number": None,
+        "economic_benefit": {"cost_saved": 1200000.0, "value_created": 300000.0, "confirmed": True},
+        "people_trained": 0,
+        "authors": [{"person_key": LEAD_KEY, "name": "王建国", "id_number_masked": "320***********123X"},
+                    {"person_key": "9e107d9d372bb6826bd81d3542a419d6", "name": "李红梅",
+                     "id_number_masked": "320***********2021"}],
+        "verified_at": "2026-05-20T03:00:00.000+00:00", **overrides})
+
+
+def studio_envelope(event_type, data, event_id=None, version=1):
+    """``data`` in the envelope the studios service sends ``event_type`` in."""
+    return make_event(event_type, data, source="studios", version=version,
+                      event_id=event_id or str(uuid.uuid4()), correlation_id="req-test")
+
+
 # event type -> (publishing service, example data): every contract the services publish.
 EXAMPLES = {
     RESULTS_PUBLISHED: ("competitions", results_published),
     CONTESTANT_AWARDED: ("competitions", award),
     "talent.admitted": ("talent_pool", talent_admitted),
     "talent.updated": ("talent_pool", talent_updated),
+    STUDIO_RATED: ("studios", studio_rated),
+    RATING_REVOKED: ("studios", rating_revoked),
+    RESULT_VERIFIED: ("studios", result_verified),
 }
