@@ -85,3 +85,30 @@ class Repository:
         if done and entries:
             self.outbox_written(collection, condition["_id"], entries)
         return result
+
+    def save_revision(self, collection, current, document, record=None, events=()):
+        """Store ``document``, the new state of ``current`` (read at its revision), with the
+        history line ``record`` (if any) and ``events`` in the same write; returns what was
+        stored. Only the fields that changed are written, so the outbox stays the relay's.
+        StaleWrite if someone else changed it since it was read."""
+        kept = ("_id", "revision", "history", OUTBOX, DUE)
+        update = {"$inc": {"revision": 1}}
+        if record is not None:
+            update["$push"] = {"history": record}
+        changed = {key: value for key, value in document.items()
+                   if key not in kept and current.get(key) != value}
+        if changed:
+            update["$set"] = changed
+        gone = [key for key in current if key not in document and key not in kept]
+        if gone:
+            update["$unset"] = {key: "" for key in gone}
+        stored = self.update(collection, {"_id": current["_id"], "revision": current["revision"]},
+                             update, events, returning=True)
+        if stored is None:
+            raise StaleWrite(current["_id"])
+        return stored
+
+
+def history_entry(caller, action, now, **details):
+    """One line of a document's history: who did what, when, with what."""
+    return {"at": now, "by": caller.subject, "role": caller.role, "action": action, **details}

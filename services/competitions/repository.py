@@ -10,8 +10,7 @@ import pymongo
 from pymongo.errors import DuplicateKeyError
 
 from common.errors import Conflict, NotFound
-from common.outbox import DUE, OUTBOX
-from common.repository import NOT_STATE, Repository, StaleWrite
+from common.repository import NOT_STATE, Repository
 from services.competitions.domain.lifecycle import PUBLISHED
 
 # Blind entry codes: no 0/O or 1/I, so that codes read aloud or handwritten stay unambiguous.
@@ -57,21 +56,7 @@ class CompetitionRepository(Repository):
         """Store ``competition``, the new state of ``current`` (read at its revision), with the
         history line ``record`` and ``events`` in the same write; returns what was stored.
         StaleWrite if someone else changed it since it was read."""
-        kept = ("_id", "revision", "history", OUTBOX, DUE)
-        update = {"$push": {"history": record}, "$inc": {"revision": 1}}
-        changed = {key: value for key, value in competition.items()
-                   if key not in kept and current.get(key) != value}
-        if changed:
-            update["$set"] = changed
-        gone = [key for key in current if key not in competition and key not in kept]
-        if gone:
-            update["$unset"] = {key: "" for key in gone}
-        stored = self.update(self.competitions,
-                             {"_id": current["_id"], "revision": current["revision"]},
-                             update, events, returning=True)
-        if stored is None:
-            raise StaleWrite(current["_id"])
-        return stored
+        return self.save_revision(self.competitions, current, competition, record, events)
 
     def visible_competitions(self, unit, everything, status, limit, offset):
         """``(total, the page newest first)`` of the competitions of ``unit`` and every published
