@@ -5,6 +5,8 @@
 - ``PageQuery`` and ``page``/``page_of``: every list, whatever it lists, is asked for with
   ``limit`` and ``offset`` and answered as ``{total, limit, offset, items}``.
 """
+import datetime
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from common.personal_id import mask_id_number
@@ -66,6 +68,21 @@ def page_of(item_schema):
 
 
 Timestamp = fields.String  # ISO 8601 in UTC, as the services write them
+
+
+class IsoDate(fields.String):
+    """A calendar date as ``YYYY-MM-DD``, kept a string (it crosses RPC and is stored as one)."""
+
+    default_error_messages = {"invalid_date": "Not a date: use YYYY-MM-DD."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            if len(value) == 10:
+                return datetime.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+        raise self.make_error("invalid_date")
 
 
 class MaskedIdNumber(fields.String):

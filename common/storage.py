@@ -181,31 +181,65 @@ def find_page(collection, condition, sort, limit, offset, projection):
     return len(ordered), find_by_ids(collection, ordered[offset:offset + limit], condition, projection)
 
 
+class _EmbeddedStores:
+    """The embedded stores open in this process, one handle and one lock per directory, shared by
+    every container of the service in the process (instances scaled out as several containers
+    in one process see one store, as instances of a MongoDB deployment see one database)."""
+
+    def __init__(self):
+        self._open = {}  # directory -> [database, lock, users]
+
+    def acquire(self, config, name):
+        directory = store_directory(config, name)
+        held = self._open.get(directory)
+        if held is None:
+            lock = lock_store(directory)
+            held = self._open[directory] = [open_database(config, name), lock, 0]
+        held[2] += 1
+        return directory, held[0]
+
+    def release(self, directory):
+        held = self._open.get(directory)
+        if held is None:
+            return
+        held[2] -= 1
+        if held[2] <= 0:
+            # Another container of the service in this process (a test's restart) may then take it.
+            held[1].close()
+            del self._open[directory]
+
+
+_EMBEDDED = _EmbeddedStores()
+
+
 class Database(SharedExtension):
-    """The service's one database handle in this process, shared by everything that stores.
+    """The service's one database handle in this container, shared by everything that stores.
 
     Opened on first use, whichever extension is set up first: the repository, the parked
-    messages and any other store of the service all go through this one handle.
+    messages and any other store of the service all go through this one handle. An embedded
+    store is held by one process at a time; containers of the same service in that process share
+    its handle.
     """
 
     def __init__(self):
         self._database = None
-        self._lock = None
+        self._directory = None
 
     @property
     def database(self):
         if self._database is None:
             config, name = self.container.config, self.container.service_name
-            if not config.get("MONGO_URI"):
-                self._lock = self._lock or lock_store(store_directory(config, name))
-            self._database = open_database(config, name)
+            if config.get("MONGO_URI"):
+                self._database = open_database(config, name)
+            else:
+                self._directory, self._database = _EMBEDDED.acquire(config, name)
         return self._database
 
     def _unlock(self):
-        # Another container of the service in this process (a test's restart) may then take it.
-        if self._lock is not None:
-            self._lock.close()
-            self._lock = None
+        if self._directory is not None:
+            _EMBEDDED.release(self._directory)
+            self._directory = None
+            self._database = None
 
     def stop(self):
         self._unlock()

@@ -176,3 +176,31 @@ def statistics_page(view):
     body.append('<p class="meta">一人可属多个产业链与工种，占比按人数计 '
                 "A talent with several chains or trades counts once in each; shares are of the total.</p>")
     return page(title, meta, "".join(body))
+
+
+def _stars(count):
+    count = max(0, min(5, int(count or 0)))
+    return "★" * count + "☆" * (5 - count)
+
+
+def rated_studios_page(view):
+    """The public list of rated studios (dumped through its schema) as a page."""
+    rows = view.get("items") or []
+    title = "星级创新工作室 Rated innovation studios"
+    meta = f"共 {int(view.get('total') or 0):,} 个 studios"
+    if not rows:
+        return page(title, meta, '<p class="empty">暂无 None.</p>')
+    out = ['<table><thead><tr><th scope="col">星级 Stars</th><th scope="col">工作室 Studio</th>'
+           '<th scope="col">领衔人 Lead</th><th scope="col">企业 Enterprise</th>'
+           '<th scope="col">产业链 Industry chain</th><th scope="col">级别 Level</th>'
+           '<th scope="col">评定 Round</th></tr></thead><tbody>']
+    for row in rows:
+        out.append(
+            f'<tr><td aria-label="{int(row.get("stars") or 0)} stars">{_stars(row.get("stars"))}</td>'
+            f"<td>{escape(row.get('name'))}</td>"
+            f"<td>{escape(row.get('lead_name'))} ({escape(row.get('lead_honour'))})</td>"
+            f"<td>{escape(row.get('enterprise'))}</td><td>{escape(row.get('industry_chain'))}</td>"
+            f"<td>{escape(COMPETITION_LEVEL_NAMES.get(row.get('level'), row.get('level')))}</td>"
+            f"<td>{escape(row.get('round_name'))}</td></tr>")
+    out.append("</tbody></table>")
+    return page(title, meta, "".join(out))

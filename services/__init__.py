@@ -19,6 +19,7 @@ class Process:
 SERVICES = (
     Process("competitions", "services.competitions.service:CompetitionsService"),
     Process("talent_pool", "services.talent_pool.service:TalentPoolService", consumes_events=True),
+    Process("studios", "services.studios.service:StudiosService"),
 )
 GATEWAY = Process("gateway", "gateway.service:GatewayService")
 PROCESSES = SERVICES + (GATEWAY,)

@@ -1,8 +1,9 @@
-"""Small, valid competition data for tests at every layer."""
+"""Small, valid data for tests at every layer: competitions, studios and their results."""
 import datetime
 import itertools
 
 from common.personal_id import make_id_number
+from common.testing.callers import UNIT
 
 _sequence = itertools.count(100)
 
@@ -71,3 +72,40 @@ def worker(employer="江苏建湖机床厂", name=None, birth=datetime.date(1990
     return {"name": name or f"选手{sequence}", "employer": employer, "trade": "数控车工",
             "skill_level": "中级工",
             "id_number": make_id_number(birth=birth, sequence=sequence % 1000), **overrides}
+
+
+# --- innovation studios
+
+
+def studio_member(name=None, birth=datetime.date(1985, 8, 1), **overrides):
+    """A studio member, as a studio's lead or a reviewer gives them (ID number in clear)."""
+    sequence = next(_sequence)
+    return {"name": name or f"成员{sequence}", "position": "技术员",
+            "id_number": make_id_number(birth=birth, sequence=sequence % 1000), **overrides}
+
+
+def studio_payload(members=5, **overrides):
+    """A city-level studio with its lead (a 市级劳动模范) and ``members`` members besides."""
+    payload = {"name": "王建国劳模创新工作室", "unit": UNIT, "enterprise": "江苏建湖机床厂",
+               "industry_chain": "装备制造", "region_code": "320925", "level": "city",
+               "founded_on": "2019-05-01",
+               "lead": {**studio_member(name="王建国", position="车间主任"), "honour": "市级劳动模范"},
+               "members": [studio_member() for _ in range(members)]}
+    payload.update(overrides)
+    return payload
+
+
+FINANCE_CONFIRMATION = {"department": "财务部", "document_ref": "财审〔2026〕12号",
+                        "confirmed_on": "2026-04-01"}
+
+
+def result_payload(authors, kind="tackling", **overrides):
+    """A 技术攻关 result with certified savings, by ``authors`` (member ids)."""
+    payload = {"kind": kind, "title": "数控车床主轴温升控制技术攻关",
+               "description": "主轴温升导致加工精度下降，通过改进冷却回路解决。",
+               "achieved_on": "2026-03-15", "authors": list(authors),
+               "details": {"problem": "主轴温升过高导致精度超差"},
+               "economic_benefit": {"cost_saved": 1_200_000, "value_created": 300_000,
+                                    "confirmation": FINANCE_CONFIRMATION}}
+    payload.update(overrides)
+    return payload

@@ -13,6 +13,10 @@ number; no full ID number travels in any of them.
 """
 from marshmallow import RAISE, Schema, fields, validate
 
+from common.events import make_event
+from services.studios.domain.kinds import KIND_NAMES
+from services.studios.domain.studio import lead_of
+
 SOURCE = "studios"
 STUDIO_RATED = "studio.rated"
 RATING_REVOKED = "studio.rating_revoked"
@@ -103,3 +107,56 @@ class ResultVerifiedV1(StudioFacts):
 
 CONTRACTS = {STUDIO_RATED: StudioRatedV1, RATING_REVOKED: RatingRevokedV1,
              RESULT_VERIFIED: ResultVerifiedV1}
+
+
+# building them
+
+
+def _facts(studio):
+    return {"studio_id": studio["_id"], "studio_name": studio["name"], "level": studio["level"],
+            "enterprise": studio["enterprise"], "industry_chain": studio["industry_chain"],
+            "region_code": studio["region_code"], "unit": studio["unit"]}
+
+
+def _person(member):
+    return {"person_key": member["person_key"], "name": member["name"],
+            "id_number_masked": member["id_number_masked"]}
+
+
+def _lead(studio):
+    return {**_person(lead_of(studio)), "honour": studio["lead"]["honour"]}
+
+
+def studio_rated(studio, correlation_id=None):
+    """The envelope announcing the rating now in effect on ``studio``."""
+    rating = studio["rating"]
+    data = {**_facts(studio), "lead": _lead(studio),
+            **{key: rating[key] for key in ("rating_id", "round_id", "round_name", "year", "stars",
+                                            "previous_stars", "outcome", "points", "categories",
+                                            "effective_at")}}
+    return make_event(STUDIO_RATED, data, source=SOURCE, correlation_id=correlation_id)
+
+
+def rating_revoked(studio, change, revoked_at, correlation_id=None):
+    """The envelope announcing the revocation the domain reported (``change``)."""
+    data = {**_facts(studio), "lead": _lead(studio), "rating_id": change["rating_id"],
+            "stars_before": change["stars_before"], "kind": change["kind"],
+            "reason": change["reason"], "revoked_at": revoked_at}
+    return make_event(RATING_REVOKED, data, source=SOURCE, correlation_id=correlation_id)
+
+
+def result_verified(result, correlation_id=None):
+    benefit = result["economic_benefit"]
+    data = {"studio_id": result["studio_id"], "studio_name": result["studio_name"],
+            **{key: result[key] for key in ("enterprise", "industry_chain", "region_code", "unit")},
+            "level": result["studio_level"],
+            "result_id": result["_id"], "kind": result["kind"], "kind_name": KIND_NAMES[result["kind"]],
+            "title": result["title"], "achieved_on": result["achieved_on"], "year": result["year"],
+            "patent_number": result.get("patent_number"),
+            "economic_benefit": {"cost_saved": benefit["cost_saved"],
+                                 "value_created": benefit["value_created"],
+                                 "confirmed": benefit["confirmation"] is not None},
+            "people_trained": result["people_trained"],
+            "authors": [_person(author) for author in result["authors"]],
+            "verified_at": result["verified_at"]}
+    return make_event(RESULT_VERIFIED, data, source=SOURCE, correlation_id=correlation_id)

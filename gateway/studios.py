@@ -1,0 +1,185 @@
+"""The studios' routes: studios and their members, alliances, innovation results and their review.
+
+Each route authenticates the caller, checks the role and the request's shape with the service's
+own request schemas, and makes one bounded RPC call; members' ID numbers leave the gateway
+sealed. Which studio, alliance or result a caller may see is decided by the service.
+"""
+from marshmallow import fields, validate
+
+from common.auth import ADMIN, ORGANIZER, REVIEWER, STUDIO_LEAD
+from common.rpc import ServiceRpc
+from common.web import route
+from gateway import boards
+from gateway.pages import html_response
+from gateway.sealing import SealedIdNumber
+from services.studios import api
+
+UNION = (ADMIN, REVIEWER)
+STUDIO_READERS = (ADMIN, REVIEWER, ORGANIZER, STUDIO_LEAD)
+MEMBER_KEEPERS = (ADMIN, REVIEWER, STUDIO_LEAD)
+
+STUDIOS = ["innovation studios"]
+ALLIANCES = ["studio alliances"]
+RESULTS = ["innovation results"]
+PUBLIC = ["public"]
+
+
+class PublicStudioQuerySchema(api.StudioQuerySchema):
+    """The rated studios' filters, and ``?format=html`` for a readable page."""
+
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "html"]))
+
+
+class StudioRoutes:
+    studios = ServiceRpc("studios")
+    sealed = SealedIdNumber()
+
+    def sealed_people(self, payload):
+        """``payload`` with the ID number of its lead and of each member sealed."""
+        sealed = dict(payload)
+        if "lead" in sealed:
+            sealed["lead"] = self.sealed(sealed["lead"])
+        if "members" in sealed:
+            sealed["members"] = [self.sealed(member) for member in sealed["members"]]
+        return sealed
+
+    # --- studios
+
+    @route("POST", "/studios", body=api.StudioSchema, response=api.StudioViewSchema, roles=UNION,
+           status=201, tags=STUDIOS,
+           summary="Register a studio with its lead and members (ID numbers stored protected)")
+    def register_studio(self, request, principal, payload):
+        return self.studios.register_studio(principal.to_dict(), self.sealed_people(payload))
+
+    @route("GET", "/studios", query=api.StudioQuerySchema, response=api.StudioPageSchema,
+           roles=STUDIO_READERS, tags=STUDIOS,
+           summary="The studios the caller may see (organisers: their unit's; a lead: their own)")
+    def list_studios(self, request, principal, query):
+        return self.studios.list_studios(principal.to_dict(), query)
+
+    @route("GET", "/studios/<studio_id>", response=api.StudioViewSchema, roles=STUDIO_READERS,
+           tags=STUDIOS, summary="One studio with its members and, for the union and its lead, history")
+    def get_studio(self, request, principal, studio_id):
+        return self.studios.get_studio(principal.to_dict(), studio_id)
+
+    @route("POST", "/studios/<studio_id>/members", body=api.NewMembersSchema,
+           response=api.StudioViewSchema, roles=MEMBER_KEEPERS, tags=STUDIOS,
+           summary="Add members to a studio (its lead or the union)")
+    def add_members(self, request, principal, payload, studio_id):
+        return self.studios.add_members(principal.to_dict(), studio_id, self.sealed_people(payload))
+
+    @route("POST", "/studios/<studio_id>/members/<member_id>/leaving", body=api.MemberLeavingSchema,
+           response=api.StudioViewSchema, roles=MEMBER_KEEPERS, tags=STUDIOS,
+           summary="A member leaves the studio, with the reason (kept among former members)")
+    def remove_member(self, request, principal, payload, studio_id, member_id):
+        return self.studios.remove_member(principal.to_dict(), studio_id, member_id, payload)
+
+    @route("POST", "/studios/<studio_id>/lead", body=api.LeadChangeSchema,
+           response=api.StudioViewSchema, roles=UNION, tags=STUDIOS,
+           summary="Change the studio's lead to one of its members, with the reason (audited)")
+    def change_lead(self, request, principal, payload, studio_id):
+        return self.studios.change_lead(principal.to_dict(), studio_id, payload)
+
+    @route("POST", "/studios/<studio_id>/status", body=api.StudioStatusSchema,
+           response=api.StudioViewSchema, roles=UNION, tags=STUDIOS,
+           summary="Suspend, re-activate or revoke (end) a studio, with the reason; ending a rated "
+                   "studio takes its stars (自然摘牌)")
+    def change_status(self, request, principal, payload, studio_id):
+        return self.studios.change_status(principal.to_dict(), studio_id, payload)
+
+    @route("POST", "/studios/<studio_id>/star-revocation", body=api.StarRevocationSchema,
+           response=api.StudioViewSchema, roles=UNION, tags=STUDIOS,
+           summary="Order a studio's stars off (责令摘牌), with the reason")
+    def revoke_stars(self, request, principal, payload, studio_id):
+        return self.studios.revoke_stars(principal.to_dict(), studio_id, payload)
+
+    @route("GET", "/public/studios", public=True, query=PublicStudioQuerySchema,
+           response=api.PublicStudioPageSchema, tags=PUBLIC,
+           summary="Rated studios, for everyone: no personal data (`?format=html` for a page)",
+           description="With `format=html` the answer is a self-contained HTML page of the same "
+                       "studios; the JSON schema below describes `format=json`.")
+    def public_studios(self, request, principal, query):
+        fmt = query.pop("format")
+        view = self.studios.public_studios(query)
+        if fmt == "html":
+            return html_response(boards.rated_studios_page(api.PublicStudioPageSchema().dump(view)))
+        return view
+
+    # --- alliances
+
+    @route("POST", "/alliances", body=api.AllianceSchema, response=api.AllianceViewSchema,
+           roles=UNION, status=201, tags=ALLIANCES,
+           summary="Form an alliance of studios (创新工作室联盟) with its convening studio")
+    def create_alliance(self, request, principal, payload):
+        return self.studios.create_alliance(principal.to_dict(), payload)
+
+    @route("GET", "/alliances", query=api.AllianceQuerySchema, response=api.AlliancePageSchema,
+           roles=STUDIO_READERS, tags=ALLIANCES, summary="The alliances the caller may see")
+    def list_alliances(self, request, principal, query):
+        return self.studios.list_alliances(principal.to_dict(), query)
+
+    @route("GET", "/alliances/<alliance_id>", response=api.AllianceViewSchema,
+           roles=STUDIO_READERS, tags=ALLIANCES, summary="One alliance: members, convenors, projects")
+    def get_alliance(self, request, principal, alliance_id):
+        return self.studios.get_alliance(principal.to_dict(), alliance_id)
+
+    @route("POST", "/alliances/<alliance_id>/members", body=api.AllianceStudioSchema,
+           response=api.AllianceViewSchema, roles=UNION, tags=ALLIANCES,
+           summary="A studio joins the alliance")
+    def join_alliance(self, request, principal, payload, alliance_id):
+        return self.studios.join_alliance(principal.to_dict(), alliance_id, payload)
+
+    @route("POST", "/alliances/<alliance_id>/leaving", body=api.AllianceStudioSchema,
+           response=api.AllianceViewSchema, roles=UNION, tags=ALLIANCES,
+           summary="A studio leaves the alliance")
+    def leave_alliance(self, request, principal, payload, alliance_id):
+        return self.studios.leave_alliance(principal.to_dict(), alliance_id, payload)
+
+    @route("POST", "/alliances/<alliance_id>/convenor", body=api.AllianceStudioSchema,
+           response=api.AllianceViewSchema, roles=UNION, tags=ALLIANCES,
+           summary="Rotate the convening studio (盟主) to another member")
+    def rotate_convenor(self, request, principal, payload, alliance_id):
+        return self.studios.rotate_convenor(principal.to_dict(), alliance_id, payload)
+
+    @route("POST", "/alliances/<alliance_id>/projects", body=api.JointProjectSchema,
+           response=api.AllianceViewSchema, roles=UNION, status=201, tags=ALLIANCES,
+           summary="Start a joint project of member studios")
+    def add_joint_project(self, request, principal, payload, alliance_id):
+        return self.studios.add_joint_project(principal.to_dict(), alliance_id, payload)
+
+    # --- results
+
+    @route("POST", "/studios/<studio_id>/results", body=api.ResultSchema,
+           response=api.ResultViewSchema, roles=(STUDIO_LEAD,), status=201, tags=RESULTS,
+           summary="Write an innovation result of the lead's own studio (a draft)")
+    def create_result(self, request, principal, payload, studio_id):
+        return self.studios.create_result(principal.to_dict(), studio_id, payload)
+
+    @route("GET", "/results", query=api.ResultQuerySchema, response=api.ResultPageSchema,
+           roles=STUDIO_READERS, tags=RESULTS,
+           summary="Innovation results the caller may see (reviewers: a review queue by status)")
+    def list_results(self, request, principal, query):
+        return self.studios.list_results(principal.to_dict(), query)
+
+    @route("GET", "/results/<result_id>", response=api.ResultViewSchema, roles=STUDIO_READERS,
+           tags=RESULTS, summary="One result with its evidence, reviews and near duplicates")
+    def get_result(self, request, principal, result_id):
+        return self.studios.get_result(principal.to_dict(), result_id)
+
+    @route("PUT", "/results/<result_id>", body=api.ResultSchema, response=api.ResultViewSchema,
+           roles=(STUDIO_LEAD,), tags=RESULTS,
+           summary="Rewrite a draft, or a result returned for rework")
+    def edit_result(self, request, principal, payload, result_id):
+        return self.studios.edit_result(principal.to_dict(), result_id, payload)
+
+    @route("POST", "/results/<result_id>/submission", response=api.ResultViewSchema,
+           roles=(STUDIO_LEAD,), tags=RESULTS,
+           summary="Submit (or resubmit) a result for review; the answer lists near duplicates")
+    def submit_result(self, request, principal, result_id):
+        return self.studios.submit_result(principal.to_dict(), result_id)
+
+    @route("POST", "/results/<result_id>/reviews", body=api.ReviewSchema,
+           response=api.ResultViewSchema, roles=UNION, tags=RESULTS,
+           summary="A review step with a comment: start_review, verify, return, reject, duplicate")
+    def review_result(self, request, principal, payload, result_id):
+        return self.studios.review_result(principal.to_dict(), result_id, payload)

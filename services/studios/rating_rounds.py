@@ -1,0 +1,320 @@
+"""Rating rounds: a union rates its studios once a year, in public, and the ratings take effect.
+
+A round opens for a union's active studios with the rubric and thresholds configured then; the
+panel's scores are entered; the proposals are computed from the verified results of the period
+(and recomputed while the round is open); the public notice (公示) opens; signed objections are
+filed and answered; when the notice has closed, each rating whose objections are all answered
+takes effect on its studio, announced in the same write (``studio.rated``, or
+``studio.rating_revoked`` when a 复评 leaves a studio no star).
+
+The effect is a scheduled job that runs in every instance: it claims the round in the store with
+a lease before doing anything, and each rating's effect is idempotent (a studio already holding a
+rating changes nothing), so two instances never announce a rating twice, and one that dies
+half way is finished by the next claim once its lease ends.
+"""
+import collections
+
+from common.clock import utc_now
+from common.errors import BadRequest, Forbidden, NotFound
+from common.repository import StaleWrite, history_entry, optimistic
+from common.schemas import page
+from common.validation import load
+from services.studios import access, events
+from services.studios.api import (ObjectionAnswerSchema, ObjectionSchema, PageQuery,
+                                  PanelScoresSchema, RoundQuerySchema, RoundSchema)
+from services.studios.domain import rating as arithmetic
+from services.studios.domain import rounds as rules
+from services.studios.domain import studio as studio_rules
+
+LEASE_SECONDS = 300
+
+
+# views
+
+
+def round_view(round_, counts, caller):
+    view = {key: round_[key] for key in ("name", "unit", "year", "period", "notice_days", "status",
+                                         "notice", "rubric", "thresholds", "revision")}
+    view.update(id=round_["_id"], studio_count=len(round_["studio_ids"]), counts=counts)
+    if access.is_union(caller):
+        view["history"] = [{k: e[k] for k in ("at", "by", "role", "action") if k in e}
+                           for e in round_.get("history", ())]
+    return view
+
+
+def rating_view(rating, caller):
+    view = {key: rating[key] for key in ("round_id", "studio_id", "studio_name", "status",
+                                         "proposal", "effective_at", "revision")}
+    view["id"] = rating["_id"]
+    if access.is_union(caller) or access.is_lead_of(caller, rating["studio_id"]):
+        view["panel_scores"] = rating["panel_scores"]
+        view["objections"] = [
+            {key: o[key] for key in ("objection_id", "filed_at", "text", "answer")}
+            # The objector's identity is confidential: admins alone may need to contact them.
+            | ({"filer": o["filer"]} if caller.is_admin else {})
+            for o in rating["objections"]]
+    return view
+
+
+def _counts(store, round_id):
+    return dict(collections.Counter(r["status"] for r in store.ratings_of(round_id)))
+
+
+# the round
+
+
+def open_round(store, settings, caller, payload):
+    access.require_union(caller, "only union reviewers and admins run rating rounds")
+    data = load(RoundSchema(), payload)
+    data.setdefault("notice_days", settings.notice_days)
+    now = utc_now()
+    round_ = rules.new_round(data, store.active_studio_ids(data["unit"]), settings.rubric,
+                             settings.thresholds, now)
+    stored = store.add_round(round_, history_entry(caller, "open", now))
+    return round_view(stored, {}, caller)
+
+
+def _visible_round(store, caller, round_id):
+    round_ = store.round(round_id)
+    if not (access.is_union(caller) or (caller.unit is not None and caller.unit == round_["unit"])):
+        raise NotFound(f"no rating round {round_id}")
+    return round_
+
+
+def get_round(store, caller, round_id):
+    round_ = _visible_round(store, caller, round_id)
+    return round_view(round_, _counts(store, round_id), caller)
+
+
+def list_rounds(store, caller, query):
+    query = load(RoundQuerySchema(), query or {})
+    condition = {}
+    if not access.is_union(caller):
+        if not caller.unit:
+            raise Forbidden("only the union and organisers list rating rounds")
+        condition["unit"] = caller.unit
+    if "unit" in query:
+        condition["unit"] = query["unit"] if not condition else condition["unit"]
+    total, found = store.find_rounds(condition, query["limit"], query["offset"])
+    return page((round_view(r, {}, caller) for r in found), total, query)
+
+
+def list_ratings(store, caller, round_id, query):
+    query = load(PageQuery(), query or {})
+    _visible_round(store, caller, round_id)
+    total, found = store.find_ratings(round_id, query["limit"], query["offset"])
+    return page((rating_view(r, caller) for r in found), total, query)
+
+
+def _rating_of(store, round_, studio_id):
+    """The studio's rating in the round, new if none is stored yet (not stored here)."""
+    if studio_id not in round_["studio_ids"]:
+        raise BadRequest("the studio is not rated in this round",
+                                {"studio_id": ["not among the round's studios"]})
+    try:
+        return store.rating(rules.rating_id_of(round_["_id"], studio_id)), False
+    except NotFound:
+        return rules.new_rating(round_, store.studio(studio_id)), True
+
+
+def _store_rating(store, current, is_new, changed, record):
+    if is_new:
+        return store.add_rating({**changed, "history": [record]})
+    return store.save_rating(current, changed, record)
+
+
+@optimistic
+def record_panel_scores(store, caller, round_id, payload):
+    access.require_union(caller, "only union reviewers enter the panel's scores")
+    data = load(PanelScoresSchema(), payload)
+    round_ = store.round(round_id)
+    rating, is_new = _rating_of(store, round_, data["studio_id"])
+    changed = rules.record_panel_scores(round_, rating, data["item"], data["scores"])
+    stored = _store_rating(store, rating, is_new, changed,
+                           history_entry(caller, "panel_scores", utc_now(), details={"item": data["item"]}))
+    return rating_view(stored, caller)
+
+
+def compute_proposals(store, caller, round_id):
+    """Every studio's proposed rating, from the verified results of the period."""
+    access.require_union(caller, "only union reviewers compute a round's proposals")
+    round_ = store.round(round_id)
+    rules.require_open(round_)
+    studios = store.studios_by_id(round_["studio_ids"])
+    results = store.verified_results(list(studios), round_["period"])
+    memberships = _memberships(store.alliances_of(round_["unit"]))
+    now = utc_now()
+    for studio_id, studio in studios.items():
+        _propose(store, caller, round_, studio, results[studio_id], memberships, now)
+    return round_view(store.round(round_id), _counts(store, round_id), caller)
+
+
+def _memberships(alliances):
+    member, convenes = collections.defaultdict(list), collections.Counter()
+    for alliance in alliances:
+        for studio_id in alliance["members"]:
+            member[studio_id].append(alliance["_id"])
+        convenes[alliance["convenor"]] += 1
+    return member, convenes
+
+
+@optimistic
+def _propose(store, caller, round_, studio, results, memberships, now):
+    rating, is_new = _rating_of(store, round_, studio["_id"])
+    member, convenes = memberships
+    facts = {**studio, "alliances": member.get(studio["_id"], []),
+             "convenes": convenes.get(studio["_id"], 0)}
+    panel = {item: [s["score"] for s in scores] for item, scores in rating["panel_scores"].items()}
+    computed = arithmetic.rate_studio(facts, [_result_facts(r) for r in results], panel, round_["rubric"], round_["thresholds"],
+                                      round_["period"])
+    held = studio.get("rating")
+    previous = None if held is None else (0 if held.get("revoked") else held["stars"])
+    outcome = arithmetic.re_evaluation(previous, computed["stars"], computed["points"],
+                                       round_["thresholds"])
+    computed.pop("studio_id", None)
+    computed["revocation"] = outcome["revocation"]
+    changed = rules.propose(round_, rating, computed, outcome["outcome"], previous)
+    _store_rating(store, rating, is_new, changed, history_entry(caller, "propose", now))
+
+
+def _result_facts(result):
+    """What the rating arithmetic reads of a stored result."""
+    benefit = result["economic_benefit"]
+    return {"_id": result["_id"], "kind": result["kind"], "title": result["title"],
+            "achieved_on": result["achieved_on"], "people_trained": result["people_trained"],
+            "converted": result["converted"], "award_level": result.get("prior_award_level"),
+            "economic_benefit": {"cost_saved": benefit["cost_saved"],
+                                 "value_created": benefit["value_created"],
+                                 "confirmed": benefit["confirmation"] is not None}}
+
+
+@optimistic
+def open_notice(store, caller, round_id):
+    access.require_union(caller, "only union reviewers open a round's public notice")
+    round_ = store.round(round_id)
+    ratings = store.ratings_of(round_id)
+    for rating in ratings:
+        if rating["proposal"] is not None:
+            arithmetic.require_complete(rating["proposal"])
+    now = utc_now()
+    changed = rules.open_notice(round_, ratings, now)
+    stored = store.save_round(round_, changed, history_entry(caller, "open_notice", now))
+    return round_view(stored, _counts(store, round_id), caller)
+
+
+def public_notice(store, round_id, query):
+    """The proposed ratings of a round in (or after) its public notice, for everyone."""
+    query = load(PageQuery(), query or {})
+    round_ = store.round(round_id)
+    if round_["status"] == rules.OPEN:
+        raise NotFound(f"no rating round {round_id}")
+    total, found = store.find_ratings(round_id, query["limit"], query["offset"])
+    items = [{"rating_id": r["_id"], "studio_name": r["studio_name"], "enterprise": r["enterprise"],
+              "stars": r["proposal"]["stars"], "points": r["proposal"]["points"],
+              "outcome": r["proposal"]["outcome"], "status": r["status"],
+              "categories": r["proposal"]["categories"]} for r in found]
+    return {"round_id": round_["_id"], "name": round_["name"], "year": round_["year"],
+            "status": round_["status"], "notice": round_["notice"], **page(items, total, query)}
+
+
+def get_rating(store, caller, rating_id):
+    rating = store.rating(rating_id)
+    if not (access.is_union(caller) or access.is_lead_of(caller, rating["studio_id"])
+            or (caller.unit is not None and caller.unit == rating["unit"])):
+        raise NotFound(f"no rating {rating_id}")
+    return rating_view(rating, caller)
+
+
+# objections
+
+
+@optimistic
+def file_objection(store, caller, rating_id, payload):
+    """A signed objection: the caller's verified token is the signature; it is kept, and shown
+    to no one but admins."""
+    data = load(ObjectionSchema(), payload)
+    rating = store.rating(rating_id)
+    round_ = store.round(rating["round_id"])
+    if round_["status"] == rules.OPEN:
+        raise NotFound(f"no rating {rating_id}")
+    filer = {"subject": caller.subject, "role": caller.role, "name": caller.name}
+    now = utc_now()
+    changed, objection = rules.file_objection(round_, rating, filer, data["text"], now)
+    store.save_rating(rating, changed, history_entry(caller, "objection", now))
+    return {"objection_id": objection["objection_id"], "filed_at": objection["filed_at"],
+            "text": objection["text"], "answer": None}
+
+
+@optimistic
+def answer_objection(store, caller, rating_id, objection_id, payload):
+    access.require_union(caller, "only union reviewers answer objections")
+    data = load(ObjectionAnswerSchema(), payload)
+    rating = store.rating(rating_id)
+    now = utc_now()
+    changed = rules.answer_objection(rating, objection_id, data["decision"], data["text"],
+                                     caller.subject, now)
+    stored = store.save_rating(rating, changed, history_entry(caller, "answer", now,
+                                                              details={"objection_id": objection_id}))
+    return rating_view(stored, caller)
+
+
+# the effect, when the notice closes
+
+
+def take_effect(store, holder, now=None, lease_seconds=LEASE_SECONDS, correlation_id=None):
+    """Put into effect every rating whose notice has closed and whose objections are answered,
+    round by round, each round claimed by ``holder`` first. Returns how many took effect."""
+    done = 0
+    for round_ in store.rounds_in_notice():
+        now_ = now or utc_now()
+        if rules.notice_is_open(round_, now_):
+            continue
+        claimed = rules.claim(round_, holder, now_, lease_seconds)
+        if claimed is None:
+            continue  # another instance is at work on it
+        try:
+            round_ = store.save_round(round_, claimed)
+        except StaleWrite:
+            continue  # another instance claimed it first
+        done += _effect_round(store, round_, now_, correlation_id)
+    return done
+
+
+def _effect_round(store, round_, now, correlation_id):
+    done = 0
+    ratings = store.ratings_of(round_["_id"])
+    for rating in ratings:
+        if rules.is_due(round_, rating, now):
+            _effect_rating(store, round_, rating, now, correlation_id)
+            done += 1
+    ended = rules.closed(round_, store.ratings_of(round_["_id"]))
+    if ended is not None:
+        store.save_round(store.round(round_["_id"]), ended)
+    return done
+
+
+@optimistic
+def _apply_to_studio(store, studio_id, record, correlation_id, now):
+    studio = store.studio(studio_id)
+    changed, announcements = studio_rules.rated(studio, record)
+    if changed is studio:
+        return
+    envelopes = []
+    for change in announcements:
+        if change["type"] == events.STUDIO_RATED:
+            envelopes.append(events.studio_rated(changed, correlation_id))
+        else:
+            envelopes.append(events.rating_revoked(changed, change, now, correlation_id))
+    store.save_studio(studio, changed, {"at": now, "by": "rating", "role": "system",
+                                        "action": "rated", "details": {"rating_id": record["rating_id"],
+                                                                       "stars": record["stars"]}},
+                      envelopes)
+
+
+def _effect_rating(store, round_, rating, now, correlation_id):
+    changed, record = rules.in_effect(round_, rating, now)
+    record["revocation"] = rating["proposal"].get("revocation")
+    # The studio first: if this stops half way, the next claim finds the rating still proposed,
+    # the studio already holding it (no second announcement), and marks the rating.
+    _apply_to_studio(store, rating["studio_id"], record, correlation_id, now)
+    store.save_rating(rating, changed)

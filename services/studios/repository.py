@@ -1,0 +1,171 @@
+"""Where the studios live: one document per studio (members, lead, status, rating in effect and
+history), per alliance, per innovation result (content, evidence records, reviews).
+
+Every change is one write of one document, conditioned on the revision it was read at, with the
+events it announces in the same write (outbox). The duplicate rules are unique indexes on claims
+a result holds while it is submitted, in review or verified: ``patent_claim`` (the normalised
+patent number) and ``title_claim`` (studio + year + normalised title). A rejected result gives
+its claims up, so the same work may be submitted again properly.
+"""
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from common.errors import Conflict, NotFound
+from common.repository import NOT_STATE, Repository, StaleWrite
+from common.storage import find_page
+
+BY_NAME = [("name", ASCENDING), ("_id", ASCENDING)]
+BY_CREATION = [("created_at", ASCENDING), ("_id", ASCENDING)]
+BY_STUDIO_NAME = [("studio_name", ASCENDING), ("_id", ASCENDING)]
+# What the rating arithmetic reads of a result.
+RATED_FIELDS = {"studio_id": 1, "kind": 1, "title": 1, "achieved_on": 1, "economic_benefit": 1,
+                "people_trained": 1, "converted": 1, "prior_award_level": 1}
+CLAIMS = {"patent_claim": ("patent_number", "the same patent number is already claimed by result"),
+          "title_claim": ("title", "the same studio already has this title in the same year: result")}
+
+
+class StudiosRepository(Repository):
+    def __init__(self, database):
+        self.studios = database["studios"]
+        self.alliances = database["alliances"]
+        self.results = database["results"]
+        self.rounds = database["rounds"]
+        self.ratings = database["ratings"]
+        self.studios.create_index("unit")
+        self.studios.create_index("rating.stars")
+        self.alliances.create_index("members")
+        self.results.create_index("studio_id")
+        self.results.create_index("status")
+        self.results.create_index("unit")
+        self.rounds.create_index("status")
+        self.ratings.create_index("round_id")
+        for claim in CLAIMS:
+            self.results.create_index(claim, unique=True, sparse=True)
+        super().__init__(database)
+
+    @property
+    def outbox_collections(self):
+        return [self.studios, self.results]
+
+    # studios
+
+    def add_studio(self, studio, record):
+        return self.insert(self.studios, {**studio, "history": [record]})
+
+    def studio(self, studio_id):
+        document = self.studios.find_one({"_id": studio_id}, NOT_STATE)
+        if document is None:
+            raise NotFound(f"no studio {studio_id}")
+        return document
+
+    def save_studio(self, current, studio, record=None, events=()):
+        return self.save_revision(self.studios, current, studio, record, events)
+
+    def find_studios(self, condition, limit, offset):
+        return find_page(self.studios, condition, BY_NAME, limit, offset, NOT_STATE)
+
+    # alliances
+
+    def add_alliance(self, alliance, record):
+        return self.insert(self.alliances, {**alliance, "history": [record]})
+
+    def alliance(self, alliance_id):
+        document = self.alliances.find_one({"_id": alliance_id})
+        if document is None:
+            raise NotFound(f"no alliance {alliance_id}")
+        return document
+
+    def save_alliance(self, current, alliance, record):
+        return self.save_revision(self.alliances, current, alliance, record)
+
+    def find_alliances(self, condition, limit, offset):
+        return find_page(self.alliances, condition, BY_NAME, limit, offset, None)
+
+    # results
+
+    def add_result(self, result, record):
+        return self.insert(self.results, {**result, "history": [record]})
+
+    def result(self, result_id):
+        document = self.results.find_one({"_id": result_id}, NOT_STATE)
+        if document is None:
+            raise NotFound(f"no result {result_id}")
+        return document
+
+    def save_result(self, current, result, record=None, events=()):
+        """Store the new state of a result; a claim another result holds is a 409 naming it."""
+        try:
+            return self.save_revision(self.results, current, result, record, events)
+        except DuplicateKeyError:
+            for claim, (field, message) in CLAIMS.items():
+                if result.get(claim) is None:
+                    continue
+                holder = self.results.find_one({claim: result[claim], "_id": {"$ne": result["_id"]}},
+                                               {"_id": 1})
+                if holder is not None:
+                    raise Conflict(f"{message} {holder['_id']}",
+                                   {field: [f"duplicate of {holder['_id']}"]}) from None
+            raise
+
+    def find_results(self, condition, limit, offset):
+        return find_page(self.results, condition, BY_CREATION, limit, offset, NOT_STATE)
+
+    def verified_results(self, studio_ids, period):
+        """The verified results of ``studio_ids`` achieved within ``period``, by studio."""
+        found = {studio_id: [] for studio_id in studio_ids}
+        condition = {"studio_id": {"$in": list(studio_ids)}, "status": "verified",
+                     "achieved_on": {"$gte": period["from"], "$lte": period["to"]}}
+        for result in self.results.find(condition, RATED_FIELDS):
+            found[result["studio_id"]].append(result)
+        return found
+
+    # rating rounds
+
+    def active_studio_ids(self, unit):
+        return [s["_id"] for s in self.studios.find({"unit": unit, "status": "active"}, {"_id": 1})]
+
+    def studios_by_id(self, studio_ids):
+        return {s["_id"]: s for s in self.studios.find({"_id": {"$in": list(studio_ids)}}, NOT_STATE)}
+
+    def alliances_of(self, unit):
+        return list(self.alliances.find({"unit": unit}, {"members": 1, "convenor": 1}))
+
+    def add_round(self, round_, record):
+        return self.insert(self.rounds, {**round_, "history": [record]})
+
+    def round(self, round_id):
+        document = self.rounds.find_one({"_id": round_id})
+        if document is None:
+            raise NotFound(f"no rating round {round_id}")
+        return document
+
+    def save_round(self, current, round_, record=None):
+        return self.save_revision(self.rounds, current, round_, record)
+
+    def find_rounds(self, condition, limit, offset):
+        return find_page(self.rounds, condition, BY_CREATION, limit, offset, None)
+
+    def rounds_in_notice(self):
+        return list(self.rounds.find({"status": "notice"}))
+
+    def rating(self, rating_id):
+        document = self.ratings.find_one({"_id": rating_id})
+        if document is None:
+            raise NotFound(f"no rating {rating_id}")
+        return document
+
+    def ratings_of(self, round_id):
+        return list(self.ratings.find({"round_id": round_id}))
+
+    def find_ratings(self, round_id, limit, offset):
+        return find_page(self.ratings, {"round_id": round_id}, BY_STUDIO_NAME, limit, offset, None)
+
+    def add_rating(self, rating):
+        """Store a new rating; StaleWrite when another writer stored it first."""
+        try:
+            return self.insert(self.ratings, rating)
+        except DuplicateKeyError:
+            raise StaleWrite(rating["_id"]) from None
+
+    def save_rating(self, current, rating, record=None):
+        return self.save_revision(self.ratings, current, rating, record)
