@@ -339,6 +339,24 @@ def _name(faults, path, value):
         faults.add(path, "must be a name of 1 to 200 characters")
 
 
+def _list(faults, path, value):
+    if not isinstance(value, list) or not value:
+        faults.add(path, "must be a non-empty list")
+        return []
+    return value
+
+
+def _named(faults, path, value, keys, codes):
+    """Checks a category's or an item's keys, code and name; False if it is no mapping."""
+    if not isinstance(value, dict):
+        faults.add(path, "must be a mapping {" + ", ".join(keys) + "}")
+        return False
+    faults.unknown_keys(path, value, keys)
+    _code(faults, _join(path, "code"), value.get("code"), codes)
+    _name(faults, _join(path, "name"), value.get("name"))
+    return True
+
+
 def _overlaps(faults, items):
     """No result kind belongs to two items of the same kind of rule."""
     taken = {}
@@ -368,43 +386,26 @@ def rubric_from(configured):
     if not isinstance(configured, dict):
         raise RatingConfigError("STUDIO_RATING_RUBRIC", {"": ["must be a mapping"]})
     faults.unknown_keys("", configured, ("categories",))
-    categories = configured.get("categories")
-    if not isinstance(categories, list) or not categories:
-        faults.add("categories", "must be a non-empty list")
-        categories = []
     category_codes, item_codes, rules, checked_categories = set(), set(), [], []
     total = 0.0
+    categories = _list(faults, "categories", configured.get("categories"))
     for c, category in enumerate(categories):
         where = f"categories[{c}]"
-        if not isinstance(category, dict):
-            faults.add(where, "must be a mapping {code, name, items}")
+        if not _named(faults, where, category, ("code", "name", "items"), category_codes):
             total = None
             continue
-        faults.unknown_keys(where, category, ("code", "name", "items"))
-        _code(faults, _join(where, "code"), category.get("code"), category_codes)
-        _name(faults, _join(where, "name"), category.get("name"))
-        items = category.get("items")
-        if not isinstance(items, list) or not items:
-            faults.add(_join(where, "items"), "must be a non-empty list")
-            items = []
         checked_items = []
-        for i, item in enumerate(items):
+        for i, item in enumerate(_list(faults, _join(where, "items"), category.get("items"))):
             path = f"{where}.items[{i}]"
-            if not isinstance(item, dict):
-                faults.add(path, "must be a mapping {code, name, max_points, rule}")
+            if not _named(faults, path, item, ("code", "name", "max_points", "rule"), item_codes):
                 total = None
                 continue
-            faults.unknown_keys(path, item, ("code", "name", "max_points", "rule"))
-            _code(faults, _join(path, "code"), item.get("code"), item_codes)
-            _name(faults, _join(path, "name"), item.get("name"))
             max_points = faults.number(_join(path, "max_points"), item.get("max_points"),
                                        high=TOTAL_POINTS, strict=True, decimals=2)
             rule = _rule(faults, _join(path, "rule"), item.get("rule"), max_points or TOTAL_POINTS)
             rules.append((path, rule))
-            if max_points is None:
-                total = None  # a total of the maxima that are valid would mislead
-            elif total is not None:
-                total += max_points
+            # A total of only the maxima that are valid would mislead.
+            total = None if max_points is None or total is None else total + max_points
             checked_items.append({"code": item.get("code"), "name": item.get("name"),
                                   "max_points": max_points, "rule": rule})
         checked_categories.append({"code": category.get("code"), "name": category.get("name"),

@@ -165,3 +165,11 @@ def test_thresholds_out_of_range_are_refused(configured, path):
 def test_thresholds_that_are_no_mapping_are_refused(configured):
     assert faults_of(configured, thresholds_from) == {
         "": ["must map stars (1 to 5) to the least points for them"]}
+
+
+def test_categories_and_items_missing_what_they_need_are_named():
+    faults = faults_of({"categories": [{"items": [{"max_points": 100}, 7]}, {"code": "b", "name": "b"}]})
+    assert {"categories[0].code", "categories[0].name", "categories[0].items[0].code",
+            "categories[0].items[0].rule.kind", "categories[0].items[1]",
+            "categories[1].items"} <= set(faults)
+    assert "categories" not in faults  # no total is claimed for maxima that could not be read
