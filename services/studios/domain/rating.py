@@ -19,6 +19,10 @@ to 0.01 (and never exceed the item's maximum), a category's points are the sum o
 rounded to 0.01, and the total is the sum of the categories' rounded half up to 0.1. The stars are
 given on that total, as it is shown in the public notice (79.96 shows as 80.0 and makes 4 stars).
 
+Who is rated is the service's business (a studio's status and level, which results are
+verified): of the studio the rating reads only ``members``, ``founded_on`` (whole years to the
+end of the period), ``alliances`` and ``convenes``.
+
 A panel item without (enough) expert scores scores 0, says so in its basis, and leaves the rating
 incomplete (``complete`` false, the item in ``missing_panel``): such a rating can be shown while the
 panel is still at work, but ``require_complete`` refuses to propose it.
