@@ -204,3 +204,65 @@ def rated_studios_page(view):
             f"<td>{escape(row.get('round_name'))}</td></tr>")
     out.append("</tbody></table>")
     return page(title, meta, "".join(out))
+
+
+OUTCOME_NAMES = {"first": "首次评定 first", "kept": "保持 kept", "raised": "升星 raised",
+                 "lowered": "降星 lowered", "revoked": "摘牌 revoked"}
+
+
+def _bar(points, maximum):
+    share = _share(float(points or 0), float(maximum or 0))
+    # The width is a number formatted here, never text from data.
+    return (f'<td class="bar"><div class="track"><div class="fill" style="width:{share:.1f}%">'
+            "</div></div></td>")
+
+
+def notice_page(view):
+    """The public notice (公示) of a round's proposed ratings, as a page."""
+    notice = view.get("notice") or {}
+    title = f"{view.get('name')} 公示 Public notice"
+    meta = f"公示期 {notice.get('opens_at', '')} — {notice.get('closes_at', '')} (UTC)"
+    rows = view.get("items") or []
+    out = ['<p>对公示结果有异议的，请在公示期内实名提出 Signed objections may be filed during the '
+           'notice; the objector is kept confidential.</p>',
+           '<table><thead><tr><th scope="col">工作室 Studio</th><th scope="col">企业 Enterprise</th>'
+           '<th scope="col">拟评星级 Stars</th><th scope="col">得分 Points</th>'
+           '<th scope="col">结果 Outcome</th></tr></thead><tbody>']
+    for row in rows:
+        out.append(
+            f"<tr><td>{escape(row.get('studio_name'))}</td><td>{escape(row.get('enterprise'))}</td>"
+            f'<td aria-label="{int(row.get("stars") or 0)} stars">{_stars(row.get("stars"))}</td>'
+            f'<td class="num">{_number(row.get("points"), 1)}</td>'
+            f"<td>{escape(OUTCOME_NAMES.get(row.get('outcome'), row.get('outcome')))}</td></tr>")
+    out.append("</tbody></table>")
+    return page(title, meta, "".join(out))
+
+
+def rating_page(view):
+    """One rating item by item, with bars: why this studio has its stars."""
+    proposal = view.get("proposal") or {}
+    title = f"{view.get('studio_name')} 星级评定 Rating"
+    meta = (f"{_stars(proposal.get('stars'))} · {_number(proposal.get('points'), 1)} 分 points · "
+            f"{OUTCOME_NAMES.get(proposal.get('outcome'), proposal.get('outcome') or '')}")
+    if not proposal:
+        return page(title, "尚未评定 Not rated yet", "")
+    out = []
+    items = proposal.get("items") or []
+    for category in proposal.get("categories") or []:
+        out.append(f"<h2>{escape(category.get('name'))} {_number(category.get('points'))} / "
+                   f"{_number(category.get('max_points'))}</h2>")
+        out.append('<table><thead><tr><th scope="col">项目 Item</th><th scope="col">得分 Points</th>'
+                   '<th scope="col"></th><th scope="col">依据 Basis</th>'
+                   '<th scope="col">计入成果 Results counted</th></tr></thead><tbody>')
+        for item in items:
+            if item.get("category") != category.get("category"):
+                continue
+            counted = item.get("counted") or []
+            out.append(
+                f"<tr><td>{escape(item.get('name'))}</td>"
+                f'<td class="num">{_number(item.get("points"))} / {_number(item.get("max_points"))}</td>'
+                f"{_bar(item.get('points'), item.get('max_points'))}"
+                f"<td>{escape(item.get('basis'))}</td>"
+                f"<td>{escape(', '.join(counted[:20]))}{' …' if len(counted) > 20 else ''}</td></tr>")
+        out.append("</tbody></table>")
+    return page(title, meta, "".join(out))

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 
 from common.auth import ADMIN, ORGANIZER, REVIEWER, STUDIO_LEAD
 from common.rpc import ServiceRpc
+from common.schemas import PageQuery, Strict
 from common.web import route
 from gateway import boards
 from gateway.pages import html_response
@@ -21,13 +22,29 @@ MEMBER_KEEPERS = (ADMIN, REVIEWER, STUDIO_LEAD)
 STUDIOS = ["innovation studios"]
 ALLIANCES = ["studio alliances"]
 RESULTS = ["innovation results"]
+RATINGS = ["star ratings"]
 PUBLIC = ["public"]
+ROUND_READERS = (ADMIN, REVIEWER, ORGANIZER)
+# Computing a round reads every verified result of the period: it may take longer than a click.
+ROUND_TIMEOUT = 120
+
+
+def _format_field():
+    return fields.String(load_default="json", validate=validate.OneOf(["json", "html"]))
+
+
+class FormatQuerySchema(Strict):
+    """``?format=html`` asks for a readable page instead of JSON."""
+    format = _format_field()
 
 
 class PublicStudioQuerySchema(api.StudioQuerySchema):
     """The rated studios' filters, and ``?format=html`` for a readable page."""
+    format = _format_field()
 
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "html"]))
+
+class PublicNoticeQuerySchema(PageQuery):
+    format = _format_field()
 
 
 class StudioRoutes:
@@ -183,3 +200,83 @@ class StudioRoutes:
            summary="A review step with a comment: start_review, verify, return, reject, duplicate")
     def review_result(self, request, principal, payload, result_id):
         return self.studios.review_result(principal.to_dict(), result_id, payload)
+
+    # --- rating rounds
+
+    @route("POST", "/rating-rounds", body=api.RoundSchema, response=api.RoundViewSchema,
+           roles=UNION, status=201, tags=RATINGS,
+           summary="Open a yearly rating round (星级评定) of a union's active studios")
+    def open_round(self, request, principal, payload):
+        return self.studios.open_round(principal.to_dict(), payload)
+
+    @route("GET", "/rating-rounds", query=api.RoundQuerySchema, response=api.RoundPageSchema,
+           roles=ROUND_READERS, tags=RATINGS, summary="Rating rounds (organisers: their unit's)")
+    def list_rounds(self, request, principal, query):
+        return self.studios.list_rounds(principal.to_dict(), query)
+
+    @route("GET", "/rating-rounds/<round_id>", response=api.RoundViewSchema, roles=ROUND_READERS,
+           tags=RATINGS, summary="One round: its rubric, thresholds, notice and ratings by status")
+    def get_round(self, request, principal, round_id):
+        return self.studios.get_round(principal.to_dict(), round_id)
+
+    @route("GET", "/rating-rounds/<round_id>/ratings", query=PageQuery,
+           response=api.RatingPageSchema, roles=ROUND_READERS, tags=RATINGS,
+           summary="The round's ratings with their breakdowns, by studio name")
+    def list_ratings(self, request, principal, query, round_id):
+        return self.studios.list_ratings(principal.to_dict(), round_id, query)
+
+    @route("POST", "/rating-rounds/<round_id>/panel-scores", body=api.PanelScoresSchema,
+           response=api.RatingViewSchema, roles=UNION, tags=RATINGS,
+           summary="The experts' scores of a panel item of one studio (averaged, trimmed)")
+    def record_panel_scores(self, request, principal, payload, round_id):
+        return self.studios.record_panel_scores(principal.to_dict(), round_id, payload)
+
+    @route("POST", "/rating-rounds/<round_id>/proposals", response=api.RoundViewSchema,
+           roles=UNION, tags=RATINGS,
+           summary="Compute every studio's proposed rating from the period's verified results")
+    def compute_proposals(self, request, principal, round_id):
+        studios = self.studios.with_timeout(ROUND_TIMEOUT)
+        return studios.compute_proposals(principal.to_dict(), round_id)
+
+    @route("POST", "/rating-rounds/<round_id>/notice", body=api.NoticeSchema,
+           response=api.RoundViewSchema, roles=UNION, tags=RATINGS,
+           summary="Open the public notice (公示) of the proposed ratings")
+    def open_notice(self, request, principal, payload, round_id):
+        return self.studios.open_notice(principal.to_dict(), round_id, payload)
+
+    @route("GET", "/public/rating-rounds/<round_id>/notice", public=True, query=PublicNoticeQuerySchema,
+           response=api.PublicNoticeSchema, tags=PUBLIC,
+           summary="The public notice (公示) of a round's proposed ratings (`?format=html` for a page)",
+           description="With `format=html` the answer is a self-contained HTML page with each "
+                       "rating's points by category; the JSON schema below describes `format=json`.")
+    def public_notice(self, request, principal, query, round_id):
+        fmt = query.pop("format")
+        view = self.studios.public_notice(round_id, query)
+        if fmt == "html":
+            return html_response(boards.notice_page(api.PublicNoticeSchema().dump(view)))
+        return view
+
+    @route("GET", "/ratings/<rating_id>", query=FormatQuerySchema, response=api.RatingViewSchema,
+           roles=ROUND_READERS + (STUDIO_LEAD,), tags=RATINGS,
+           summary="One rating item by item, with the results each item counted "
+                   "(`?format=html` for a page)",
+           description="With `format=html` the answer is a self-contained HTML page of the "
+                       "breakdown with bars; the JSON schema below describes `format=json`.")
+    def get_rating(self, request, principal, query, rating_id):
+        view = self.studios.get_rating(principal.to_dict(), rating_id)
+        if query["format"] == "html":
+            return html_response(boards.rating_page(api.RatingViewSchema().dump(view)))
+        return view
+
+    @route("POST", "/ratings/<rating_id>/objections", body=api.ObjectionSchema,
+           response=api.ObjectionViewSchema, status=201, tags=RATINGS,
+           summary="File a signed objection during the public notice (the objector is kept "
+                   "confidential; anonymous objections are not accepted)")
+    def file_objection(self, request, principal, payload, rating_id):
+        return self.studios.file_objection(principal.to_dict(), rating_id, payload)
+
+    @route("POST", "/ratings/<rating_id>/objections/<objection_id>/answer",
+           body=api.ObjectionAnswerSchema, response=api.RatingViewSchema, roles=UNION, tags=RATINGS,
+           summary="Answer an objection: dismissed, or upheld (the proposed rating is withdrawn)")
+    def answer_objection(self, request, principal, payload, rating_id, objection_id):
+        return self.studios.answer_objection(principal.to_dict(), rating_id, objection_id, payload)

@@ -210,6 +210,11 @@ class RoundSchema(Strict):
                                                           "default from the configuration (7)"})
 
 
+class NoticeSchema(Strict):
+    closes_at = Timestamp(metadata={"description": "when the public notice closes (ISO 8601); "
+                                                   "default: the round's notice_days from now"})
+
+
 class RoundQuerySchema(PageQuery):
     unit = fields.String(validate=SHORT)
 

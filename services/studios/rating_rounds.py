@@ -20,7 +20,7 @@ from common.repository import StaleWrite, history_entry, optimistic
 from common.schemas import page
 from common.validation import load
 from services.studios import access, events
-from services.studios.api import (ObjectionAnswerSchema, ObjectionSchema, PageQuery,
+from services.studios.api import (NoticeSchema, ObjectionAnswerSchema, ObjectionSchema, PageQuery,
                                   PanelScoresSchema, RoundQuerySchema, RoundSchema)
 from services.studios.domain import rating as arithmetic
 from services.studios.domain import rounds as rules
@@ -165,12 +165,12 @@ def _propose(store, caller, round_, studio, results, memberships, now):
     facts = {**studio, "alliances": member.get(studio["_id"], []),
              "convenes": convenes.get(studio["_id"], 0)}
     panel = {item: [s["score"] for s in scores] for item, scores in rating["panel_scores"].items()}
-    computed = arithmetic.rate_studio(facts, [_result_facts(r) for r in results], panel, round_["rubric"], round_["thresholds"],
-                                      round_["period"])
+    thresholds = rules.thresholds_of(round_)
+    computed = arithmetic.rate_studio(facts, [_result_facts(r) for r in results], panel,
+                                      round_["rubric"], thresholds, round_["period"])
     held = studio.get("rating")
     previous = None if held is None else (0 if held.get("revoked") else held["stars"])
-    outcome = arithmetic.re_evaluation(previous, computed["stars"], computed["points"],
-                                       round_["thresholds"])
+    outcome = arithmetic.re_evaluation(previous, computed["stars"], computed["points"], thresholds)
     computed.pop("studio_id", None)
     computed["revocation"] = outcome["revocation"]
     changed = rules.propose(round_, rating, computed, outcome["outcome"], previous)
@@ -189,15 +189,16 @@ def _result_facts(result):
 
 
 @optimistic
-def open_notice(store, caller, round_id):
+def open_notice(store, caller, round_id, payload=None):
     access.require_union(caller, "only union reviewers open a round's public notice")
+    data = load(NoticeSchema(), payload or {})
     round_ = store.round(round_id)
     ratings = store.ratings_of(round_id)
     for rating in ratings:
         if rating["proposal"] is not None:
             arithmetic.require_complete(rating["proposal"])
     now = utc_now()
-    changed = rules.open_notice(round_, ratings, now)
+    changed = rules.open_notice(round_, ratings, now, data.get("closes_at"))
     stored = store.save_round(round_, changed, history_entry(caller, "open_notice", now))
     return round_view(stored, _counts(store, round_id), caller)
 

@@ -21,21 +21,32 @@ from services.studios.views import alliance_view, public_studio_view, studio_vie
 ORDERED = "ordered"
 
 
+def _opened(protector, payload):
+    """``payload`` with the sealed ID numbers of its lead and members opened (a number that
+    arrived in clear is refused), ready for its schema."""
+    if not isinstance(payload, dict):
+        return payload
+    opened = dict(payload)
+    if isinstance(opened.get("lead"), dict):
+        opened["lead"] = protector.unsealed(opened["lead"])
+    if isinstance(opened.get("members"), list):
+        opened["members"] = [protector.unsealed(m) if isinstance(m, dict) else m
+                             for m in opened["members"]]
+    return opened
+
+
 def _members(protector, people, field):
-    """Member records of ``people`` (their ID numbers arrive sealed; they are stored protected)."""
+    """Member records of ``people``, their ID numbers stored protected."""
     today = beijing_today().isoformat()
-    records = []
-    for position, person in enumerate(people):
-        opened = protector.unsealed(person)
-        protected = protector.protect(opened["id_number"], field=f"{field}.{position}.id_number"
-                                      if field != "lead" else "lead.id_number")
-        records.append(rules.new_member(protected, opened, today))
-    return records
+    return [rules.new_member(protector.protect(person["id_number"], field=f"{field}.id_number"
+                                               if field == "lead" else f"{field}.{i}.id_number"),
+                             person, today)
+            for i, person in enumerate(people)]
 
 
 def register_studio(store, protector, caller, payload):
     access.require_union(caller, "only union reviewers and admins register studios")
-    data = load(StudioSchema(), payload)
+    data = load(StudioSchema(), _opened(protector, payload))
     lead = _members(protector, [data["lead"]], "lead")[0]
     members = _members(protector, data["members"], "members")
     now = utc_now()
@@ -89,7 +100,7 @@ def _save(store, caller, current, changed, action, reason=None, announcements=()
 def add_members(store, protector, caller, studio_id, payload):
     studio = store.studio(studio_id)
     access.require_lead_or_union(caller, studio)
-    data = load(NewMembersSchema(), payload)
+    data = load(NewMembersSchema(), _opened(protector, payload))
     members = _members(protector, data["members"], "members")
     changed = rules.add_members(studio, members)
     return _save(store, caller, studio, changed, "add_members",

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from common.errors import Conflict, NotFound
 from common.repository import NOT_STATE, Repository, StaleWrite
 from common.storage import find_page
+from services.studios.similar_titles import TITLE_KEYS, TitleIndex
 
 BY_NAME = [("name", ASCENDING), ("_id", ASCENDING)]
 BY_CREATION = [("created_at", ASCENDING), ("_id", ASCENDING)]
@@ -41,6 +42,7 @@ class StudiosRepository(Repository):
         self.ratings.create_index("round_id")
         for claim in CLAIMS:
             self.results.create_index(claim, unique=True, sparse=True)
+        self.titles = TitleIndex(self.results)
         super().__init__(database)
 
     @property
@@ -84,7 +86,10 @@ class StudiosRepository(Repository):
     # results
 
     def add_result(self, result, record):
-        return self.insert(self.results, {**result, "history": [record]})
+        stored = self.insert(self.results, {**result, TITLE_KEYS: self.titles.keys_for(result["title"]),
+                                            "history": [record]})
+        self.titles.counted(added=[result["title"]])
+        return stored
 
     def result(self, result_id):
         document = self.results.find_one({"_id": result_id}, NOT_STATE)
@@ -94,8 +99,11 @@ class StudiosRepository(Repository):
 
     def save_result(self, current, result, record=None, events=()):
         """Store the new state of a result; a claim another result holds is a 409 naming it."""
+        retitled = result["title"] != current["title"]
+        if retitled:
+            result = {**result, TITLE_KEYS: self.titles.keys_for(result["title"])}
         try:
-            return self.save_revision(self.results, current, result, record, events)
+            stored = self.save_revision(self.results, current, result, record, events)
         except DuplicateKeyError:
             for claim, (field, message) in CLAIMS.items():
                 if result.get(claim) is None:
@@ -106,6 +114,14 @@ class StudiosRepository(Repository):
                     raise Conflict(f"{message} {holder['_id']}",
                                    {field: [f"duplicate of {holder['_id']}"]}) from None
             raise
+        if retitled:
+            self.titles.counted(added=[result["title"]], removed=[current["title"]])
+        return stored
+
+    def similar_results(self, title, exclude=None):
+        """The results submitted so far whose titles are most like ``title`` (drafts are their
+        studio's own business)."""
+        return self.titles.find_similar(title, exclude_id=exclude, scope={"status": {"$ne": "draft"}})
 
     def find_results(self, condition, limit, offset):
         return find_page(self.results, condition, BY_CREATION, limit, offset, NOT_STATE)

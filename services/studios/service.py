@@ -2,12 +2,15 @@
 
 Union admins and reviewers, studio leads and organisers come in through the gateway's RPC calls,
 every one taking the caller (the gateway's verified principal, as a dict) first. Verified results
-and ratings go out as events through the outbox.
+and ratings go out as events through the outbox; a timer in every instance puts ratings into
+effect once their public notice closes, claiming each round in the store first.
 """
+from nameko.timer import timer
+
 from common.auth import caller_from
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
-from services.studios import registry, submissions
+from services.studios import rating_rounds, registry, submissions
 from services.studios.repository import StudiosRepository
 from services.studios.settings import Settings
 
@@ -116,3 +119,55 @@ class StudiosService:
     @rpc
     def get_result(self, caller, result_id):
         return submissions.get_result(self.store, caller_from(caller), result_id)
+
+    # rating rounds
+
+    @rpc
+    def open_round(self, caller, payload):
+        return rating_rounds.open_round(self.store, self.settings, caller_from(caller), payload)
+
+    @rpc
+    def list_rounds(self, caller, query):
+        return rating_rounds.list_rounds(self.store, caller_from(caller), query)
+
+    @rpc
+    def get_round(self, caller, round_id):
+        return rating_rounds.get_round(self.store, caller_from(caller), round_id)
+
+    @rpc
+    def list_ratings(self, caller, round_id, query):
+        return rating_rounds.list_ratings(self.store, caller_from(caller), round_id, query)
+
+    @rpc
+    def record_panel_scores(self, caller, round_id, payload):
+        return rating_rounds.record_panel_scores(self.store, caller_from(caller), round_id, payload)
+
+    @rpc
+    def compute_proposals(self, caller, round_id):
+        return rating_rounds.compute_proposals(self.store, caller_from(caller), round_id)
+
+    @rpc
+    def open_notice(self, caller, round_id, payload=None):
+        return rating_rounds.open_notice(self.store, caller_from(caller), round_id, payload)
+
+    @rpc
+    def public_notice(self, round_id, query):
+        return rating_rounds.public_notice(self.store, round_id, query)
+
+    @rpc
+    def get_rating(self, caller, rating_id):
+        return rating_rounds.get_rating(self.store, caller_from(caller), rating_id)
+
+    @rpc
+    def file_objection(self, caller, rating_id, payload):
+        return rating_rounds.file_objection(self.store, caller_from(caller), rating_id, payload)
+
+    @rpc
+    def answer_objection(self, caller, rating_id, objection_id, payload):
+        return rating_rounds.answer_objection(self.store, caller_from(caller), rating_id,
+                                              objection_id, payload)
+
+    @timer(interval=5)
+    def take_effect(self):
+        """Put into effect the ratings whose public notice has closed."""
+        rating_rounds.take_effect(self.store, self.settings.instance)

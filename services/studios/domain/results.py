@@ -142,7 +142,8 @@ def check_submission(result, studio, today, window_years):
         faults["authors"] = ["at least one author, a member of the studio"]
     if kind in PATENT_KINDS:
         try:
-            result["patent_number"] = titles.check_patent_number(result.get("patent_number"), kind)
+            result["patent_number"] = titles.validate_patent_number(
+                result.get("patent_number"), kind, today)
         except BadRequest as error:
             faults.update(error.fields)
         if not result["evidence"]:

@@ -58,9 +58,16 @@ def new_round(data, studio_ids, rubric, thresholds, now):
         raise BadRequest("the union has no active studio to rate", {"unit": ["no active studio"]})
     return {"_id": new_id("rnd"), "unit": data["unit"], "name": data["name"], "year": data["year"],
             "period": dict(period), "notice_days": data.get("notice_days") or DEFAULT_NOTICE_DAYS,
-            "rubric": rubric, "thresholds": thresholds, "status": OPEN,
+            # Stored with text keys, as documents have them.
+            "rubric": rubric, "thresholds": {str(stars): points for stars, points in thresholds.items()},
+            "status": OPEN,
             "studio_ids": list(studio_ids), "notice": None, "effect_claim": None,
             "revision": 1, "history": [], "created_at": now}
+
+
+def thresholds_of(round_):
+    """The round's thresholds, stars to the least points, as the rating arithmetic takes them."""
+    return {int(stars): points for stars, points in round_["thresholds"].items()}
 
 
 def new_rating(round_, studio):
@@ -109,8 +116,12 @@ def propose(round_, rating, computed, outcome, previous_stars):
     return changed
 
 
-def open_notice(round_, ratings, now):
-    """The round in public notice from ``now`` for its notice days; every rating proposed."""
+MAX_NOTICE_DAYS = 30
+
+
+def open_notice(round_, ratings, now, closes_at=None):
+    """The round in public notice from ``now`` until ``closes_at`` (default: its notice days
+    later); every studio of the round must have its proposed rating."""
     require_open(round_)
     proposed = {r["studio_id"] for r in ratings if r["status"] == PROPOSED}
     unproposed = [studio_id for studio_id in round_["studio_ids"] if studio_id not in proposed]
@@ -118,7 +129,17 @@ def open_notice(round_, ratings, now):
         raise Conflict("every studio needs its proposed rating before the notice",
                        {"studio_ids": [f"not proposed: {', '.join(unproposed[:20])}"]})
     changed = copy.deepcopy(round_)
-    closes = _instant(now) + datetime.timedelta(days=changed["notice_days"])
+    if closes_at is None:
+        closes = _instant(now) + datetime.timedelta(days=changed["notice_days"])
+    else:
+        try:
+            closes = _instant(closes_at)
+        except ValueError:
+            raise BadRequest("closes_at is not an instant", {"closes_at": ["ISO 8601, with its zone"]}) from None
+        if closes.tzinfo is None or not (
+                _instant(now) < closes <= _instant(now) + datetime.timedelta(days=MAX_NOTICE_DAYS)):
+            raise BadRequest("the notice closes after it opens, within 30 days",
+                             {"closes_at": [f"after now, at most {MAX_NOTICE_DAYS} days ahead, with its zone"]})
     changed["status"] = NOTICE
     changed["notice"] = {"opens_at": now, "closes_at": _iso(closes)}
     return changed
