@@ -101,7 +101,7 @@ class StudioRoutes:
            response=api.StudioViewSchema, roles=UNION, tags=STUDIOS,
            summary="Suspend, re-activate or revoke (end) a studio, with the reason; ending a rated "
                    "studio takes its stars (自然摘牌)")
-    def change_status(self, request, principal, payload, studio_id):
+    def change_studio_status(self, request, principal, payload, studio_id):
         return self.studios.change_status(principal.to_dict(), studio_id, payload)
 
     @route("POST", "/studios/<studio_id>/star-revocation", body=api.StarRevocationSchema,

@@ -8,9 +8,12 @@ from common.schemas import MaskedIdNumber
 from common.web import iter_routes
 from gateway.competitions import CompetitionRoutes
 from gateway.service import GatewayService
+from gateway.studios import StudioRoutes
 from gateway.talent_pool import TalentPoolRoutes
 from services.competitions import api as competitions_api
 from services.competitions.service import CompetitionsService
+from services.studios import api as studios_api
+from services.studios.service import StudiosService
 from services.talent_pool import api as talent_pool_api
 from services.talent_pool.service import TalentPoolService
 
@@ -52,13 +55,21 @@ def test_health_answers_without_a_token(running, web_session):
 def test_every_route_has_a_summary_and_tags():
     routes = iter_routes(GatewayService)
 
-    assert len(routes) == 33
+    assert len(routes) == 66
     for route in routes:
         assert route.summary, route.method_name
         assert route.tags, route.method_name
 
 
-@pytest.mark.parametrize("api", [competitions_api, talent_pool_api], ids=lambda api: api.__name__)
+def test_no_route_of_one_module_hides_another_of_the_same_name():
+    # The route modules are mixins of one class: a method name used twice would serve one route.
+    names = [name for mixin in GatewayService.__bases__ for name, member in vars(mixin).items()
+             if callable(member) and getattr(member, "nameko_entrypoints", None)]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+@pytest.mark.parametrize("api", [competitions_api, talent_pool_api, studios_api],
+                         ids=lambda api: api.__name__)
 def test_no_response_schema_can_carry_a_full_id_number(api):
     responses = [getattr(api, name) for name in dir(api)]
     responses = [schema_cls for schema_cls in responses if isinstance(schema_cls, type)
@@ -83,7 +94,8 @@ def test_the_masked_field_masks_even_a_full_number():
 @pytest.mark.parametrize("routes, proxy, service_cls", [
     (CompetitionRoutes, "competitions", CompetitionsService),
     (TalentPoolRoutes, "talent_pool", TalentPoolService),
-], ids=["competitions", "talent_pool"])
+    (StudioRoutes, "studios", StudiosService),
+], ids=["competitions", "talent_pool", "studios"])
 def test_the_gateway_calls_only_methods_its_services_have(routes, proxy, service_cls):
     import inspect
     import re
