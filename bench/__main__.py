@@ -12,6 +12,7 @@ BENCHMARKS = {
     "marks": "bench.bench_marks",  # marks/s through the gateway against the @http + RPC ceiling
     "talents": "bench.bench_talent_search",  # talent search by chain + trade + level in 100,000 talents
     "admission": "bench.bench_admission",  # 1,000 winners published into the talent pool vs the raw event hop
+    "near_duplicates": "bench.bench_near_duplicates",  # a title checked for near duplicates among 100,000 results
 }
 
 
