@@ -13,6 +13,7 @@ BENCHMARKS = {
     "talents": "bench.bench_talent_search",  # talent search by chain + trade + level in 100,000 talents
     "admission": "bench.bench_admission",  # 1,000 winners published into the talent pool vs the raw event hop
     "rating": "bench.bench_rating",  # the star rating of a round: 1,000 studios x 50 verified results
+    "near_duplicates": "bench.bench_near_duplicates",  # a title checked for near duplicates among 100,000 results
 }
 
 
