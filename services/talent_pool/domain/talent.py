@@ -133,8 +133,6 @@ def derive(talent):
     about the person, and ``units`` is what lets its organisers read the talent (access.py), as an
     organising unit's organisers read the talents of its competitions' winners.
     """
-    for key in ADDED_LISTS:
-        talent.setdefault(key, [])
     honours = talent["honours"]
     studio_facts = talent["studio_honours"] + talent["innovation_results"]
     nominations = [s for s in talent["sources"] if s["kind"] == NOMINATION]
@@ -215,6 +213,8 @@ def begin_change(talent, person_key, now):
     """A copy of ``talent`` to change (a new candidate record when it is None), what it was
     (``profile_of``) and its status before the change."""
     talent = copy.deepcopy(talent) if talent is not None else new_talent(person_key, now)
+    for key in ADDED_LISTS:
+        talent.setdefault(key, [])
     return talent, profile_of(talent), talent["status"]
 
 
