@@ -279,10 +279,11 @@ class StudioHonourSchema(_Contract):
     revoked_at = fields.String(allow_none=True, required=True)
 
 
-class BenefitSchema(_Contract):
-    cost_saved = fields.Float(required=True)
-    value_created = fields.Float(required=True)
-    confirmed = fields.Boolean(required=True)
+class BenefitSchema(BenefitV1):
+    """A result's economic benefit, as the pool publishes it: as it read it."""
+
+    class Meta:
+        unknown = RAISE
 
 
 class InnovationResultSchema(_Contract):

@@ -120,26 +120,31 @@ def _finish(talent, before, previous_status, now, by, action, reason, event_ref,
                          source, admitted)
 
 
-def already_rated(talent, rating):
-    """True when ``rating`` changes nothing on ``talent``: recorded already, or older than the
-    studio honour the talent holds."""
-    old = studio_honour(talent, rating["studio_id"])
+def _already(talent, facts, at, recorded):
+    """True when ``facts`` (a rating or a revocation, placed at ``facts[at]``) change nothing on
+    ``talent``: its rating's honour says ``recorded(honour)`` already, or the studio honour the
+    talent holds is later."""
+    old = studio_honour(talent, facts["studio_id"])
     if old is None:
         return False
-    if old["rating_id"] == rating["rating_id"]:
-        return old["effective_at"] is not None
-    return _place(old) >= (rating["effective_at"], rating["rating_id"])
+    if old["rating_id"] == facts["rating_id"]:
+        return recorded(old)
+    return _place(old) >= (facts[at], facts["rating_id"])
+
+
+def already_rated(talent, rating):
+    return _already(talent, rating, "effective_at", lambda honour: honour["effective_at"] is not None)
 
 
 def already_revoked(talent, revocation):
-    """True when ``revocation`` changes nothing on ``talent``: recorded already, or older than the
-    studio honour the talent holds."""
-    old = studio_honour(talent, revocation["studio_id"])
-    if old is None:
-        return False
-    if old["rating_id"] == revocation["rating_id"]:
-        return old["status"] == REVOKED
-    return _place(old) >= (revocation["revoked_at"], revocation["rating_id"])
+    return _already(talent, revocation, "revoked_at", lambda honour: honour["status"] == REVOKED)
+
+
+def _begin(talent, facts, now):
+    """``begin_change`` on the lead's talent, with the studio honour's place and what it was."""
+    position = _find(talent, facts["studio_id"])
+    old = talent["studio_honours"][position] if position is not None else None
+    return (*begin_change(talent, facts["lead"]["person_key"], now), position, old)
 
 
 def apply_studio_rating(talent, rating, policy, now, *, by="studios", event_ref=None):
@@ -151,9 +156,7 @@ def apply_studio_rating(talent, rating, policy, now, *, by="studios", event_ref=
     """
     if already_rated(talent, rating):
         return talent, []
-    position = _find(talent, rating["studio_id"])
-    old = talent["studio_honours"][position] if position is not None else None
-    talent, before, previous_status = begin_change(talent, rating["lead"]["person_key"], now)
+    talent, before, previous_status, position, old = _begin(talent, rating, now)
     name, stars = rating["studio_name"], rating["stars"]
     reason = f"{name}: {stars}星, {rating['round_name']}"
     if old is not None and old["rating_id"] == rating["rating_id"]:
@@ -185,9 +188,7 @@ def apply_rating_revoked(talent, revocation, policy, now, *, by="studios", event
     """
     if already_revoked(talent, revocation):
         return talent, []
-    position = _find(talent, revocation["studio_id"])
-    old = talent["studio_honours"][position] if position is not None else None
-    talent, before, previous_status = begin_change(talent, revocation["lead"]["person_key"], now)
+    talent, before, previous_status, position, old = _begin(talent, revocation, now)
     if old is None or old["rating_id"] != revocation["rating_id"]:
         # A rating never seen (or not yet): the studio honour is recorded, revoked, so that the
         # rating arriving late cannot bring the stars back.
