@@ -28,3 +28,18 @@ def test_the_talent_pool_reads_the_example_award():
 
     assert award["person_key"] == contracts.award()["person_key"]
     assert award["id_number_masked"] == "320***********123X"
+
+
+@pytest.mark.parametrize("event_type, read", [
+    (contracts.STUDIO_RATED, talent_events.read_studio_rating),
+    (contracts.RATING_REVOKED, talent_events.read_rating_revoked),
+    (contracts.RESULT_VERIFIED, talent_events.read_verified_result),
+])
+def test_the_talent_pool_reads_the_example_studio_events(event_type, read):
+    source, example = contracts.EXAMPLES[event_type]
+    data = read(contracts.studio_envelope(event_type, example()))
+
+    assert source == talent_events.STUDIOS_SOURCE and event_type in studio_events.CONTRACTS
+    assert data["studio_id"] == example()["studio_id"]
+    # Every field the pool reads is one the publisher's contract has.
+    assert set(data) <= set(studio_events.CONTRACTS[event_type]().fields)

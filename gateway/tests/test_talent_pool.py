@@ -10,13 +10,14 @@ import time
 import pytest
 from openpyxl import load_workbook
 
-from common.personal_id import make_id_number
-from common.testing import scenarios
+from common.personal_id import PersonalDataProtector, make_id_number
+from common.testing import contracts, scenarios
 from common.testing.callers import OTHER_UNIT, UNIT
 from common.testing.factories import worker
 from common.testing.http import assert_json_error
 from common.testing.waiting import wait_until
 from gateway import exports
+from conftest import TEST_PERSONAL_DATA_SECRET
 from gateway.tests import organiser_token, token, token_of
 from services.talent_pool import search as talent_search
 
@@ -461,6 +462,55 @@ def test_an_admin_lists_and_replays_parked_messages(gateway_system, pool):
     assert again["total"] == 1
     # without a body: everything parked
     assert api.ok("POST", "/admin/parked/talent_pool/replay", as_=ADMIN) == {"replayed": 1}
+
+
+# --- studio ratings and verified results, from the studios service's events
+
+
+def test_a_studio_lead_and_an_author_show_their_studio_records(gateway_system, pool):
+    from nameko.standalone.events import event_dispatcher
+
+    api = gateway_system
+    protector = PersonalDataProtector(TEST_PERSONAL_DATA_SECRET)
+    wang, li = pool["people"]["lathe"][:2]
+
+    def named(person):  # as the studios service names a person: protected key and mask
+        protected = protector.protect(person["id_number"])
+        return {"person_key": protected["person_key"], "name": person["name"],
+                "id_number_masked": protected["id_number_masked"]}
+
+    dispatch = event_dispatcher({"AMQP_URI": api.amqp_uri})
+    rating = contracts.studio_rated(lead={**named(wang), "honour": "劳模"})
+    result = contracts.result_verified(authors=[named(wang), named(li)])
+    dispatch("studios", contracts.STUDIO_RATED, contracts.studio_envelope(contracts.STUDIO_RATED, rating))
+    dispatch("studios", contracts.RESULT_VERIFIED,
+             contracts.studio_envelope(contracts.RESULT_VERIFIED, result))
+
+    def recorded(name, *fields):
+        [row] = search(api, name=name)["items"]
+        talent = api.ok("GET", f"/talents/{row['id']}", as_=REVIEWER)
+        return talent if all(talent[field] for field in fields) else None
+
+    # The same people as the competitions' winners: matched on the protected person key.
+    lead = wait_until(lambda: recorded("王建国", "studio_honours", "innovation_results"), WAIT_SECONDS,
+                      message="the studio events on the lead's talent")
+    [honour] = lead["studio_honours"]
+    assert (honour["studio_name"], honour["stars"], honour["status"], honour["lead_honour"]) == (
+        rating["studio_name"], 4, "rated", "劳模")
+    assert lead["innovation_results"][0]["title"] == result["title"]
+    assert lead["innovation_results"][0]["economic_benefit"]["cost_saved"] == 1200000.0
+    assert lead["studio_memberships"] == [{"studio_id": rating["studio_id"],
+                                           "studio_name": rating["studio_name"], "role": "lead"}]
+    assert [h["action"] for h in lead["history"]][-2:] == ["studio_rated", "result_recorded"]
+    author = wait_until(lambda: recorded("李海燕", "innovation_results"), WAIT_SECONDS,
+                        message="the result on its second author's talent")
+    assert author["innovation_results"][0]["author_position"] == 2
+    assert author["studio_memberships"][0]["role"] == "member"
+    assert author["employer"] == li["employer"]  # a result does not move anyone to another employer
+    # The studio's unit is the organiser's own; another unit's organiser still sees nothing.
+    assert api.ok("GET", f"/talents/{lead['id']}", as_=ORG)["studio_honours"] == lead["studio_honours"]
+    assert_json_error(api.get(f"/talents/{lead['id']}", as_=OTHER_ORG), 404, "not_found")
+    assert names(search(api, honour="劳模")) == {"王建国"}
 
 
 # --- bad input and unknown objects

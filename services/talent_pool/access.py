@@ -2,9 +2,9 @@
 
 Union reviewers and admins curate the pool: they read every talent and nomination, nominate,
 review and change statuses. An organiser reads the talents of their own unit (those with an
-honour from a competition their unit organised: ``units`` holds it) and nothing else. What a
-caller may not even see answers 404, so that talent ids cannot be probed; what they may see but
-not change, 403.
+honour from a competition their unit organised, or who lead or are authors in a studio their unit
+rates and verifies: ``units`` holds it) and nothing else. What a caller may not even see answers
+404, so that talent ids cannot be probed; what they may see but not change, 403.
 """
 from common.auth import ADMIN, ORGANIZER, REVIEWER
 from common.errors import Forbidden, NotFound

@@ -45,7 +45,8 @@ class TalentFilterSchema(Strict):
     employer = fields.String(validate=NAME)
     name = fields.String(validate=PERSON_NAME)
     honour = fields.String(validate=validate.Length(min=1, max=100),
-                           metadata={"description": "a title (技术能手), a prize (first) or its name (一等奖)"})
+                           metadata={"description": "a title (技术能手), a prize (first) or its name "
+                                                    "(一等奖), or a studio lead's honour (劳模, 工匠)"})
     status = fields.String(load_default=ACTIVE, validate=validate.OneOf(STATUSES + (ALL_STATUSES,)))
     needs_review = fields.Boolean(metadata={"description": "only talents flagged for a curator's review"})
 
@@ -189,6 +190,70 @@ class TalentSourceSchema(Out):
     recorded_at = Timestamp()
 
 
+class TalentStudioHonourSchema(Out):
+    """The star rating (星级评定) of a studio the talent leads: the latest the pool has seen, in
+    effect (``rated``) or taken away (``revoked``)."""
+
+    studio_id = fields.String(required=True)
+    studio_name = fields.String(allow_none=True)
+    level = fields.String(allow_none=True, metadata={"description": "the studio's level: enterprise ... national"})
+    enterprise = fields.String(allow_none=True)
+    industry_chain = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True, metadata={"description": "the union that rates the studio"})
+    lead_honour = fields.String(allow_none=True, metadata={"description": "the lead's honour, e.g. 劳模"})
+    rating_id = fields.String(required=True)
+    round_id = fields.String(allow_none=True)
+    round_name = fields.String(allow_none=True, metadata={
+        "description": "null when only the rating's revocation has arrived"})
+    year = fields.Integer(allow_none=True)
+    stars = fields.Integer(allow_none=True, metadata={"description": "0-5"})
+    previous_stars = fields.Integer(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"description": "first, kept, raised or lowered"})
+    points = fields.Float(allow_none=True)
+    effective_at = Timestamp(allow_none=True)
+    status = fields.String(required=True, metadata={"description": "rated or revoked"})
+    revocation_kind = fields.String(allow_none=True, metadata={
+        "description": "ordered (责令摘牌), automatic (自动摘牌) or natural (自然摘牌)"})
+    revocation_reason = fields.String(allow_none=True)
+    revoked_at = Timestamp(allow_none=True)
+    recorded_at = Timestamp()
+
+
+class EconomicBenefitSchema(Out):
+    cost_saved = fields.Float(required=True, metadata={"description": "yuan"})
+    value_created = fields.Float(required=True, metadata={"description": "yuan"})
+    confirmed = fields.Boolean(required=True, metadata={
+        "description": "confirmed by the enterprise's financial department"})
+
+
+class TalentInnovationResultSchema(Out):
+    """A verified innovation result the talent is an author of."""
+
+    result_id = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"example": "tackling"})
+    kind_name = fields.String(allow_none=True, metadata={"example": "技术攻关"})
+    title = fields.String(required=True)
+    achieved_on = fields.String(allow_none=True, metadata={"description": "ISO date"})
+    year = fields.Integer(allow_none=True)
+    studio_id = fields.String(required=True)
+    studio_name = fields.String(allow_none=True)
+    industry_chain = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+    patent_number = fields.String(allow_none=True)
+    economic_benefit = fields.Nested(EconomicBenefitSchema, allow_none=True)
+    people_trained = fields.Integer(allow_none=True)
+    author_position = fields.Integer(allow_none=True, metadata={"description": "1 for the first author"})
+    verified_at = Timestamp(allow_none=True)
+    recorded_at = Timestamp()
+
+
+class TalentStudioMembershipSchema(Out):
+    studio_id = fields.String(required=True)
+    studio_name = fields.String(allow_none=True)
+    role = fields.String(required=True, metadata={
+        "description": "lead (led it in a star rating) or member (an author of its results)"})
+
+
 class NeedsReviewSchema(Out):
     reason = fields.String(required=True)
     since = Timestamp(required=True)
@@ -207,7 +272,8 @@ class TalentHistoryEntrySchema(Out):
     by = fields.String(required=True)
     action = fields.String(required=True, metadata={
         "description": "award_recorded, award_corrected, admitted, nomination_recorded, "
-                       "expired, removed, reactivated"})
+                       "studio_rated, studio_rating_revoked, result_recorded, expired, removed, "
+                       "reactivated"})
     reason = fields.String(allow_none=True)
     changes = fields.List(fields.Nested(TalentChangeSchema), metadata={
         "description": "the fields changed, with their old and new values; empty in the entry "
@@ -215,11 +281,15 @@ class TalentHistoryEntrySchema(Out):
     created = fields.Boolean(metadata={"description": "true in the entry that created the talent"})
     source_event = fields.String(allow_none=True)
     honour = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    studio_honour = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), metadata={
+        "description": "the studio honour changed: studio_id, rating_id, old and new"})
+    result_id = fields.String()
     nomination_id = fields.String()
 
 
 class TalentViewSchema(Out):
-    """One talent in full: honours, certificates, sources and history."""
+    """One talent in full: honours, studio honours, innovation results, studio memberships,
+    certificates, sources and history."""
 
     id = fields.String(required=True)
     name = fields.String(required=True)
@@ -233,13 +303,18 @@ class TalentViewSchema(Out):
     skill_level = fields.String(allow_none=True)
     certificates = fields.List(fields.Nested(TalentCertificateSchema))
     honours = fields.List(fields.Nested(TalentHonourSchema))
+    studio_honours = fields.List(fields.Nested(TalentStudioHonourSchema), metadata={
+        "description": "one per studio the talent led in a star rating"})
+    innovation_results = fields.List(fields.Nested(TalentInnovationResultSchema))
+    studio_memberships = fields.List(fields.Nested(TalentStudioMembershipSchema))
     status = fields.String(required=True)
     status_reason = fields.String(allow_none=True)
     admitted_at = Timestamp(allow_none=True)
     review_date = fields.String(allow_none=True)
     needs_review = fields.Nested(NeedsReviewSchema, allow_none=True)
     units = fields.List(fields.String(), metadata={
-        "description": "organising units of its honours: their organisers may read this talent"})
+        "description": "organising units of its honours and units of its studios: their organisers "
+                       "may read this talent"})
     sources = fields.List(fields.Nested(TalentSourceSchema))
     history = fields.List(fields.Nested(TalentHistoryEntrySchema))
     created_at = Timestamp()

@@ -1,7 +1,9 @@
 """The talent pool service (高技能人才库): thin nameko entrypoints over the use cases.
 
-Competition awards come in as ``competition.contestant_awarded`` events through a reliable
-handler (retried with backoff, then parked: never lost, never a hot loop); curators and
+Competition awards come in as ``competition.contestant_awarded`` events, and the studios'
+star ratings, their revocations and verified innovation results as ``studio.rated``,
+``studio.rating_revoked`` and ``result.verified``, each through a reliable handler (retried with
+backoff, then parked: never lost, never a hot loop); curators and
 organisers come in through the gateway's RPC calls, every one taking the caller (the gateway's
 verified principal, as a dict) first; admins list and replay its parked messages
 (``ParkedMessagesAdmin``). Talent changes go out as ``talent.admitted`` /
@@ -14,8 +16,9 @@ from common.consumer import reliable_event_handler
 from common.parking import ParkedMessagesAdmin
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
-from services.talent_pool import admission, curation, search
-from services.talent_pool.events import CONSUMED_SOURCE, CONTESTANT_AWARDED
+from services.talent_pool import admission, curation, search, studio_records
+from services.talent_pool.events import (CONSUMED_SOURCE, CONTESTANT_AWARDED, RATING_REVOKED,
+                                         RESULT_VERIFIED, STUDIO_RATED, STUDIOS_SOURCE)
 from services.talent_pool.repository import TalentRepository
 from services.talent_pool.settings import Settings
 
@@ -32,6 +35,20 @@ class TalentPoolService(ParkedMessagesAdmin):
     @reliable_event_handler(CONSUMED_SOURCE, CONTESTANT_AWARDED)
     def contestant_awarded(self, envelope):
         return admission.record_award(self.store, self.settings.policy, envelope)
+
+    # studio ratings and verified results
+
+    @reliable_event_handler(STUDIOS_SOURCE, STUDIO_RATED)
+    def studio_rated(self, envelope):
+        return studio_records.record_studio_rating(self.store, self.settings.policy, envelope)
+
+    @reliable_event_handler(STUDIOS_SOURCE, RATING_REVOKED)
+    def studio_rating_revoked(self, envelope):
+        return studio_records.record_rating_revoked(self.store, self.settings.policy, envelope)
+
+    @reliable_event_handler(STUDIOS_SOURCE, RESULT_VERIFIED)
+    def result_verified(self, envelope):
+        return studio_records.record_verified_result(self.store, envelope)
 
     # finding talents
 

@@ -6,6 +6,13 @@ HONOUR_SHOWN = ("competition_id", "competition_name", "level", "organising_unit"
                 "industry_chain", "event_id", "trade", "rank", "finalists", "prize", "prize_name",
                 "titles", "promotion_level", "certificate_level", "publication_version",
                 "correction_reason", "recorded_at")
+STUDIO_HONOUR_SHOWN = ("studio_id", "studio_name", "level", "enterprise", "industry_chain", "unit",
+                       "lead_honour", "rating_id", "round_id", "round_name", "year", "stars",
+                       "previous_stars", "outcome", "points", "effective_at", "status",
+                       "revocation_kind", "revocation_reason", "revoked_at", "recorded_at")
+RESULT_SHOWN = ("result_id", "kind", "kind_name", "title", "achieved_on", "year", "studio_id",
+                "studio_name", "industry_chain", "unit", "patent_number", "economic_benefit",
+                "people_trained", "author_position", "verified_at", "recorded_at")
 # What a search reads of each talent: enough for a result row and an export line.
 ROW_FIELDS = {"name": 1, "employer": 1, "region_code": 1, "id_number_masked": 1,
               "industry_chains": 1, "trades": 1, "skill_level": 1, "certificates": 1,
@@ -40,13 +47,21 @@ def talent_row(talent):
     }
 
 
+def _shown(items, keys):
+    return [{key: item.get(key) for key in keys} for item in items or ()]
+
+
 def talent_view(talent):
-    """One talent in full, with its sources and history."""
+    """One talent in full: its honours, studio honours, innovation results and studio
+    memberships, sources and history."""
     view = talent_row(talent)
     view.update({
         "id_number": talent.get("id_number_masked"),
         "certificates": talent["certificates"],
-        "honours": [{key: h.get(key) for key in HONOUR_SHOWN} for h in talent["honours"]],
+        "honours": _shown(talent["honours"], HONOUR_SHOWN),
+        "studio_honours": _shown(talent.get("studio_honours"), STUDIO_HONOUR_SHOWN),
+        "innovation_results": _shown(talent.get("innovation_results"), RESULT_SHOWN),
+        "studio_memberships": list(talent.get("studio_memberships") or ()),
         "needs_review": talent.get("needs_review"),
         "units": talent["units"],
         "sources": talent["sources"],

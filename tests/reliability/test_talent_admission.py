@@ -41,7 +41,8 @@ WAIT = 120  # seconds any one wait may take on a busy two-core machine
 STREAM = 1000
 # The broker restart comes between the two halves of this stream, whatever the machine's speed.
 RESTART_STREAM = 2000
-[(_, _, AWARDS_QUEUE)] = subscriptions(TalentPoolService)
+[AWARDS_QUEUE] = [queue for source, event_type, queue in subscriptions(TalentPoolService)
+                 if event_type == CONTESTANT_AWARDED]
 ADMITTED, UPDATED = "talent.admitted", "talent.updated"
 RETRY_DELAYS = (0.2, 0.4)  # seconds: EVENT_RETRY_DELAYS for the failure tests
 RETRY_QUEUES = [retry_queue_name(AWARDS_QUEUE, delay) for delay in RETRY_DELAYS]

@@ -1,9 +1,12 @@
 """The rules of the high-skill talent pool (高技能人才库), free of any framework: plain functions
 over plain dicts, so that they can be tested (and property-tested) on their own.
 
-- policy: which competition awards admit a worker automatically (configured per deployment)
+- policy: which competition awards and studio ratings admit a worker automatically (configured
+  per deployment)
 - talent: one person's record across every source: applying an award or an admitted nomination,
   the fields derived from its honours and sources, its search keys
+- studios: a studio's star rating and its revocation on the lead's record, verified innovation
+  results on each author's, whatever order a studio's events arrive in
 - status: the explicit status changes curators make (expire, remove, re-activate)
 - nomination: the manual nomination's review workflow 资格审查 -> 专家初评 -> 综合复审
 

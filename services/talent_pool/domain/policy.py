@@ -1,4 +1,5 @@
-"""The admission policy: which competition awards put a worker into the pool automatically.
+"""The admission policy: which competition awards and studio ratings put a worker into the pool
+automatically.
 
 Configured per deployment (``TALENT_ADMISSION_POLICY`` in config.yaml); every key optional::
 
@@ -7,12 +8,16 @@ Configured per deployment (``TALENT_ADMISSION_POLICY`` in config.yaml); every ke
     titles: true                     # a title (技术能手 ...) admits
     admit_certified: false           # a certified finalist without prize or title is admitted
     certified_min_level: 高级工       # ... if the certificate is at least this level
+    studio_lead_min_stars: 3         # the lead of a studio rated this many stars (1-5) or more
     review_years: 3                  # an admission is reviewed this many years later
 
 Whatever the policy, only awards of competitions at ``min_competition_level`` or higher admit, so
 the decision is monotone in the competition's level: what admits at city level admits at
 provincial and national level too. Certificates, promotions and honours that do not admit are
 still recorded on the worker's record (as a candidate), so a later policy or nomination can use them.
+
+A studio rating (星级评定) admits the studio's lead when it is in effect (not revoked) and gives the
+studio ``studio_lead_min_stars`` or more; a lower rating is recorded all the same.
 """
 from common.vocabulary import (COMPETITION_LEVEL_NAMES, COMPETITION_LEVELS, HIGH_SKILL_FROM,
                                PRIZE_NAMES, PRIZES, SKILL_LEVELS, is_skill_level, level_rank)
@@ -25,8 +30,10 @@ DEFAULT_POLICY = {
     "titles": True,
     "admit_certified": False,
     "certified_min_level": HIGH_SKILL_FROM,
+    "studio_lead_min_stars": 3,
     "review_years": 3,
 }
+MAX_STARS = 5
 
 
 class PolicyError(ValueError):
@@ -35,6 +42,10 @@ class PolicyError(ValueError):
 
 def _is_bool(value):
     return isinstance(value, bool)
+
+
+def _is_whole(value, low, high):
+    return not isinstance(value, bool) and isinstance(value, int) and low <= value <= high
 
 
 def policy_from(configured):
@@ -61,9 +72,9 @@ def policy_from(configured):
             problems.append(f"{key} must be true or false")
     if not is_skill_level(policy["certified_min_level"]):
         problems.append(f"certified_min_level must be one of {' '.join(SKILL_LEVELS)}")
-    years = policy["review_years"]
-    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 20:
-        problems.append("review_years must be a whole number from 1 to 20")
+    for key, low, high in (("studio_lead_min_stars", 1, MAX_STARS), ("review_years", 1, 20)):
+        if not _is_whole(policy[key], low, high):
+            problems.append(f"{key} must be a whole number from {low} to {high}")
     if problems:
         raise PolicyError("invalid TALENT_ADMISSION_POLICY: " + "; ".join(problems))
     policy["prizes"] = list(prizes)
@@ -95,3 +106,18 @@ def admission_reason(policy, award):
             and level_rank(certificate) >= level_rank(policy["certified_min_level"])):
         return f"{certificate} certificate, {where}"
     return None
+
+
+RATED = "rated"
+
+
+def studio_admission_reason(policy, studio_honour):
+    """Why a studio honour (the lead's record of a studio's star rating) admits its holder under
+    ``policy`` (a sentence naming the studio and its stars), or None if it does not: a revoked
+    rating, or fewer stars than ``studio_lead_min_stars``, does not."""
+    stars = studio_honour.get("stars")
+    if studio_honour.get("status") != RATED or stars is None or stars < policy["studio_lead_min_stars"]:
+        return None
+    level = studio_honour.get("level")
+    return (f"{stars}星创新工作室领衔人, {studio_honour.get('studio_name') or studio_honour['studio_id']} "
+            f"({COMPETITION_LEVEL_NAMES.get(level, level)})")

@@ -9,7 +9,8 @@ millisecond and anything else by reading them all, so the combinations people se
 
     s:<status>   c:<chain>   t:<trade>   l:<level>   ct:<chain>|<trade>   cl:<chain>|<level>
     tl:<trade>|<level>   ctl:<chain>|<trade>|<level>   r:<region code prefix, 2-6 digits>
-    e:<employer>   n:<name>   h:<title, prize or prize name>   u:<organising unit>   x:needs_review
+    e:<employer>   n:<name>   h:<title, prize or prize name, a studio lead's honour (劳模, 工匠)>
+    u:<unit>   x:needs_review
 
 A talent with several chains or trades has a key for every combination: a filter by chain and
 trade finds whoever has both.
@@ -53,6 +54,9 @@ def keys_of(talent):
         for value in [honour.get("prize"), honour.get("prize_name"), *(honour.get("titles") or ())]:
             if value:
                 keys.add(f"h:{value}")
+    for studio_honour in talent.get("studio_honours") or ():
+        if studio_honour.get("lead_honour"):
+            keys.add(f"h:{studio_honour['lead_honour']}")
     keys.update(f"u:{unit}" for unit in talent.get("units") or ())
     if talent.get("needs_review"):
         keys.add("x:needs_review")

@@ -11,10 +11,8 @@ A candidate was never admitted, so it cannot be re-activated: it enters the pool
 policy or through a nomination. Re-activation starts a new review period. Any explicit change
 clears the ``needs_review`` flag: the curator has looked.
 """
-import copy
-
 from common.errors import Conflict
-from .talent import ACTIVE, CANDIDATE, EXPIRED, REMOVED, finish_change, profile_of, review_date
+from .talent import ACTIVE, CANDIDATE, EXPIRED, REMOVED, begin_change, finish_change, review_date
 
 # new status -> the statuses it may be reached from
 TRANSITIONS = {
@@ -37,11 +35,10 @@ def change_status(talent, status, reason, policy, now, *, by):
         raise Conflict(f"a talent that is {current} cannot become {status}")
     if status == ACTIVE and not talent.get("admitted_at"):
         raise Conflict("this person was never admitted: nominate them instead")
-    talent = copy.deepcopy(talent)
-    before = profile_of(talent)
+    talent, before, _ = begin_change(talent, talent["person_key"], now)
     talent.update(status=status, status_reason=reason, needs_review=None)
     if status == ACTIVE:
         talent["review_date"] = review_date(now, policy["review_years"])
     action = {ACTIVE: "reactivated", EXPIRED: "expired", REMOVED: "removed"}[status]
     return finish_change(talent, before, current, now, by, action, reason, {}, "status_changed",
-                   {"kind": "curator", "by": by})
+                         {"kind": "curator", "by": by})

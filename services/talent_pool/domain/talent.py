@@ -6,16 +6,19 @@ A talent document::
      "id_number_masked" (when an award or a nomination supplied it),
      "industry_chains": [...], "trades": [...], "skill_level": "技师", "certificates": [...],
      "honours": [...],   # one per (competition_id, event_id), the latest publication version
+     "studio_honours": [...],      # one per studio the person led in a star rating (studios.py)
+     "innovation_results": [...],  # one per verified result the person is an author of
+     "studio_memberships": [...],  # derived: every studio of those two
      "sources": [...],   # {"kind": "competition", ...} / {"kind": "nomination", ...}
-     "units": [...],     # organising units of its honours: their organisers may read it
+     "units": [...],     # units of its honours, studio honours and results: their organisers read it
      "status": "candidate" | "active" | "expired" | "removed", "status_reason",
      "admitted_at", "review_date", "needs_review": None | {"reason", "since"},
      "history": [...], "revision": n, "search_keys": [...], "created_at"}
 
-Chains, trades, skill level, certificates, units and search keys are derived from the honours and
-sources (``derive``), so however the facts arrived, the same facts give the same record. The
-skill level is the highest on the ladder of every level on entry, promotion, certificate and
-nominated level.
+Chains, trades, skill level, certificates, units, studio memberships and search keys are derived
+from the honours, studio honours, innovation results and sources (``derive``), so however the
+facts arrived, the same facts give the same record. The skill level is the highest on the ladder
+of every level on entry, promotion, certificate and nominated level.
 
 Applying an award is idempotent per honour and publication version: an award whose honour is
 already recorded at the same or a later version changes nothing (redelivery, replay, a relay
@@ -26,8 +29,8 @@ resend), a later version replaces the honour in place. Status decisions:
 - an active talent whose new honour admits has its review date renewed;
 - a removed talent is never re-admitted automatically: the honour is recorded and the history says
   it qualifies; re-activating it is a curator's decision;
-- an active talent that a correction leaves with no admitting honour or nomination stays active,
-  flagged ``needs_review`` with the reason, for a curator to decide: the pool does not drop a
+- an active talent that a correction leaves with no admitting honour, studio rating or nomination
+  stays active, flagged ``needs_review`` with the reason, for a curator to decide: the pool does not drop a
   worker silently because a score was corrected;
 - every change to a talent that is, or was, in the pool is announced as ``talent.updated``;
   candidates are recorded quietly.
@@ -38,7 +41,7 @@ import hashlib
 
 from common.vocabulary import highest
 
-from .policy import admission_reason
+from .policy import admission_reason, studio_admission_reason
 from .search_keys import keys_of
 
 CANDIDATE, ACTIVE, EXPIRED, REMOVED = "candidate", "active", "expired", "removed"
@@ -60,8 +63,10 @@ HONOUR_FIELDS = ("competition_id", "competition_name", "level", "organising_unit
 _HONOUR_BOOKKEEPING = ("publication_version", "correction_reason", "recorded_at")
 # Fields whose changes the history and talent.updated report.
 PROFILE_FIELDS = ("name", "employer", "region_code", "industry_chains", "trades", "skill_level",
-                  "certificates", "units", "status", "status_reason", "admitted_at", "review_date",
-                  "needs_review")
+                  "certificates", "units", "studio_memberships", "status", "status_reason",
+                  "admitted_at", "review_date", "needs_review")
+# Lists added to the record after talents were first stored: a talent read without one has none.
+ADDED_LISTS = ("studio_honours", "innovation_results", "studio_memberships")
 
 
 def iso(now):
@@ -93,7 +98,7 @@ def new_talent(person_key, now):
         "_id": talent_id_of(person_key), "person_key": person_key,
         "name": "", "employer": "", "region_code": "",
         "industry_chains": [], "trades": [], "skill_level": None, "certificates": [],
-        "honours": [], "sources": [], "units": [],
+        "honours": [], "sources": [], "units": [], **{key: [] for key in ADDED_LISTS},
         "status": CANDIDATE, "status_reason": None, "admitted_at": None, "review_date": None,
         "needs_review": None, "history": [], "revision": 0, "search_keys": [],
         "created_at": iso(now),
@@ -104,12 +109,36 @@ def _unique(values):
     return list(dict.fromkeys(v for v in values if v))
 
 
+def _memberships(studio_honours, results):
+    """The studios a person belongs to, by studio id: ``lead`` where the person led the studio in
+    a rating, ``member`` where they are only an author of its results; named as the latest rating
+    or, failing one, the latest verified result names it."""
+    found = {}
+    for result in sorted(results, key=lambda r: (r.get("verified_at") or "", r["result_id"])):
+        found[result["studio_id"]] = {"studio_id": result["studio_id"],
+                                      "studio_name": result.get("studio_name"), "role": "member"}
+    for honour in studio_honours:
+        found[honour["studio_id"]] = {"studio_id": honour["studio_id"],
+                                      "studio_name": honour.get("studio_name"), "role": "lead"}
+    return [found[studio_id] for studio_id in sorted(found)]
+
+
 def derive(talent):
-    """``talent`` with its derived fields recomputed from its honours and sources (in place)."""
+    """``talent`` with its derived fields recomputed from its honours, studio honours, innovation
+    results and sources (in place).
+
+    A studio's industry chain counts among the talent's chains, and the studio's unit (the union
+    that rates its studios and verifies their results) among its units, for the lead of a rated
+    studio and for the authors of its verified results alike: that union already holds these facts
+    about the person, and ``units`` is what lets its organisers read the talent (access.py), as an
+    organising unit's organisers read the talents of its competitions' winners.
+    """
     honours = talent["honours"]
+    studio_facts = talent["studio_honours"] + talent["innovation_results"]
     nominations = [s for s in talent["sources"] if s["kind"] == NOMINATION]
     talent["industry_chains"] = _unique([h.get("industry_chain") for h in honours]
-                                        + [n.get("industry_chain") for n in nominations])
+                                        + [n.get("industry_chain") for n in nominations]
+                                        + [f.get("industry_chain") for f in studio_facts])
     talent["trades"] = _unique([h.get("trade") for h in honours] + [n.get("trade") for n in nominations])
     talent["skill_level"] = highest(
         [level for h in honours
@@ -119,7 +148,9 @@ def derive(talent):
         {"level": h["certificate_level"], "trade": h.get("trade"), "competition_id": h["competition_id"],
          "event_id": h["event_id"], "competition_name": h.get("competition_name"), "year": h.get("year")}
         for h in honours if h.get("certificate_level")]
-    talent["units"] = _unique(h.get("organising_unit") for h in honours)
+    talent["units"] = _unique([h.get("organising_unit") for h in honours]
+                              + [f.get("unit") for f in studio_facts])
+    talent["studio_memberships"] = _memberships(talent["studio_honours"], talent["innovation_results"])
     talent["search_keys"] = keys_of(talent)
     return talent
 
@@ -165,14 +196,35 @@ def has_nomination(talent, nomination_id):
 
 
 def admission_basis(talent, policy):
-    """Reasons the talent belongs in the pool today: admitting honours and admitted nominations."""
+    """Reasons the talent belongs in the pool today: admitting honours, studio ratings in effect
+    that admit, and admitted nominations."""
     reasons = [admission_reason(policy, h) for h in talent["honours"]]
+    reasons += [studio_admission_reason(policy, h) for h in talent.get("studio_honours") or ()]
     reasons += [f"nomination {s['nomination_id']}" for s in talent["sources"] if s["kind"] == NOMINATION]
     return [r for r in reasons if r]
 
 
 def profile_of(talent):
-    return {key: copy.deepcopy(talent.get(key)) for key in PROFILE_FIELDS}
+    return {key: copy.deepcopy(talent.get(key, [] if key in ADDED_LISTS else None))
+            for key in PROFILE_FIELDS}
+
+
+def begin_change(talent, person_key, now):
+    """A copy of ``talent`` to change (a new candidate record when it is None), what it was
+    (``profile_of``) and its status before the change."""
+    talent = copy.deepcopy(talent) if talent is not None else new_talent(person_key, now)
+    for key in ADDED_LISTS:
+        talent.setdefault(key, [])
+    return talent, profile_of(talent), talent["status"]
+
+
+def fill_person(talent, name, id_number_masked, **facts):
+    """The person's name (and the masked ID number, when one came) as a source last reported
+    them, with the other ``facts`` given (employer, region_code: None keeps what the talent has)."""
+    talent["name"] = name
+    talent.update({key: value for key, value in facts.items() if value is not None})
+    if id_number_masked:  # some sources have none: keep what the talent had
+        talent["id_number_masked"] = id_number_masked
 
 
 def _changes(before, after):
@@ -192,6 +244,34 @@ def _renew(talent, now, policy):
     renewed = review_date(now, policy["review_years"])
     if not talent["review_date"] or renewed > talent["review_date"]:
         talent["review_date"] = renewed
+
+
+def settle_status(talent, new_reason, old_reason, policy, now, *, renew, lost, note):
+    """The status decision after a fact that admits (``new_reason``) or used to (``old_reason``)
+    changed on ``talent`` (in place). Returns ``(admitted, reason)``: ``admitted`` is None, or
+    whether the admission it made is a re-admission; ``reason`` what was decided, None if nothing.
+
+    A candidate or an expired talent is admitted on ``new_reason``; an active one loses its
+    review flag and, with ``renew``, has its review date renewed; a removed one is never
+    re-admitted automatically. An active talent that lost ``old_reason`` with nothing else
+    admitting it stays active, flagged ``needs_review`` (``lost`` says why, ``note`` begins the
+    reason), for a curator to decide.
+    """
+    status = talent["status"]
+    if new_reason and status in (CANDIDATE, EXPIRED):
+        return _admit(talent, new_reason, now, policy), new_reason
+    if new_reason and status == ACTIVE:
+        talent["needs_review"] = None
+        if renew:
+            _renew(talent, now, policy)
+    elif new_reason and status == REMOVED:
+        return None, (f"qualifies for admission ({new_reason}) but was removed by a curator; "
+                      "re-activating is a curator's decision")
+    elif old_reason and status == ACTIVE and not admission_basis(talent, policy):
+        talent["needs_review"] = {"reason": lost, "since": iso(now)}
+        return None, (f"{note}; kept active, flagged for a curator's review: no other honour, "
+                      "studio rating or nomination admits this talent")
+    return None, None
 
 
 def _honour_summary(honour):
@@ -235,9 +315,7 @@ def apply_award(talent, award, policy, now, *, by="competitions", event_ref=None
     """
     if already_applied(talent, award):
         return talent, []
-    talent = copy.deepcopy(talent) if talent is not None else new_talent(award["person_key"], now)
-    before = profile_of(talent)
-    previous_status = talent["status"]
+    talent, before, previous_status = begin_change(talent, award["person_key"], now)
     honour = honour_of(award, now)
     position = find_honour(talent, award["competition_id"], award["event_id"])
     old = talent["honours"][position] if position is not None else None
@@ -255,40 +333,31 @@ def apply_award(talent, award, policy, now, *, by="competitions", event_ref=None
                                   "recorded_at": iso(now)})
     else:
         talent["honours"][position] = honour
-    talent.update(name=award["name"], employer=award["employer"], region_code=award["region_code"])
-    if award.get("id_number_masked"):  # older awards have none: keep what the talent had
-        talent["id_number_masked"] = award["id_number_masked"]
+    # Older awards have no masked number: the talent keeps what it had.
+    fill_person(talent, award["name"], award.get("id_number_masked"), employer=award["employer"],
+                region_code=award["region_code"])
 
     new_reason = admission_reason(policy, honour)
     old_reason = admission_reason(policy, old) if old is not None else None
     action = "award_recorded" if old is None else "award_corrected"
     reason = award.get("correction_reason") if old is not None else None
-    admitted = None
-    status = talent["status"]
-    if new_reason and status in (CANDIDATE, EXPIRED):
-        admitted = _admit(talent, new_reason, now, policy)
-        action, reason = "admitted", new_reason
-    elif new_reason and status == ACTIVE:
-        talent["needs_review"] = None
-        if old_reason is None:
-            _renew(talent, now, policy)
-    elif new_reason and status == REMOVED:
-        reason = (f"qualifies for admission ({new_reason}) but was removed by a curator; "
-                  "re-activating is a curator's decision")
-    elif old_reason and status == ACTIVE and not admission_basis(talent, policy):
-        # The correction took away what admitted this talent, and nothing else admits it.
-        talent["needs_review"] = {"reason": f"the correction of {honour['competition_name']} removed "
-                                            f"the award that admitted this talent ({old_reason})",
-                                  "since": iso(now)}
-        reason = (f"{award.get('correction_reason') or 'corrected'}; kept active, flagged for a "
-                  "curator's review: no other honour or nomination admits this talent")
+    # A correction that took away what admitted this talent, with nothing else admitting it,
+    # flags it.
+    admitted, decided = settle_status(
+        talent, new_reason, old_reason, policy, now, renew=old_reason is None,
+        lost=f"the correction of {honour['competition_name']} removed the award that admitted "
+             f"this talent ({old_reason})",
+        note=award.get("correction_reason") or "corrected")
+    if admitted is not None:
+        action = "admitted"
+    reason = decided or reason
     extra = {"source_event": event_ref,
              "honour": {"competition_id": honour["competition_id"], "event_id": honour["event_id"],
                         "old": _honour_summary(old), "new": _honour_summary(honour)}}
     source = {"kind": COMPETITION, "competition_id": honour["competition_id"],
               "event_id": honour["event_id"], "publication_version": honour["publication_version"]}
-    return finish_change(talent, before, previous_status, now, by, action, reason, extra, action, source,
-                   admitted)
+    return finish_change(talent, before, previous_status, now, by, action, reason, extra, action,
+                         source, admitted)
 
 
 def apply_nomination(talent, nomination, policy, now, *, by):
@@ -300,18 +369,15 @@ def apply_nomination(talent, nomination, policy, now, *, by):
     """
     if has_nomination(talent, nomination["_id"]):
         return talent, []
-    talent = copy.deepcopy(talent) if talent is not None else new_talent(nomination["person_key"], now)
-    before = profile_of(talent)
-    previous_status = talent["status"]
+    talent, before, previous_status = begin_change(talent, nomination["person_key"], now)
     talent["sources"].append({
         "kind": NOMINATION, "nomination_id": nomination["_id"],
         "industry_chain": nomination["industry_chain"], "trade": nomination["trade"],
         "skill_level": nomination["skill_level"], "employer": nomination["employer"],
         "reason": nomination["reason"], "nominated_by": nomination["nominated_by"],
         "recorded_at": iso(now)})
-    talent.update(name=nomination["name"], employer=nomination["employer"],
-                  region_code=nomination["region_code"],
-                  id_number_masked=nomination["id_number_masked"])
+    fill_person(talent, nomination["name"], nomination["id_number_masked"],
+                employer=nomination["employer"], region_code=nomination["region_code"])
     reason = f"nomination {nomination['_id']} passed 资格审查, 专家初评 and 综合复审: {nomination['reason']}"
     admitted = None
     if previous_status == ACTIVE:
@@ -323,4 +389,4 @@ def apply_nomination(talent, nomination, policy, now, *, by):
         action = "admitted"
     source = {"kind": NOMINATION, "nomination_id": nomination["_id"]}
     return finish_change(talent, before, previous_status, now, by, action, reason,
-                   {"nomination_id": nomination["_id"]}, action, source, admitted)
+                         {"nomination_id": nomination["_id"]}, action, source, admitted)

@@ -15,7 +15,7 @@ from common.testing.events import event_recorder
 from common.testing.personal_data import assert_cannot_rebuild
 from common.testing.waiting import wait_until
 from common.topology import event_exchange
-from services.talent_pool import admission, curation, search
+from services.talent_pool import admission, curation, search, studio_records
 from services.talent_pool.service import TalentPoolService
 from tests.processes import settled
 
@@ -49,19 +49,29 @@ def pool(container_factory, service_config):
     return call
 
 
-def publish_award(amqp_uri, body):
-    """Publish as the competitions service's outbox relay does: to competitions.events."""
+# event type -> (publishing service, the pool's handler)
+HANDLERS = {
+    contracts.CONTESTANT_AWARDED: ("competitions", "contestant_awarded"),
+    contracts.STUDIO_RATED: ("studios", "studio_rated"),
+    contracts.RATING_REVOKED: ("studios", "studio_rating_revoked"),
+    contracts.RESULT_VERIFIED: ("studios", "result_verified"),
+}
+
+
+def publish_event(amqp_uri, body):
+    """Publish as the publisher's outbox relay does: to <source>.events, keyed by the type."""
+    source, _ = HANDLERS[body["event_type"]]
     with Connection(amqp_uri) as connection:
         Producer(connection.channel()).publish(
-            body, exchange=event_exchange("competitions"), routing_key="competition.contestant_awarded",
-            serializer="json", declare=[event_exchange("competitions")])
+            body, exchange=event_exchange(source), routing_key=body["event_type"],
+            serializer="json", declare=[event_exchange(source)])
 
 
 def deliver(pool, *bodies):
     """Publish each body and wait until the handler has finished with it."""
     for body in bodies:
-        with entrypoint_waiter(pool.container, "contestant_awarded", timeout=10):
-            publish_award(pool.config["AMQP_URI"], body)
+        with entrypoint_waiter(pool.container, HANDLERS[body["event_type"]][1], timeout=10):
+            publish_event(pool.config["AMQP_URI"], body)
 
 
 
@@ -138,7 +148,7 @@ def test_below_the_policy_the_worker_is_a_candidate_and_search_shows_active_by_d
 
 def test_an_award_the_pool_cannot_read_is_retried_then_parked_for_an_admin(pool):
     unreadable = envelope(award(), version=2)
-    publish_award(pool.config["AMQP_URI"], unreadable)
+    publish_event(pool.config["AMQP_URI"], unreadable)
     wait_until(lambda: pool("list_parked", callers.admin(), {})["total"] == 1)
     [parked] = pool("list_parked", callers.admin(), {})["items"]
     assert parked["event_id"] == unreadable["event_id"] and parked["attempts"] == 3
@@ -173,6 +183,145 @@ def test_a_policy_with_a_typo_stops_the_service(container_factory, service_confi
                                   {**service_config, "TALENT_ADMISSION_POLICY": {"min_level": "city"}})
     with pytest.raises(ValueError, match="min_level"):
         container.start()
+
+
+# studio ratings and verified results
+
+AUTHOR = contracts.result_verified()["authors"][1]
+
+
+def rated_envelope(**overrides):
+    return contracts.studio_envelope(contracts.STUDIO_RATED, contracts.studio_rated(**overrides))
+
+
+def revoked_envelope(**overrides):
+    return contracts.studio_envelope(contracts.RATING_REVOKED, contracts.rating_revoked(**overrides))
+
+
+def result_envelope(**overrides):
+    return contracts.studio_envelope(contracts.RESULT_VERIFIED, contracts.result_verified(**overrides))
+
+
+def test_a_rated_studios_lead_is_admitted_once_however_often_the_rating_arrives(pool):
+    first = rated_envelope()
+    deliver(pool, first, first, rated_envelope())
+
+    talent = only_talent(pool)
+    assert talent["status"] == "active" and "4星" in talent["status_reason"]
+    [honour] = talent["studio_honours"]
+    assert (honour["stars"], honour["status"], honour["rating_id"]) == (4, "rated", first["data"]["rating_id"])
+    assert talent["studio_memberships"][0]["role"] == "lead" and talent["units"] == [callers.UNIT]
+    assert len(talent["history"]) == 1 and talent["history"][0]["source_event"] == first["event_id"]
+    assert pool("get_talent", callers.organiser(), talent["id"])["id"] == talent["id"]
+    wait_until(lambda: announced("talent.admitted"))
+    wait_until_all_announced(pool)
+    [event] = announced("talent.admitted")
+    assert event["data"]["source"] == {"kind": "studio", "studio_id": honour["studio_id"],
+                                       "rating_id": honour["rating_id"]}
+    assert event["data"]["studio_honours"][0]["stars"] == 4
+    assert announced("talent.updated") == []
+
+
+def test_a_revocation_delivered_twice_flags_the_lead_once(pool):
+    deliver(pool, rated_envelope())
+    revocation = revoked_envelope()
+    deliver(pool, revocation, revocation, revoked_envelope())
+
+    talent = only_talent(pool)
+    assert talent["status"] == "active" and "was revoked" in talent["needs_review"]["reason"]
+    assert talent["studio_honours"][0]["status"] == "revoked"
+    assert [h["action"] for h in talent["history"]] == ["admitted", "studio_rating_revoked"]
+    wait_until_all_announced(pool)
+    [update] = announced("talent.updated")
+    assert update["data"]["action"] == "studio_rating_revoked" and update["data"]["needs_review"] is True
+
+
+def test_a_revocation_before_its_rating_admits_no_one(pool):
+    deliver(pool, revoked_envelope(), rated_envelope())
+
+    talent = only_talent(pool, status="candidate")
+    assert talent["studio_honours"][0]["status"] == "revoked"
+    assert talent["studio_honours"][0]["round_name"]  # the late rating filled in its round
+    wait_until_all_announced(pool)
+    assert ANNOUNCED == []
+
+
+def test_a_verified_result_delivered_twice_is_on_each_authors_talent_once(pool):
+    deliver(pool, rated_envelope())
+    result = result_envelope()
+    deliver(pool, result, result, result_envelope())
+
+    lead = only_talent(pool, status="active")
+    author = only_talent(pool, status="candidate")
+    for talent in (lead, author):
+        [entry] = talent["innovation_results"]
+        assert entry["result_id"] == result["data"]["result_id"]
+    assert (author["name"], author["studio_memberships"][0]["role"]) == (AUTHOR["name"], "member")
+    assert [h["action"] for h in lead["history"]] == ["admitted", "result_recorded"]
+    assert len(author["history"]) == 1
+    wait_until_all_announced(pool)
+    [update] = announced("talent.updated")  # the candidate is recorded quietly
+    assert update["data"]["action"] == "result_recorded"
+    assert update["data"]["innovation_results"][0]["title"] == result["data"]["title"]
+
+
+class DiesAfterWrites:
+    """The pool's store, in a process that dies after ``writes`` talent writes."""
+
+    def __init__(self, store, writes):
+        self.store, self.writes = store, writes
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def save_talent(self, *args, **kwargs):
+        if self.writes == 0:
+            raise RuntimeError("the process died here")
+        self.writes -= 1
+        return self.store.save_talent(*args, **kwargs)
+
+
+def test_a_result_cut_short_after_its_first_author_is_completed_by_the_redelivery(pool):
+    result = result_envelope()
+    with pytest.raises(RuntimeError):
+        studio_records.record_verified_result(DiesAfterWrites(pool.store, 1), result)
+    first = only_talent(pool)
+    assert first["name"] == "王建国" and len(first["innovation_results"]) == 1
+
+    deliver(pool, result)  # the message, never acked, comes again
+    assert only_talent(pool, name="王建国") == first
+    assert only_talent(pool, name=AUTHOR["name"])["innovation_results"][0]["author_position"] == 2
+
+
+def test_a_malformed_studio_event_is_parked_not_lost(pool):
+    malformed = rated_envelope(stars=9)
+    publish_event(pool.config["AMQP_URI"], malformed)
+    wait_until(lambda: pool("list_parked", callers.admin(), {})["total"] == 1)
+    [parked] = pool("list_parked", callers.admin(), {})["items"]
+    assert parked["event_id"] == malformed["event_id"] and parked["attempts"] == 3
+    assert "stars" in parked["error"] and parked["queue"].endswith("--talent_pool.studio_rated")
+    assert parked["body"] == malformed
+    assert pool("search_talents", callers.reviewer(), {"status": "all"})["total"] == 0
+
+
+def test_a_studio_event_parked_while_it_could_not_be_stored_applies_once_when_replayed(pool, monkeypatch):
+    def unavailable(*args, **kwargs):
+        raise RuntimeError("the store is unavailable")
+
+    monkeypatch.setattr(studio_records, "record_rating_revoked", unavailable)
+    deliver(pool, rated_envelope())
+    revocation = revoked_envelope()
+    publish_event(pool.config["AMQP_URI"], revocation)
+    wait_until(lambda: pool("list_parked", callers.admin(), {})["total"] == 1)
+    monkeypatch.undo()
+
+    [parked] = pool("list_parked", callers.admin(), {})["items"]
+    with entrypoint_waiter(pool.container, "studio_rating_revoked", timeout=10):
+        assert pool("replay_parked", callers.admin(), parked["id"]) == {"replayed": 1}
+    deliver(pool, revocation)  # and once more, as a relay resending it would
+    talent = only_talent(pool)
+    assert [h["action"] for h in talent["history"]] == ["admitted", "studio_rating_revoked"]
+    assert pool("list_parked", callers.admin(), {})["total"] == 0
 
 
 # curation

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from common.vocabulary import COMPETITION_LEVELS, PRIZES, SKILL_LEVELS
 from services.talent_pool.domain.policy import (DEFAULT_POLICY, PolicyError, admission_reason,
-                                                policy_from)
+                                                policy_from, studio_admission_reason)
 from common.testing.contracts import award, certified_only, nothing
 
 policies = st.builds(
@@ -59,3 +59,37 @@ def test_a_policy_with_mistakes_is_refused_naming_each():
         assert key in message
     with pytest.raises(PolicyError):
         policy_from(["city"])
+
+
+def test_the_configured_file_gives_the_default_policy():
+    from common.config import load_config
+
+    assert policy_from(load_config()["TALENT_ADMISSION_POLICY"]) == DEFAULT_POLICY
+
+
+def rating(stars, status="rated"):
+    return {"studio_id": "std-1", "studio_name": "王建国劳模创新工作室", "level": "city",
+            "stars": stars, "status": status}
+
+
+def test_a_studio_rating_of_three_stars_or_more_admits_its_lead_by_default():
+    assert DEFAULT_POLICY["studio_lead_min_stars"] == 3
+    reason = studio_admission_reason(DEFAULT_POLICY, rating(3))
+    assert "王建国劳模创新工作室" in reason and "3星" in reason and "市级" in reason
+    assert studio_admission_reason(DEFAULT_POLICY, rating(5))
+    assert studio_admission_reason(DEFAULT_POLICY, rating(2)) is None
+    assert studio_admission_reason(DEFAULT_POLICY, rating(None)) is None
+    # A revoked rating admits no one, however many stars it had.
+    assert studio_admission_reason(DEFAULT_POLICY, rating(5, status="revoked")) is None
+
+
+@given(st.integers(1, 5), st.integers(0, 5))
+def test_the_studio_threshold_is_the_configured_number_of_stars(minimum, stars):
+    policy = policy_from({"studio_lead_min_stars": minimum})
+    assert (studio_admission_reason(policy, rating(stars)) is not None) == (stars >= minimum)
+
+
+@pytest.mark.parametrize("value", [0, 6, "3", True, 3.5, None])
+def test_a_studio_threshold_that_is_no_whole_number_of_stars_is_refused(value):
+    with pytest.raises(PolicyError, match="studio_lead_min_stars must be a whole number from 1 to 5"):
+        policy_from({"studio_lead_min_stars": value})
