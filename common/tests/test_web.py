@@ -140,7 +140,8 @@ def test_principal_reaches_the_handler(web, web_session):
     response = web_session.get("/me", headers=bearer(auth.CHIEF_JUDGE, unit="u9", name="张三"))
     assert response.status_code == 200
     assert response.json() == {
-        "subject": "user-1", "role": "chief_judge", "unit": "u9", "studio": None, "name": "张三"}
+        "subject": "user-1", "role": "chief_judge", "unit": "u9", "studio": None, "name": "张三",
+        "enterprise": None}
 
 
 @pytest.mark.parametrize("headers", [
