@@ -46,6 +46,7 @@ HOST = "127.0.0.1"
 COMPETITIONS = "competitions"
 GATEWAY = "gateway"
 TALENT_POOL = "talent_pool"
+STUDIOS = "studios"
 
 TOKEN_SECRET = "e2e-token-secret-0123456789abcdef0123456789"
 PERSONAL_DATA_SECRET = "e2e-personal-data-secret-0123456789abcdef"
@@ -382,6 +383,11 @@ class System:
         from services.talent_pool.service import TalentPoolService
         self.wait_for_consumers(TALENT_POOL, [q for _, _, q in subscriptions(TalentPoolService)],
                                 timeout)
+
+    def wait_for_studios(self, timeout=60):
+        """Until the studios service answers an RPC."""
+        self.wait_for_rpc(STUDIOS, lambda cluster: cluster.studios.list_studios(
+            PROBE, {"limit": 1}), timeout)
 
     def wait_for_gateway(self, timeout=60):
         self.wait_until(lambda: requests.get(f"{self.base_url}/health", timeout=2).status_code == 200,

@@ -455,6 +455,8 @@ class ProposalSchema(Out):
     outcome = fields.String(required=True)
     complete = fields.Boolean(required=True)
     missing_panel = fields.List(fields.String(), required=True)
+    revocation = fields.Dict(allow_none=True, metadata={
+        "description": "a 复评 below every star: the automatic revocation it brings"})
     categories = fields.List(fields.Nested(CategoryPointsSchema), required=True)
     items = fields.List(fields.Nested(ItemPointsSchema), required=True)
 
