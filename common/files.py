@@ -23,9 +23,10 @@ bytes whose record was never written (a write that failed after) are left unrefe
         files = Files()
 
         @rpc
-        def add_evidence(self, caller, result_id, payload):     # payload["file"]: an Upload
-            record = self.files.save(payload["file"], uploaded_by=caller["subject"])
-            ...
+        def add_evidence(self, caller, result_id, payload):
+            payload = load(EvidenceIn(), payload)               # payload["file"]: an Upload
+            record = self.files.save(payload["file"], uploaded_by=caller_from(caller).subject)
+            ...                                                 # the record saved with the result
 """
 import base64
 import binascii
