@@ -168,9 +168,9 @@ def _ooxml_type(content):
                      for element in root if element.tag == f"{_CONTENT_TYPES_NS}Override"]
     defaults = [element.get("ContentType", "").strip().lower()
                 for element in root if element.tag == f"{_CONTENT_TYPES_NS}Default"]
-    if any("macroenabled" in kind or "vbaproject" in kind
-           for kind in [kind for _, kind in content_types] + defaults) or any(
-            name.lower().endswith("vbaproject.bin") for name in names):
+    declared_kinds = [kind for _, kind in content_types] + defaults
+    macros = any("macroenabled" in kind or "vbaproject" in kind for kind in declared_kinds)
+    if macros or any(name.lower().endswith("vbaproject.bin") for name in names):
         raise FileRefused("an Office document with macros")
     found = {(_OOXML_MAIN_PARTS[kind], part) for part, kind in content_types if kind in _OOXML_MAIN_PARTS}
     if len(found) != 1:
