@@ -11,8 +11,9 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from common.schemas import UploadField, upload_fields
 from common.web import (IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_RULE,
-                        iter_routes)
+                        MULTIPART, iter_routes)
 
 OPENAPI_VERSION = "3.0.3"
 SECURITY_SCHEME = "bearerAuth"
@@ -44,7 +45,15 @@ ERROR_RESPONSES = {
     403: ("Forbidden", "The caller's role or scope does not allow this"),
     404: ("NotFound", "No such object, or not visible to the caller"),
     409: ("Conflict", "Not allowed in the object's current state, or a duplicate"),
-    413: ("PayloadTooLarge", "The request body is too large"),
+    413: ("PayloadTooLarge", "The request body, or a file in it, is too large"),
+}
+
+BINARY = {"type": "string", "format": "binary"}
+DOWNLOAD_HEADERS = {
+    "Content-Disposition": {
+        "description": "attachment, with the file's name as filename*= (RFC 5987, UTF-8)",
+        "schema": {"type": "string"}},
+    "X-Content-Type-Options": {"schema": {"type": "string", "enum": ["nosniff"]}},
 }
 
 _MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -97,10 +106,14 @@ def _operation(spec, method, path_parameters):
     success = {"description": http.HTTPStatus(spec.status).phrase}
     if spec.response is not None and spec.status != 204:
         success["content"] = {JSON: {"schema": spec.response}}
+    if spec.download:
+        success["content"] = {media_type: {"schema": BINARY} for media_type in spec.download}
+        success["headers"] = DOWNLOAD_HEADERS
     responses[str(spec.status)] = success
 
+    takes_body = spec.body is not None or spec.form is not None
     errors = set()
-    if spec.body is not None or spec.query is not None or method in _MUTATING:
+    if takes_body or spec.query is not None or method in _MUTATING:
         errors.add(400)
     if not spec.public:
         errors.update((401, 403))
@@ -108,7 +121,7 @@ def _operation(spec, method, path_parameters):
         errors.add(404)
     if method in _MUTATING:
         errors.add(409)
-    if spec.body is not None:
+    if takes_body:
         errors.add(413)
     for status in sorted(errors):
         responses[str(status)] = ERROR_RESPONSES[status][0]
@@ -141,7 +154,17 @@ def _operation(spec, method, path_parameters):
     if spec.body is not None:
         operation["requestBody"] = {"required": spec.body_required,
                                     "content": {JSON: {"schema": spec.body}}}
+    if spec.form is not None:
+        operation["requestBody"] = {"required": True, "content": {MULTIPART: _form_content(spec.form)}}
     return operation
+
+
+def _form_content(form):
+    """A multipart body: the form's schema, each file part with the media types it may be."""
+    schema = form() if isinstance(form, type) else form
+    encoding = {name: {"contentType": ", ".join(field.media_types)}
+                for name, (field, _) in upload_fields(schema).items()}
+    return {"schema": form, "encoding": encoding}
 
 
 def _documented_methods(spec):
@@ -152,8 +175,10 @@ def _documented_methods(spec):
 def build_openapi(service_cls, *, title, version, description=""):
     """The OpenAPI 3 document (a dict, ready for JSON) of every route of ``service_cls``."""
     info = {"description": description} if description else {}
+    marshmallow_plugin = MarshmallowPlugin()
     spec = APISpec(title=title, version=version, openapi_version=OPENAPI_VERSION,
-                   plugins=[MarshmallowPlugin()], info=info)
+                   plugins=[marshmallow_plugin], info=info)
+    marshmallow_plugin.map_to_openapi_type(UploadField, "string", "binary")
     spec.components.schema("Error", schema=ErrorSchema)
     for status, (name, text) in ERROR_RESPONSES.items():
         spec.components.response(name, {

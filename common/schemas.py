@@ -4,11 +4,14 @@
 - ``Out``: what a service answers; responses are dumped through these, never through a copy.
 - ``PageQuery`` and ``page``/``page_of``: every list, whatever it lists, is asked for with
   ``limit`` and ``offset`` and answered as ``{total, limit, offset, items}``.
+- ``UploadField`` and ``StoredFileOut``: a file a service takes (common.files), and its record.
 """
 import datetime
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from common.files import (ALLOWED_TYPES, DEFAULT_MAX_FILE_BYTES, MAX_RPC_FILE_BYTES, FileRefused,
+                          Upload, allowed_labels, inspect_file, size_text)
 from common.personal_id import mask_id_number
 
 DEFAULT_PAGE = 50
@@ -113,3 +116,68 @@ def undeclared_fields(schema, value, path=""):
         if isinstance(inner, fields.Nested) and value.get(key) is not None:
             found.extend(undeclared_fields(inner.schema, value[key], f"{path}{key}."))
     return found
+
+
+class UploadField(fields.Field):
+    """A file in a service's api, loaded as a common.files.Upload whose bytes were checked: of a
+    type in ``allowed`` by its content, not empty, at most ``max_bytes`` (beyond, the answer is a
+    413 naming the field). It loads the Upload of the gateway's multipart form
+    (``route(form=...)``) and the RPC form ``{filename, content_base64}`` the service receives;
+    it dumps the RPC form. In OpenAPI it is a binary part of a multipart body. Several files:
+    ``fields.List(UploadField(), validate=validate.Length(max=5))``."""
+
+    default_error_messages = {"invalid": "must be a file"}
+
+    def __init__(self, *, allowed=ALLOWED_TYPES, max_bytes=DEFAULT_MAX_FILE_BYTES, **kwargs):
+        if not 0 < max_bytes <= MAX_RPC_FILE_BYTES:
+            raise ValueError(f"max_bytes must be 1 to {MAX_RPC_FILE_BYTES}: a file crosses RPC "
+                             "in one message")
+        self.allowed = tuple(allowed)
+        self.max_bytes = int(max_bytes)
+        metadata = {"description": f"{allowed_labels(self.allowed)}; at most {size_text(self.max_bytes)}",
+                    **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    @property
+    def media_types(self):
+        return tuple(file_type.media_type for file_type in self.allowed)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            upload = value if isinstance(value, Upload) else Upload.from_rpc(value, self.max_bytes)
+            inspect_file(upload.content, self.allowed, self.max_bytes)
+        except FileRefused as refused:
+            raise ValidationError(refused.message) from None
+        return upload
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.to_rpc()
+
+
+def upload_fields(schema):
+    """``{name on the wire: (UploadField, how many files it takes)}`` of a schema instance."""
+    found = {}
+    for name, field in schema.load_fields.items():
+        key = field.data_key or name
+        if isinstance(field, UploadField):
+            found[key] = (field, 1)
+        elif isinstance(field, fields.List) and isinstance(field.inner, UploadField):
+            limits = [v.max for v in field.validators if isinstance(v, validate.Length) and v.max]
+            if not limits:
+                raise ValueError(f"the list of files {key} must declare validate.Length(max=...)")
+            found[key] = (field.inner, min(limits))
+    return found
+
+
+class StoredFileOut(Out):
+    """A stored file's record (common.files.file_record)."""
+
+    file_id = fields.String(required=True)
+    filename = fields.String(required=True)
+    media_type = fields.String(required=True)
+    size = fields.Integer(required=True, metadata={"description": "bytes"})
+    sha256 = fields.String(required=True, metadata={"description": "the file's SHA-256, in hex"})
+    uploaded_at = Timestamp(required=True)
+    uploaded_by = fields.String(required=True)

@@ -13,6 +13,7 @@ helpers reading a store) open it without the lock.
 What the engines raise when the store cannot serve (full, read-only, locked, unreachable) is
 recognised here, in :func:`outage`, and nowhere else.
 """
+import errno
 import fcntl
 import os
 import pathlib
@@ -28,6 +29,7 @@ from nameko.extensions import DependencyProvider, SharedExtension
 from common.outbox import MAX_UNROUTABLE_ATTEMPTS, OutboxRelay
 
 DATABASE_NAME = "jiangxin"
+MONGO_URI_KEY = "MONGO_URI"
 LOCK_FILE = "service.lock"
 # How long a write waits for another connection's lock before "database is locked": short enough
 # that the caller gets a 503 well within its RPC timeout instead of a 504 (SQLite's default: 5 s).
@@ -38,6 +40,9 @@ _SQLITE_OUTAGES = ("database or disk is full", "attempt to write a readonly data
                    "database is locked", "unable to open database file", "disk i/o error")
 _MONGO_OUTAGES = (pymongo.errors.AutoReconnect, pymongo.errors.ServerSelectionTimeoutError,
                   pymongo.errors.NotPrimaryError)
+# What a disk answers when it cannot take a file now (common.files writes there).
+_DISK_OUTAGES = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exhausted",
+                 errno.EROFS: "the disk is read-only", errno.EIO: "the disk failed to read or write"}
 
 
 class StoreInUse(RuntimeError):
@@ -53,6 +58,8 @@ def outage(exc):
             return f"the service's store cannot serve now: {exc}"
     if isinstance(exc, _MONGO_OUTAGES):
         return "the service's database is not reachable"
+    if isinstance(exc, OSError) and exc.errno in _DISK_OUTAGES:
+        return f"the service's store cannot serve now: {_DISK_OUTAGES[exc.errno]}"
     return None
 
 
@@ -79,6 +86,12 @@ class _ServerStore(sqlite_store.ServerStore):
         return self._databases[db_name]
 
 
+def embedded(config):
+    """Whether the service stores in the embedded engines under DATA_DIR (MONGO_URI unset) rather
+    than in MongoDB: the one place that decides, for the database and for files alike."""
+    return not config.get(MONGO_URI_KEY)
+
+
 def store_directory(config, service_name):
     return pathlib.Path(config.get("DATA_DIR") or "var").absolute() / service_name
 
@@ -86,9 +99,8 @@ def store_directory(config, service_name):
 def open_database(config, service_name):
     """The service's database, without taking the embedded store's lock: for tools and tests.
     A service process opens it through :class:`Database`, which does."""
-    uri = config.get("MONGO_URI")
-    if uri:
-        return pymongo.MongoClient(uri)[f"{DATABASE_NAME}_{service_name}"]
+    if not embedded(config):
+        return pymongo.MongoClient(config[MONGO_URI_KEY])[f"{DATABASE_NAME}_{service_name}"]
     return litemongo.MongoClient(_ServerStore(store_directory(config, service_name)))[DATABASE_NAME]
 
 
@@ -229,10 +241,10 @@ class Database(SharedExtension):
     def database(self):
         if self._database is None:
             config, name = self.container.config, self.container.service_name
-            if config.get("MONGO_URI"):
-                self._database = open_database(config, name)
-            else:
+            if embedded(config):
                 self._directory, self._database = _EMBEDDED.acquire(config, name)
+            else:
+                self._database = open_database(config, name)
         return self._database
 
     def _unlock(self):

@@ -1,9 +1,10 @@
-"""Loading input with a marshmallow schema, failing as a 400 that names the fields at fault."""
+"""Loading input with a marshmallow schema, failing as a 400 that names the fields at fault (a 413
+when what is at fault is a value too large, such as a file: see :class:`TooLarge`)."""
 import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from common.errors import BadRequest
+from common.errors import BadRequest, PayloadTooLarge
 
 # A document is looked over before a schema walks it: marshmallow spends tens of microseconds on
 # every item and error, so a megabyte of tiny items would hold the server for seconds.
@@ -14,6 +15,20 @@ DEFAULT_MAX_ITEMS = 1_000
 MAX_UNKNOWN_KEYS = 50
 # A lone surrogate cannot be encoded as UTF-8: it would fail wherever the text is stored or sent.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class TooLarge(str):
+    """A field's error message that means its value is too large to take (a file over its
+    bound): raised in a ValidationError, it makes the whole answer a 413 rather than a 400, as a
+    request body over its bound is."""
+
+
+def refused(error, message):
+    """The error to raise for marshmallow's ``ValidationError``: BadRequest naming the fields at
+    fault, PayloadTooLarge when one of them is :class:`TooLarge`."""
+    flat = flatten_messages(error.messages)
+    too_large = any(isinstance(text, TooLarge) for texts in flat.values() for text in texts)
+    return (PayloadTooLarge if too_large else BadRequest)(message, flat)
 
 
 def flatten_messages(messages, prefix=""):
@@ -119,4 +134,4 @@ def load(schema, payload, message="the request is not valid"):
     try:
         return schema.load(payload)
     except ValidationError as error:
-        raise BadRequest(message, flatten_messages(error.messages)) from None
+        raise refused(error, message) from None

@@ -13,6 +13,11 @@ runs and after it returns:
   seconds), answered with a JSON 408; what eventlet answers itself before the app runs (a request
   line or headers too long, too many headers, a bad Content-Length) answered in JSON too;
 * the handler's return value dumped through the response schema and sent as UTF-8 JSON;
+* files: ``form=`` a schema whose common.schemas.UploadField fields are file parts takes the body
+  as multipart/form-data (bounded by the files' own bounds, not MAX_REQUEST_BYTES; at most
+  ``max_files`` files; unknown parts refused) and gives the handler the loaded form as
+  ``payload``, its files as common.files.Upload, ready to forward over RPC; ``download=True``
+  sends what the handler returns (a common.files.Download or its RPC form) as an attachment;
 * every error answered as JSON ``{"error", "message", "fields"}``, including 404 and 405 for
   unknown routes, without tracebacks;
 * a request id (``X-Request-Id``, taken from the caller or made here) echoed in the response,
@@ -48,6 +53,7 @@ import enum
 import functools
 import http
 import inspect
+import io
 import json
 import logging
 import re
@@ -55,6 +61,7 @@ import socket
 import time
 import uuid
 from functools import partial
+from urllib.parse import quote
 
 import hashlib
 
@@ -68,13 +75,16 @@ from nameko.exceptions import ContainerBeingKilled, RpcTimeout, UnknownService
 from nameko.extensions import register_entrypoint
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
+from werkzeug.http import parse_options_header
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from common.schemas import undeclared_fields
+from common.files import ALLOWED_TYPES, MAX_RPC_FILE_BYTES, Download, Upload, ascii_filename
+from common.schemas import undeclared_fields, upload_fields
 from common.topology import BROKER_ERRORS
-from common.validation import check_document, flatten_messages
+from common.validation import check_document, refused
 from common import auth, errors
 
 _log = logging.getLogger(__name__)
@@ -111,6 +121,12 @@ IDEMPOTENCY_KEY_PATTERN = _REQUEST_ID
 IDEMPOTENCY_KEY_RULE = ("1 to 128 characters of A-Z a-z 0-9 . _ : -, "
                         "starting with a letter or a digit")
 _READ_CHUNK = 64 * 1024
+MULTIPART = "multipart/form-data"
+# What a multipart body may hold besides its files: its text fields and the parts' framing. A
+# form route's body is bounded by its files' bounds plus this.
+FORM_TEXT_BYTES = 64 * 1024
+# Parts of one multipart body, whatever they are: beyond, a 413 before any is looked at.
+MAX_FORM_PARTS = 100
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,6 +157,30 @@ def json_response(obj, status=200, headers=None):
     if status == 204:
         return Response(status=204, headers=headers)
     return Response(dumps(obj), status=status, headers=headers, content_type=JSON_CONTENT_TYPE)
+
+
+# RFC 5987 attr-char, besides letters and digits.
+_ATTR_CHARS = "!#$&+-.^_`|~"
+
+
+def content_disposition(filename):
+    """``attachment`` with ``filename`` twice: an ASCII stand-in, and the name itself in UTF-8
+    as RFC 5987's ``filename*=`` (which browsers prefer), so that a Chinese name survives."""
+    return (f'attachment; filename="{ascii_filename(filename)}"; '
+            f"filename*=UTF-8''{quote(filename, safe=_ATTR_CHARS)}")
+
+
+def file_response(download, status=200):
+    """A stored file as an attachment: its bytes under the media type its content was found to
+    be, never guessed again by the browser, never run as a page, never cached."""
+    headers = {
+        "Content-Disposition": content_disposition(download.filename),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store",
+    }
+    return Response(download.content, status=status, headers=headers,
+                    content_type=download.media_type)
 
 
 def error_body(code, message, fields=None):
@@ -483,6 +523,8 @@ class RouteSpec:
     tags: tuple = ()
     body_required: bool = True
     creates: bool = False  # takes an Idempotency-Key
+    form: object = None  # a multipart/form-data body, loaded with this schema
+    download: tuple = ()  # the media types of the file it answers with; () for JSON
 
 
 def _schema_instance(schema):
@@ -500,11 +542,16 @@ class Route(HttpRequestHandler):
 
     def __init__(self, method, url, *, body=None, query=None, response=None, roles=None,
                  public=False, summary="", status=200, tags=None, description="",
-                 max_body_bytes=None, body_required=True, creates=None, **kwargs):
+                 max_body_bytes=None, body_required=True, creates=None, form=None,
+                 max_files=None, download=False, **kwargs):
         kwargs.setdefault("expected_exceptions", (errors.JiangxinError,))
         super().__init__(method, url, **kwargs)
         if public and roles:
             raise ValueError("a public route cannot require roles")
+        if form is not None and body is not None:
+            raise ValueError("a route takes a JSON body or a multipart form, not both")
+        if download and response is not None:
+            raise ValueError("a download route answers with a file, not a response schema")
         if roles is not None:
             roles = tuple(roles)
             if not roles:
@@ -529,6 +576,13 @@ class Route(HttpRequestHandler):
         self._body_schema = _schema_instance(body)
         self._query_schema = _schema_instance(query)
         self._response_schema = _schema_instance(response)
+        self.form = form
+        self._form_schema = _schema_instance(form)
+        self._file_fields = upload_fields(self._form_schema) if form is not None else {}
+        if form is not None and not self._file_fields:
+            raise ValueError("a form route's schema declares no UploadField")
+        self.max_files = _max_files(self._file_fields, max_files)
+        self.download = _download_types(download)
         self._verifier = None
 
     @property
@@ -538,7 +592,7 @@ class Route(HttpRequestHandler):
             query=self.query, response=self.response, roles=self.roles, public=self.public,
             summary=self.summary, description=self.description, status=self.status,
             body_required=self.body_required,
-            tags=self.tags, creates=self.creates,
+            tags=self.tags, creates=self.creates, form=self.form, download=self.download,
         )
 
     def get_url_rule(self):
@@ -569,7 +623,7 @@ class Route(HttpRequestHandler):
     def _check_handler_signature(self):
         handler = getattr(self.container.service_cls, self.method_name)
         names = {"principal": None}
-        if self.body is not None:
+        if self.body is not None or self.form is not None:
             names["payload"] = None
         if self.query is not None:
             names["query"] = None
@@ -586,6 +640,9 @@ class Route(HttpRequestHandler):
     def max_request_bytes(self):
         if self.max_body_bytes is not None:
             return int(self.max_body_bytes)
+        if self._form_schema is not None:
+            # The files' own bounds decide, not MAX_REQUEST_BYTES, which bounds JSON documents.
+            return _form_file_bytes(self._file_fields) + FORM_TEXT_BYTES
         return int(self.container.config.get(MAX_REQUEST_BYTES_KEY, DEFAULT_MAX_REQUEST_BYTES))
 
     # -- request handling
@@ -607,6 +664,8 @@ class Route(HttpRequestHandler):
                 kwargs["query"] = self.load_query(request)
             if self._body_schema is not None:
                 kwargs["payload"] = self.load_body(request, limit)
+            if self._form_schema is not None:
+                kwargs["payload"] = self.load_form(request, limit)
             context_data = {CORRELATION_ID_CONTEXT_KEY: request_id}
             if principal is not None:
                 context_data[USER_ID_CONTEXT_KEY] = principal.subject
@@ -677,30 +736,51 @@ class Route(HttpRequestHandler):
 
     def load_query(self, request):
         schema = self._query_schema
-        list_keys = {
-            field.data_key or name for name, field in schema.fields.items()
-            if isinstance(field, ma_fields.List)
-        }
-        data = {}
-        repeated = {}
-        for key in request.args.keys():
-            values = request.args.getlist(key)
-            if key in list_keys:
-                data[key] = values
-            elif len(values) > 1:
-                repeated[key] = ["given more than once"]
-            else:
-                data[key] = values[0]
-        if repeated:
-            raise errors.BadRequest("invalid query parameters", fields=repeated)
+        data, problems = _single_values(request.args, _list_keys(schema))
+        if problems:
+            raise errors.BadRequest("invalid query parameters", fields=problems)
         check_document(data, schema, "invalid query parameters")
         return _load(schema, data, "invalid query parameters")
+
+    def load_form(self, request, limit):
+        """The multipart/form-data body loaded with the form schema: its UploadFields from file
+        parts (as Uploads), its other fields from text parts; unknown, repeated or misplaced
+        parts and too many files refused with a 400 naming them."""
+        schema = self._form_schema
+        mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
+        if mimetype != MULTIPART:
+            raise errors.BadRequest(f"the request body must be {MULTIPART}",
+                                    fields={"Content-Type": [f"must be {MULTIPART}"]})
+        text, files = _parse_form(self.read_body(request, limit), options)
+        list_keys = _list_keys(schema)
+        data, problems = _single_values(text, list_keys)
+        uploads, repeated = _single_values(files, list_keys)
+        problems.update(repeated)
+        declared = _data_keys(schema)
+        for name in text:
+            if name in self._file_fields:
+                problems[name] = ["must be a file (a part with a filename)"]
+        for name in files:
+            if name in declared and name not in self._file_fields:
+                problems[name] = ["must be a text field, not a file"]
+        sent = sum(len(files.getlist(name)) for name in files)
+        if sent > self.max_files:
+            for name in files:
+                problems.setdefault(name, []).append(
+                    f"{sent} files sent; at most {self.max_files} are allowed")
+        if problems:
+            raise errors.BadRequest("invalid form", fields=problems)
+        data.update({name: _uploads(value) for name, value in uploads.items()})
+        check_document(data, schema, "invalid form")
+        return _load(schema, data, "invalid form")
 
     # -- results
 
     def response_from_result(self, result):
         if isinstance(result, Response):
             return result
+        if self.download:
+            return file_response(Download.from_rpc(result))
         status, headers, payload = self.status, None, result
         if isinstance(result, tuple):
             if len(result) == 2:
@@ -745,6 +825,8 @@ def idempotency_context(request, payload):
 def _canonical(value):
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=repr)  # a set's order differs from process to process
+    if isinstance(value, Upload):
+        return {"filename": value.filename, "sha256": value.sha256}
     return _json_default(value)
 
 
@@ -756,7 +838,86 @@ def _load(schema, data, message):
     try:
         return schema.load(data, unknown=RAISE)
     except ValidationError as exc:
-        raise errors.BadRequest(message, fields=flatten_messages(exc.messages)) from None
+        raise refused(exc, message) from None
+
+
+def _list_keys(schema):
+    return {field.data_key or name for name, field in schema.fields.items()
+            if isinstance(field, ma_fields.List)}
+
+
+def _data_keys(schema):
+    return {field.data_key or name for name, field in schema.load_fields.items()}
+
+
+def _single_values(multidict, list_keys):
+    """``(data, problems)`` of a query string's or a form's values: a list for a list field, one
+    value for any other, which may not be given twice."""
+    data = {}
+    problems = {}
+    for key in multidict.keys():
+        values = multidict.getlist(key)
+        if key in list_keys:
+            data[key] = values
+        elif len(values) > 1:
+            problems[key] = ["given more than once"]
+        else:
+            data[key] = values[0]
+    return data, problems
+
+
+def _in_memory(*args, **kwargs):
+    # The body is in memory already, bounded: its files stay there rather than on a disk.
+    return io.BytesIO()
+
+
+def _parse_form(raw, options):
+    """``(text parts, file parts)`` of a multipart body as MultiDicts; a malformed body is a 400,
+    one of more than MAX_FORM_PARTS parts a 413 (werkzeug's RequestEntityTooLarge, in JSON)."""
+    # Text not in UTF-8 (or the part's charset) is kept as lone surrogates, which
+    # check_document refuses naming the field, rather than silently replaced. werkzeug's
+    # max_form_memory_size bounds its parsing buffer, not a field: the body is bounded already,
+    # and the schema bounds each text field.
+    parser = FormDataParser(stream_factory=_in_memory, errors="surrogateescape", silent=False,
+                            max_form_parts=MAX_FORM_PARTS)
+    try:
+        _, text, files = parser.parse(io.BytesIO(raw), MULTIPART, len(raw), options)
+    except RequestEntityTooLarge:
+        raise errors.PayloadTooLarge(f"the form has more than {MAX_FORM_PARTS} parts") from None
+    except (ValueError, LookupError) as exc:  # LookupError: a part's charset nobody knows
+        raise errors.BadRequest(f"the request body is not valid {MULTIPART}: {exc}") from None
+    return text, files
+
+
+def _uploads(value):
+    if isinstance(value, list):
+        return [_uploads(item) for item in value]
+    return Upload(value.filename or "", value.stream.getvalue())
+
+
+def _form_file_bytes(file_fields):
+    return sum(field.max_bytes * count for field, count in file_fields.values())
+
+
+def _max_files(file_fields, max_files):
+    most = sum(count for _, count in file_fields.values())
+    if max_files is not None:
+        if not 0 < int(max_files) <= most:
+            raise ValueError(f"max_files must be 1 to {most}, the files the form declares")
+        most = int(max_files)
+    if _form_file_bytes(file_fields) > MAX_RPC_FILE_BYTES:
+        raise ValueError(f"a form's files may hold at most {MAX_RPC_FILE_BYTES} bytes in all: "
+                         "they cross RPC in one message")
+    return most
+
+
+def _download_types(download):
+    """The media types a download route answers with: ``True`` for every allowed type, or
+    the FileTypes given."""
+    if not download:
+        return ()
+    types = ALLOWED_TYPES if download is True else tuple(download)
+    return tuple(file_type.media_type for file_type in types)
 
 
 def route(method, url, *, body=None, query=None, response=None, roles=None, public=False,
@@ -766,6 +927,12 @@ def route(method, url, *, body=None, query=None, response=None, roles=None, publ
     The handler is ``def handler(self, request, principal, [payload], [query], **path_args)``
     and returns a JSON-able object, ``(status, obj)``, ``(status, headers, obj)`` or a werkzeug
     Response. ``method`` may list several methods: ``"GET,HEAD"``.
+
+    Other options: ``max_body_bytes`` (this route's bound of a request body), ``body_required``,
+    ``creates``, ``description``; for files ``form`` (a schema with UploadFields: the body is
+    multipart/form-data, ``payload`` the loaded form), ``max_files`` (at most this many file
+    parts; by default as many as the form declares) and ``download`` (True, or the FileTypes it
+    may answer with: the handler's Download, or its RPC form, is sent as an attachment).
     """
     entrypoint = Route(
         method, url, body=body, query=query, response=response, roles=roles, public=public,
