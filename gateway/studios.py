@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 
 from common.auth import ADMIN, ORGANIZER, REVIEWER, STUDIO_LEAD
 from common.rpc import ServiceRpc
-from common.schemas import PageQuery, Strict
+from common.schemas import PageQuery, StoredFileOut, Strict
 from common.web import route
 from gateway import boards
 from gateway.pages import html_response
@@ -194,6 +194,18 @@ class StudioRoutes:
            summary="Submit (or resubmit) a result for review; the answer lists near duplicates")
     def submit_result(self, request, principal, result_id):
         return self.studios.submit_result(principal.to_dict(), result_id)
+
+    @route("POST", "/results/<result_id>/evidence", form=api.EvidenceSchema,
+           response=StoredFileOut, roles=(STUDIO_LEAD,), status=201, tags=RESULTS,
+           summary="Upload an evidence file of a draft or returned result (multipart; PDF, "
+                   "images, Word or Excel, checked by content, at most 10 MiB)")
+    def add_evidence(self, request, principal, payload, result_id):
+        return self.studios.add_evidence(principal.to_dict(), result_id, payload)
+
+    @route("GET", "/results/<result_id>/evidence/<file_id>", download=True, roles=STUDIO_READERS,
+           tags=RESULTS, summary="Download an evidence file of a result the caller may see")
+    def evidence_file(self, request, principal, result_id, file_id):
+        return self.studios.evidence_file(principal.to_dict(), result_id, file_id)
 
     @route("POST", "/results/<result_id>/reviews", body=api.ReviewSchema,
            response=api.ResultViewSchema, roles=UNION, tags=RESULTS,

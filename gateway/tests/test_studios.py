@@ -1,9 +1,12 @@
 """Innovation studios through the gateway, the way their users reach them over HTTP: reviewers
 register studios, leads keep their members and submit results, reviewers verify them; each
 caller reaches only what is theirs, and what they may not see answers as what does not exist."""
+import hashlib
+
 import pytest
 
 from common.testing import callers
+from common.testing import files as samples
 from common.testing.callers import OTHER_UNIT, UNIT
 from common.testing.factories import result_payload, studio_member, studio_payload
 from common.testing.http import assert_json_error
@@ -237,3 +240,80 @@ def test_reviewers_find_their_queue_and_organisers_read_their_units_results(gate
     assert gateway_system.ok("GET", f"/results/{result['id']}", as_=ORG)["allowed_actions"] == []
     assert_json_error(gateway_system.get(f"/results/{result['id']}", as_=OTHER_ORG), 404)
     assert gateway_system.ok("GET", "/results", as_=OTHER_ORG)["total"] == 0
+
+
+# --- evidence
+
+
+def test_evidence_is_uploaded_checked_by_content_and_downloaded_by_those_who_may_see_it(
+        gateway_system, studio):
+    lead = lead_token(studio["id"])
+    result = write_result(gateway_system, studio, title="主轴冷却回路改进")
+    content = samples.pdf()
+
+    stored = gateway_system.ok("POST", f"/results/{result['id']}/evidence", as_=lead,
+                               files={"file": ("财务证明.pdf", content)})
+
+    assert stored["media_type"] == "application/pdf"
+    assert stored["sha256"] == hashlib.sha256(content).hexdigest()
+    shown = gateway_system.ok("GET", f"/results/{result['id']}", as_=REVIEWER)
+    assert [e["file_id"] for e in shown["evidence"]] == [stored["file_id"]]
+    download = gateway_system.get(f"/results/{result['id']}/evidence/{stored['file_id']}", as_=ORG)
+    assert download.status_code == 200 and download.content == content
+    assert download.headers["Content-Type"].startswith("application/pdf")
+    assert_json_error(gateway_system.get(f"/results/{result['id']}/evidence/{stored['file_id']}",
+                                         as_=OTHER_ORG), 404)
+
+
+def test_bad_evidence_is_refused_and_changes_nothing(gateway_system, studio):
+    lead = lead_token(studio["id"])
+    result = write_result(gateway_system, studio, title="工装夹具定位改进")
+    path = f"/results/{result['id']}/evidence"
+    body = assert_json_error(gateway_system.post(path, as_=lead,
+                                                 files={"file": ("证书.pdf", samples.html())}), 400)
+    assert "file" in body["fields"]
+    huge = samples.pdf() + b" " * (11 * 1024 * 1024)
+    assert_json_error(gateway_system.post(path, as_=lead, files={"file": ("大文件.pdf", huge)}), 413)
+    assert_json_error(gateway_system.post(path, as_=lead, json={"file": "x"}), 400)
+    assert_json_error(gateway_system.post(path, as_=lead_token("std-0123456789ab", "lead-9"),
+                                          files={"file": ("a.pdf", samples.pdf())}), 404)
+    assert gateway_system.ok("GET", f"/results/{result['id']}", as_=lead)["evidence"] == []
+
+
+def test_a_patent_needs_its_certificate_and_a_valid_number(gateway_system, studio):
+    lead = lead_token(studio["id"])
+    patent = write_result(gateway_system, studio, kind="utility_patent", details={},
+                          title="一种快速定位夹具", patent_number="ZL202320123456.0",
+                          economic_benefit={})
+    body = assert_json_error(gateway_system.post(f"/results/{patent['id']}/submission", as_=lead), 400)
+    assert {"patent_number", "evidence"} <= set(body["fields"])
+
+
+# --- rating rounds
+
+
+def test_only_the_union_runs_rounds_and_bad_rounds_are_refused(gateway_system):
+    round_ = {"name": "2026年度评定", "unit": UNIT, "year": 2026,
+              "period": {"from": "2025-06-01", "to": "2026-05-31"}}
+    assert_json_error(gateway_system.post("/rating-rounds", as_=ORG, json=round_), 403)
+    body = assert_json_error(gateway_system.post(
+        "/rating-rounds", as_=REVIEWER, json={**round_, "period": {"from": "2026-06-01", "to": "2025-01-01"}}), 400)
+    assert "period.to" in body["fields"]
+    body = assert_json_error(gateway_system.post("/rating-rounds", as_=REVIEWER,
+                                                 json={**round_, "notice_days": 0}), 400)
+    assert "notice_days" in body["fields"]
+    assert_json_error(gateway_system.get("/rating-rounds/rnd-000000000000", as_=REVIEWER), 404)
+
+
+def test_objections_are_signed_and_filed_only_during_the_notice(gateway_system, studio):
+    round_ = gateway_system.ok("POST", "/rating-rounds", as_=REVIEWER, json={
+        "name": "2026年度评定", "unit": UNIT, "year": 2026,
+        "period": {"from": "2025-06-01", "to": "2026-05-31"}})
+    rating_id = f"rtg-{round_['id']}-{studio['id']}"
+    objection = {"text": "成果真实性存疑，请核查"}
+    # While the round is open its ratings are nobody's business but the union's.
+    assert_json_error(gateway_system.post(f"/ratings/{rating_id}/objections", as_=ORG, json=objection), 404)
+    assert_json_error(gateway_system.get(f"/public/rating-rounds/{round_['id']}/notice"), 404)
+    # A notice before every studio has its proposal is a conflict.
+    assert_json_error(gateway_system.post(f"/rating-rounds/{round_['id']}/notice", as_=REVIEWER, json={}), 409)
+    assert_json_error(gateway_system.post(f"/ratings/{rating_id}/objections", json=objection), 401)

@@ -5,7 +5,8 @@ The gateway imports this module and nothing else of the service. A member's ID n
 """
 from marshmallow import fields, validate
 
-from common.schemas import (IsoDate, MaskedIdNumber, Out, PageQuery, Strict, Timestamp, page_of)
+from common.schemas import (IsoDate, MaskedIdNumber, Out, PageQuery, StoredFileOut, Strict, Timestamp,
+                            UploadField, page_of)
 from common.vocabulary import COMPETITION_LEVELS
 from services.studios.domain.alliance import MIN_MEMBERS
 from services.studios.domain.kinds import FIVE_SMALL_KINDS, KIND_NAMES, KINDS, STANDARD_LEVELS
@@ -173,6 +174,15 @@ class ResultSchema(Strict):
     prior_award_level = fields.String(allow_none=True, validate=validate.OneOf(COMPETITION_LEVELS),
                                       metadata={"description": "the highest award it already won"})
     ip_dispute = fields.Boolean(load_default=False)
+
+
+MAX_EVIDENCE = 20
+
+
+class EvidenceSchema(Strict):
+    """One evidence file (a certificate scan, a photo, a report): PDF, PNG, JPEG, WebP, DOCX or
+    XLSX, checked by its content, at most 10 MiB."""
+    file = UploadField(required=True)
 
 
 class ResultQuerySchema(PageQuery):
@@ -355,16 +365,6 @@ class AuthorViewSchema(Out):
     id_number_masked = MaskedIdNumber(required=True)
 
 
-class EvidenceViewSchema(Out):
-    file_id = fields.String(required=True)
-    filename = fields.String(required=True)
-    media_type = fields.String(required=True)
-    size = fields.Integer(required=True)
-    sha256 = fields.String(required=True)
-    uploaded_at = Timestamp(required=True)
-    uploaded_by = fields.String(required=True)
-
-
 class ReviewEntrySchema(Out):
     at = Timestamp(required=True)
     by = fields.String(required=True)
@@ -405,7 +405,7 @@ class ResultViewSchema(Out):
     converted = fields.Boolean(required=True)
     prior_award_level = fields.String(allow_none=True)
     ip_dispute = fields.Boolean(required=True)
-    evidence = fields.List(fields.Nested(EvidenceViewSchema), required=True)
+    evidence = fields.List(fields.Nested(StoredFileOut), required=True)
     status = fields.String(required=True)
     reviews = fields.List(fields.Nested(ReviewEntrySchema), required=True)
     duplicate_of = fields.String(allow_none=True)

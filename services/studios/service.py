@@ -8,6 +8,7 @@ effect once their public notice closes, claiming each round in the store first.
 from nameko.timer import timer
 
 from common.auth import caller_from
+from common.files import Files
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
 from services.studios import rating_rounds, registry, submissions
@@ -20,6 +21,7 @@ class StudiosService:
 
     store = Store(StudiosRepository)
     settings = Settings()
+    files = Files()
     correlation_id = CorrelationId()
 
     # studios
@@ -106,6 +108,14 @@ class StudiosService:
     @rpc
     def submit_result(self, caller, result_id):
         return submissions.submit_result(self.store, self.settings, caller_from(caller), result_id)
+
+    @rpc
+    def add_evidence(self, caller, result_id, payload):
+        return submissions.add_evidence(self.store, self.files, caller_from(caller), result_id, payload)
+
+    @rpc
+    def evidence_file(self, caller, result_id, file_id):
+        return submissions.evidence_file(self.store, self.files, caller_from(caller), result_id, file_id)
 
     @rpc
     def review_result(self, caller, result_id, payload):

@@ -7,12 +7,13 @@ sees them in the answer and the reviewer on the result. A verified result is ann
 (``result.verified``) in the same write that verifies it.
 """
 from common.clock import beijing_today, utc_now
-from common.errors import Conflict
+from common.errors import Conflict, NotFound
 from common.repository import history_entry, optimistic
 from common.schemas import page
 from common.validation import load
 from services.studios import access, events
-from services.studios.api import ResultQuerySchema, ResultSchema, ReviewSchema
+from services.studios.api import (MAX_EVIDENCE, EvidenceSchema, ResultQuerySchema, ResultSchema,
+                                  ReviewSchema)
 from services.studios.domain import results as rules
 from services.studios.views import result_view
 
@@ -101,3 +102,32 @@ def list_results(store, caller, query):
 
 def get_result(store, caller, result_id):
     return result_view(_readable_result(store, caller, result_id), caller)
+
+
+@optimistic
+def add_evidence(store, files, caller, result_id, payload):
+    """An evidence file of a result its lead is still writing (a draft, or returned for rework):
+    stored once by its checksum, recorded on the result."""
+    result = _readable_result(store, caller, result_id)
+    _open_studio(store, caller, result["studio_id"])
+    data = load(EvidenceSchema(), payload)
+    if result["status"] not in rules.EDITABLE:
+        raise Conflict(f"a {result['status']} result takes no more evidence",
+                       {"file": [f"only {' or '.join(rules.EDITABLE)} results take evidence"]})
+    if len(result["evidence"]) >= MAX_EVIDENCE:
+        raise Conflict(f"a result holds at most {MAX_EVIDENCE} evidence files",
+                       {"file": [f"already {MAX_EVIDENCE} files"]})
+    record = files.save(data["file"], uploaded_by=caller.subject)
+    changed = {**result, "evidence": result["evidence"] + [record]}
+    store.save_result(result, changed, history_entry(caller, "add_evidence", utc_now(),
+                                                     details={"file_id": record["file_id"]}))
+    return record
+
+
+def evidence_file(store, files, caller, result_id, file_id):
+    """The bytes of one evidence file, for whoever may see its result."""
+    result = _readable_result(store, caller, result_id)
+    for record in result["evidence"]:
+        if record["file_id"] == file_id:
+            return files.download(record)
+    raise NotFound(f"no evidence file {file_id} on result {result_id}")
