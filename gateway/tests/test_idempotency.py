@@ -7,6 +7,7 @@ import pytest
 
 from common.personal_id import make_id_number
 from common.testing import factories
+from common.testing import files as samples
 from common.testing.http import assert_json_error
 from gateway.service import GatewayService
 from gateway.tests import create_competition, organiser_token, token
@@ -67,13 +68,76 @@ def _nomination(api):
         "reason": "一线经验"}, REVIEWER
 
 
+STUDIO_REVIEWER = token("reviewer", "reviewer-idem", enterprise="市总工会")
+PANEL = [{"expert": f"专家{n}", "score": 8} for n in range(3)]
+
+
+def _studio(api):
+    return "/studios", factories.studio_payload(), STUDIO_REVIEWER
+
+
+def _registered(api, unit="idem-union"):
+    return api.ok("POST", "/studios", as_=STUDIO_REVIEWER, json=factories.studio_payload(unit=unit))
+
+
+def _lead(studio):
+    return token("studio_lead", "lead-idem", studio=studio["id"])
+
+
+def _alliance(api):
+    first, second = _registered(api), _registered(api)
+    return "/alliances", {"name": "联盟", "unit": "idem-union", "members": [first["id"], second["id"]],
+                          "convenor": first["id"]}, STUDIO_REVIEWER
+
+
+def _project(api):
+    path, body, _ = _alliance(api)
+    alliance = api.ok("POST", path, as_=STUDIO_REVIEWER, json=body)
+    return f"/alliances/{alliance['id']}/projects", {
+        "title": "联合攻关", "studio_ids": body["members"], "started_on": "2026-04-01"}, STUDIO_REVIEWER
+
+
+def _result(api):
+    studio = _registered(api)
+    authors = [studio["lead"]["member_id"]]
+    return f"/studios/{studio['id']}/results", factories.result_payload(authors), _lead(studio)
+
+
+def _round(api):
+    _registered(api, unit="idem-round-union")
+    return "/rating-rounds", {"name": "2026年度评定", "unit": "idem-round-union", "year": 2026,
+                              "period": {"from": "2025-06-01", "to": "2026-05-31"}}, STUDIO_REVIEWER
+
+
+def _objection(api):
+    unit = f"idem-notice-{key()[:8]}"
+    studio = _registered(api, unit=unit)
+    round_ = api.ok("POST", "/rating-rounds", as_=STUDIO_REVIEWER, json={
+        "name": "2026年度评定", "unit": unit, "year": 2026,
+        "period": {"from": "2025-06-01", "to": "2026-05-31"}})
+    for item in ("site_visit", "expert_review"):
+        api.ok("POST", f"/rating-rounds/{round_['id']}/panel-scores", as_=STUDIO_REVIEWER,
+               json={"studio_id": studio["id"], "item": item, "scores": PANEL})
+    api.ok("POST", f"/rating-rounds/{round_['id']}/proposals", as_=STUDIO_REVIEWER)
+    api.ok("POST", f"/rating-rounds/{round_['id']}/notice", as_=STUDIO_REVIEWER, json={})
+    return f"/ratings/rtg-{round_['id']}-{studio['id']}/objections", {"text": "异议内容，请核查"}, ORG
+
+
 CREATES = {
     "create_competition": _competition,
     "add_event": _event,
     "register_entry": _entry,
     "assign_judge": _judge,
     "nominate_talent": _nomination,
+    "register_studio": _studio,
+    "create_alliance": _alliance,
+    "add_joint_project": _project,
+    "create_result": _result,
+    "open_round": _round,
+    "file_objection": _objection,
 }
+# Creates whose body is a multipart form, retried the same way.
+UPLOADS = {"add_evidence"}
 
 
 def test_every_create_route_is_listed_here_and_takes_the_header():
@@ -81,7 +145,7 @@ def test_every_create_route_is_listed_here_and_takes_the_header():
     from gateway.operations import openapi_document
 
     created = [spec for spec in iter_routes(GatewayService) if spec.status == 201]
-    assert {spec.method_name for spec in created} == set(CREATES)
+    assert {spec.method_name for spec in created} == set(CREATES) | UPLOADS
     document = openapi_document(GatewayService)
     for spec in created:
         assert spec.creates
@@ -103,9 +167,26 @@ def test_each_create_retried_with_its_key_answers_the_same_and_stores_once(gatew
     # The same answer, id included: nothing was created a second time.
     assert (again.status_code, again.json()) == (201, first.json())
 
-    other = api.post(path, as_=as_, json={**body, "name": "另一个"}, headers=with_key(idempotency_key))
+    named = next(field for field in ("name", "title", "text", "trade") if field in body)
+    other = api.post(path, as_=as_, json={**body, named: "另一个不同的请求"}, headers=with_key(idempotency_key))
     assert_json_error(other, 409, "conflict")
     assert "Idempotency-Key" in other.json()["fields"]
+
+
+def test_an_upload_retried_with_its_key_answers_the_same_and_stores_once(gateway_system):
+    api = gateway_system
+    path, body, lead = _result(api)
+    result = api.ok("POST", path, as_=lead, json=body)
+    upload = f"/results/{result['id']}/evidence"
+    idempotency_key = key()
+    answers = [api.post(upload, as_=lead, headers=with_key(idempotency_key),
+                        files={"file": ("证书.pdf", samples.pdf())}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    other = api.post(upload, as_=lead, headers=with_key(idempotency_key),
+                     files={"file": ("证书.pdf", samples.pdf("另一份"))})
+    assert_json_error(other, 409, "conflict")
+    assert len(api.ok("GET", f"/results/{result['id']}", as_=lead)["evidence"]) == 1
 
 
 def test_a_retried_competition_is_stored_once(gateway_system):
