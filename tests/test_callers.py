@@ -9,8 +9,9 @@ from nameko.testing.services import entrypoint_hook
 from common.errors import Forbidden
 from services import SERVICES, service_classes
 
-# What anyone may read: the public results ask for no caller.
-PUBLIC = {("competitions", "published_results")}
+# What anyone may read: the public results, rated studios and notices ask for no caller.
+PUBLIC = {("competitions", "published_results"), ("studios", "public_studios"),
+          ("studios", "public_notice")}
 CLASSES = {cls.name: cls for cls in service_classes()}
 
 
