@@ -317,3 +317,66 @@ def test_objections_are_signed_and_filed_only_during_the_notice(gateway_system, 
     # A notice before every studio has its proposal is a conflict.
     assert_json_error(gateway_system.post(f"/rating-rounds/{round_['id']}/notice", as_=REVIEWER, json={}), 409)
     assert_json_error(gateway_system.post(f"/ratings/{rating_id}/objections", json=objection), 401)
+
+
+PANEL = [{"expert": f"专家{n}", "score": score} for n, score in enumerate((8, 9, 9.5, 7, 8.5))]
+
+
+@pytest.fixture(scope="module")
+def noticed(gateway_system):
+    """A studio of its own unit, rated in a round whose public notice is open."""
+    unit = "notice-union"
+    studio = register(gateway_system, unit=unit)
+    round_ = gateway_system.ok("POST", "/rating-rounds", as_=REVIEWER, json={
+        "name": "2026年度评定", "unit": unit, "year": 2026,
+        "period": {"from": "2025-06-01", "to": "2026-05-31"}})
+    for item in ("site_visit", "expert_review"):
+        gateway_system.ok("POST", f"/rating-rounds/{round_['id']}/panel-scores", as_=REVIEWER,
+                          json={"studio_id": studio["id"], "item": item, "scores": PANEL})
+    gateway_system.ok("POST", f"/rating-rounds/{round_['id']}/proposals", as_=REVIEWER)
+    gateway_system.ok("POST", f"/rating-rounds/{round_['id']}/notice", as_=REVIEWER, json={})
+    return studio, round_, f"rtg-{round_['id']}-{studio['id']}", organiser_token(unit, "org-n")
+
+
+def test_a_round_is_seen_and_run_only_by_those_it_belongs_to(gateway_system, noticed):
+    studio, round_, rating_id, own_org = noticed
+    assert gateway_system.ok("GET", f"/rating-rounds/{round_['id']}", as_=own_org)["status"] == "notice"
+    assert_json_error(gateway_system.get(f"/rating-rounds/{round_['id']}", as_=OTHER_ORG), 404)
+    assert_json_error(gateway_system.post(f"/rating-rounds/{round_['id']}/panel-scores", as_=own_org,
+                                          json={"studio_id": studio["id"], "item": "site_visit",
+                                                "scores": PANEL}), 403)
+    assert_json_error(gateway_system.post(f"/rating-rounds/{round_['id']}/proposals",
+                                          as_=lead_token(studio["id"])), 403)
+    # Its scores are fixed once the notice is open.
+    assert_json_error(gateway_system.post(f"/rating-rounds/{round_['id']}/panel-scores", as_=REVIEWER,
+                                          json={"studio_id": studio["id"], "item": "site_visit",
+                                                "scores": PANEL}), 409)
+    own = gateway_system.ok("GET", f"/ratings/{rating_id}", as_=lead_token(studio["id"]))
+    assert own["proposal"]["items"] and own["status"] == "proposed"
+    assert_json_error(gateway_system.get(f"/ratings/{rating_id}", as_=lead_token("std-0123456789ab")), 404)
+    assert_json_error(gateway_system.get(f"/ratings/{rating_id}", as_=OTHER_ORG), 404)
+    assert_json_error(gateway_system.get(f"/ratings/{rating_id}", as_=JUDGE), 403)
+    page = gateway_system.get(f"/ratings/{rating_id}?format=html", as_=REVIEWER)
+    assert page.headers["Content-Type"].startswith("text/html") and "现场" in page.text
+    public = gateway_system.get(f"/public/rating-rounds/{round_['id']}/notice?format=html")
+    assert public.status_code == 200 and studio["name"] in public.text
+
+
+def test_an_objection_is_signed_kept_confidential_and_answered_by_the_union(gateway_system, noticed):
+    studio, round_, rating_id, own_org = noticed
+    filed = gateway_system.ok("POST", f"/ratings/{rating_id}/objections", as_=own_org,
+                              json={"text": "该工作室成果存在重复申报"})
+    seen = gateway_system.ok("GET", f"/ratings/{rating_id}", as_=REVIEWER)["objections"]
+    assert [o["objection_id"] for o in seen] == [filed["objection_id"]] and "filer" not in seen[0]
+    as_admin = gateway_system.ok("GET", f"/ratings/{rating_id}", as_=ADMIN)["objections"]
+    assert as_admin[0]["filer"]["subject"] == "org-n"
+    answer = f"/ratings/{rating_id}/objections/{filed['objection_id']}/answer"
+    assert_json_error(gateway_system.post(answer, as_=own_org, json={"decision": "dismissed", "text": "x"}), 403)
+    body = assert_json_error(gateway_system.post(answer, as_=REVIEWER,
+                                                 json={"decision": "maybe", "text": "x"}), 400)
+    assert "decision" in body["fields"]
+    answered = gateway_system.ok("POST", answer, as_=REVIEWER,
+                                 json={"decision": "dismissed", "text": "经核实不属重复"})
+    assert answered["objections"][0]["answer"]["decision"] == "dismissed"
+    assert_json_error(gateway_system.post(answer, as_=REVIEWER,
+                                          json={"decision": "upheld", "text": "再议"}), 409)
