@@ -10,6 +10,14 @@ from marshmallow import RAISE, Schema, fields, validate
 from common.clock import utc_now
 
 
+class Contract(Schema):
+    """Base of every published event's data schema: a publisher sends exactly its contract, so
+    a field it does not declare is an error in tests, not something a consumer might read."""
+
+    class Meta:
+        unknown = RAISE
+
+
 class EnvelopeSchema(Schema):
     class Meta:
         unknown = RAISE

@@ -1,4 +1,5 @@
-"""A competition driven through the gateway the way its users drive it, up to published results.
+"""A competition driven through the gateway the way its users drive it, up to published results,
+and a studio up to its rating's public notice.
 
 ``token_of(caller)`` signs a caller's token with the secret of the system under test; ``api`` is
 the kit's client (common.testing.http.Api).
@@ -58,3 +59,22 @@ def publish_competition(api, token_of, workers, *, unit=callers.UNIT, level="cit
     api.ok("POST", f"{base}/sign-off", as_=supervisor)
     api.ok("POST", f"{base}/publish", as_=org)
     return api.ok("GET", f"/public/competitions/{cid}/results")["events"][0]["results"]
+
+
+# Each expert's score of a panel item: 8.5 once the highest and lowest are dropped.
+PANEL = [{"expert": f"专家{n}", "score": score} for n, score in enumerate((8, 9, 9.5, 7, 8.5))]
+
+
+def studio_in_notice(api, reviewer, unit):
+    """A studio of its own ``unit``, rated in a round whose public notice is open, by the union
+    reviewer whose token is ``reviewer``. Returns (studio, round, rating id)."""
+    studio = api.ok("POST", "/studios", as_=reviewer, json=factories.studio_payload(unit=unit))
+    round_ = api.ok("POST", "/rating-rounds", as_=reviewer, json={
+        "name": "2026年度评定", "unit": unit, "year": 2026,
+        "period": {"from": "2025-06-01", "to": "2026-05-31"}})
+    for item in ("site_visit", "expert_review"):
+        api.ok("POST", f"/rating-rounds/{round_['id']}/panel-scores", as_=reviewer,
+               json={"studio_id": studio["id"], "item": item, "scores": PANEL})
+    api.ok("POST", f"/rating-rounds/{round_['id']}/proposals", as_=reviewer)
+    api.ok("POST", f"/rating-rounds/{round_['id']}/notice", as_=reviewer, json={})
+    return studio, round_, f"rtg-{round_['id']}-{studio['id']}"

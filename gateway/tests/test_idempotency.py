@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from common.personal_id import make_id_number
-from common.testing import factories
+from common.testing import factories, scenarios
 from common.testing import files as samples
 from common.testing.http import assert_json_error
 from gateway.service import GatewayService
@@ -69,7 +69,6 @@ def _nomination(api):
 
 
 STUDIO_REVIEWER = token("reviewer", "reviewer-idem", enterprise="市总工会")
-PANEL = [{"expert": f"专家{n}", "score": 8} for n in range(3)]
 
 
 def _studio(api):
@@ -110,17 +109,8 @@ def _round(api):
 
 
 def _objection(api):
-    unit = f"idem-notice-{key()[:8]}"
-    studio = _registered(api, unit=unit)
-    round_ = api.ok("POST", "/rating-rounds", as_=STUDIO_REVIEWER, json={
-        "name": "2026年度评定", "unit": unit, "year": 2026,
-        "period": {"from": "2025-06-01", "to": "2026-05-31"}})
-    for item in ("site_visit", "expert_review"):
-        api.ok("POST", f"/rating-rounds/{round_['id']}/panel-scores", as_=STUDIO_REVIEWER,
-               json={"studio_id": studio["id"], "item": item, "scores": PANEL})
-    api.ok("POST", f"/rating-rounds/{round_['id']}/proposals", as_=STUDIO_REVIEWER)
-    api.ok("POST", f"/rating-rounds/{round_['id']}/notice", as_=STUDIO_REVIEWER, json={})
-    return f"/ratings/rtg-{round_['id']}-{studio['id']}/objections", {"text": "异议内容，请核查"}, ORG
+    _, _, rating_id = scenarios.studio_in_notice(api, STUDIO_REVIEWER, f"idem-notice-{key()[:8]}")
+    return f"/ratings/{rating_id}/objections", {"text": "异议内容，请核查"}, ORG
 
 
 CREATES = {

@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from common.testing import callers
+from common.testing import callers, scenarios
 from common.testing import files as samples
 from common.testing.callers import OTHER_UNIT, UNIT
 from common.testing.factories import result_payload, studio_member, studio_payload
@@ -319,23 +319,12 @@ def test_objections_are_signed_and_filed_only_during_the_notice(gateway_system, 
     assert_json_error(gateway_system.post(f"/ratings/{rating_id}/objections", json=objection), 401)
 
 
-PANEL = [{"expert": f"专家{n}", "score": score} for n, score in enumerate((8, 9, 9.5, 7, 8.5))]
-
-
 @pytest.fixture(scope="module")
 def noticed(gateway_system):
     """A studio of its own unit, rated in a round whose public notice is open."""
     unit = "notice-union"
-    studio = register(gateway_system, unit=unit)
-    round_ = gateway_system.ok("POST", "/rating-rounds", as_=REVIEWER, json={
-        "name": "2026年度评定", "unit": unit, "year": 2026,
-        "period": {"from": "2025-06-01", "to": "2026-05-31"}})
-    for item in ("site_visit", "expert_review"):
-        gateway_system.ok("POST", f"/rating-rounds/{round_['id']}/panel-scores", as_=REVIEWER,
-                          json={"studio_id": studio["id"], "item": item, "scores": PANEL})
-    gateway_system.ok("POST", f"/rating-rounds/{round_['id']}/proposals", as_=REVIEWER)
-    gateway_system.ok("POST", f"/rating-rounds/{round_['id']}/notice", as_=REVIEWER, json={})
-    return studio, round_, f"rtg-{round_['id']}-{studio['id']}", organiser_token(unit, "org-n")
+    studio, round_, rating_id = scenarios.studio_in_notice(gateway_system, REVIEWER, unit)
+    return studio, round_, rating_id, organiser_token(unit, "org-n")
 
 
 def test_a_round_is_seen_and_run_only_by_those_it_belongs_to(gateway_system, noticed):
@@ -344,13 +333,13 @@ def test_a_round_is_seen_and_run_only_by_those_it_belongs_to(gateway_system, not
     assert_json_error(gateway_system.get(f"/rating-rounds/{round_['id']}", as_=OTHER_ORG), 404)
     assert_json_error(gateway_system.post(f"/rating-rounds/{round_['id']}/panel-scores", as_=own_org,
                                           json={"studio_id": studio["id"], "item": "site_visit",
-                                                "scores": PANEL}), 403)
+                                                "scores": scenarios.PANEL}), 403)
     assert_json_error(gateway_system.post(f"/rating-rounds/{round_['id']}/proposals",
                                           as_=lead_token(studio["id"])), 403)
     # Its scores are fixed once the notice is open.
     assert_json_error(gateway_system.post(f"/rating-rounds/{round_['id']}/panel-scores", as_=REVIEWER,
                                           json={"studio_id": studio["id"], "item": "site_visit",
-                                                "scores": PANEL}), 409)
+                                                "scores": scenarios.PANEL}), 409)
     own = gateway_system.ok("GET", f"/ratings/{rating_id}", as_=lead_token(studio["id"]))
     assert own["proposal"]["items"] and own["status"] == "proposed"
     assert_json_error(gateway_system.get(f"/ratings/{rating_id}", as_=lead_token("std-0123456789ab")), 404)

@@ -3,21 +3,17 @@
 No full ID number travels in an event: a contestant is named by the protected person key, and
 shown by the masked number.
 """
-from marshmallow import RAISE, Schema, fields
+from marshmallow import fields
 
-from common.events import make_event
+from common.events import Contract, make_event
 
 SOURCE = "competitions"
 RESULTS_PUBLISHED = "competition.results_published"
 CONTESTANT_AWARDED = "competition.contestant_awarded"
 
 
-class _Contract(Schema):
-    class Meta:
-        unknown = RAISE
 
-
-class PodiumPlaceSchema(_Contract):
+class PodiumPlaceSchema(Contract):
     rank = fields.Integer(required=True)
     name = fields.String(required=True)
     employer = fields.String(required=True)
@@ -25,7 +21,7 @@ class PodiumPlaceSchema(_Contract):
     prize = fields.String(allow_none=True, required=True)
 
 
-class PublishedEventSummarySchema(_Contract):
+class PublishedEventSummarySchema(Contract):
     event_id = fields.String(required=True)
     trade = fields.String(required=True)
     finalists = fields.Integer(required=True)
@@ -34,7 +30,7 @@ class PublishedEventSummarySchema(_Contract):
     podium = fields.List(fields.Nested(PodiumPlaceSchema), required=True)
 
 
-class CompetitionFacts(_Contract):
+class CompetitionFacts(Contract):
     competition_id = fields.String(required=True)
     competition_name = fields.String(required=True)
     level = fields.String(required=True)

@@ -11,9 +11,9 @@ Published through the outbox, with source ``studios``:
 A person (the lead, an author) is named by the protected person key and shown by the masked ID
 number; no full ID number travels in any of them.
 """
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import fields, validate
 
-from common.events import make_event
+from common.events import Contract, make_event
 from services.studios.domain.kinds import KIND_NAMES
 from services.studios.domain.studio import lead_of
 
@@ -26,12 +26,8 @@ REVOCATION_KINDS = ("ordered", "automatic", "natural")
 RATING_OUTCOMES = ("first", "kept", "raised", "lowered")
 
 
-class _Contract(Schema):
-    class Meta:
-        unknown = RAISE
 
-
-class PersonSchema(_Contract):
+class PersonSchema(Contract):
     person_key = fields.String(required=True)
     name = fields.String(required=True)
     id_number_masked = fields.String(required=True)
@@ -41,7 +37,7 @@ class LeadSchema(PersonSchema):
     honour = fields.String(required=True)
 
 
-class StudioFacts(_Contract):
+class StudioFacts(Contract):
     studio_id = fields.String(required=True)
     studio_name = fields.String(required=True)
     level = fields.String(required=True)
@@ -51,7 +47,7 @@ class StudioFacts(_Contract):
     unit = fields.String(required=True)
 
 
-class CategorySummarySchema(_Contract):
+class CategorySummarySchema(Contract):
     category = fields.String(required=True)
     name = fields.String(required=True)
     points = fields.Float(required=True)
@@ -84,7 +80,7 @@ class RatingRevokedV1(StudioFacts):
     revoked_at = fields.String(required=True)
 
 
-class BenefitSchema(_Contract):
+class BenefitSchema(Contract):
     cost_saved = fields.Float(required=True)
     value_created = fields.Float(required=True)
     confirmed = fields.Boolean(required=True)

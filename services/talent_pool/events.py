@@ -14,7 +14,7 @@ import datetime
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
-from common.events import make_event
+from common.events import Contract, make_event
 from common.personal_id import mask_id_number
 from services.talent_pool.domain.talent import ADMITTED, UPDATED
 
@@ -223,12 +223,8 @@ def read_verified_result(envelope):
 # published
 
 
-class _Contract(Schema):
-    class Meta:
-        unknown = RAISE
 
-
-class CertificateSchema(_Contract):
+class CertificateSchema(Contract):
     level = fields.String(required=True)
     trade = fields.String(allow_none=True, required=True)
     competition_id = fields.String(required=True)
@@ -237,7 +233,7 @@ class CertificateSchema(_Contract):
     year = fields.Integer(allow_none=True, required=True)
 
 
-class HonourSchema(_Contract):
+class HonourSchema(Contract):
     competition_id = fields.String(required=True)
     competition_name = fields.String(allow_none=True, required=True)
     level = fields.String(allow_none=True, required=True)
@@ -256,7 +252,7 @@ class HonourSchema(_Contract):
     publication_version = fields.Integer(required=True)
 
 
-class StudioHonourSchema(_Contract):
+class StudioHonourSchema(Contract):
     """The star rating of a studio the talent leads: the latest the pool has seen, rated or
     revoked."""
     studio_id = fields.String(required=True)
@@ -286,7 +282,7 @@ class BenefitSchema(BenefitV1):
         unknown = RAISE
 
 
-class InnovationResultSchema(_Contract):
+class InnovationResultSchema(Contract):
     """A verified innovation result the talent is an author of."""
     result_id = fields.String(required=True)
     kind = fields.String(required=True)
@@ -303,13 +299,13 @@ class InnovationResultSchema(_Contract):
     verified_at = fields.String(allow_none=True, required=True)
 
 
-class StudioMembershipSchema(_Contract):
+class StudioMembershipSchema(Contract):
     studio_id = fields.String(required=True)
     studio_name = fields.String(allow_none=True, required=True)
     role = fields.String(required=True, validate=validate.OneOf(["lead", "member"]))
 
 
-class SourceSchema(_Contract):
+class SourceSchema(Contract):
     """What caused the change: a competition result, a nomination, a studio's rating or result, or
     a curator."""
     kind = fields.String(required=True,
@@ -324,7 +320,7 @@ class SourceSchema(_Contract):
     by = fields.String()
 
 
-class TalentSnapshot(_Contract):
+class TalentSnapshot(Contract):
     talent_id = fields.String(required=True)
     person_key = fields.String(required=True)
     name = fields.String(required=True)
