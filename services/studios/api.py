@@ -479,6 +479,7 @@ class RatingViewSchema(Out):
     panel_scores = fields.Dict()
     objections = fields.List(fields.Nested(ObjectionViewSchema))
     effective_at = Timestamp(allow_none=True)
+    withdrawn = fields.Dict(metadata={"description": "why a proposal never took effect, and when"})
     revision = fields.Integer(required=True)
 
 

@@ -46,6 +46,8 @@ def rating_view(rating, caller):
     view = {key: rating[key] for key in ("round_id", "studio_id", "studio_name", "status",
                                          "proposal", "effective_at", "revision")}
     view["id"] = rating["_id"]
+    if rating.get("withdrawn"):
+        view["withdrawn"] = rating["withdrawn"]
     if access.is_union(caller) or access.is_lead_of(caller, rating["studio_id"]):
         view["panel_scores"] = rating["panel_scores"]
         view["objections"] = [
@@ -286,8 +288,7 @@ def _effect_round(store, round_, now, correlation_id):
     ratings = store.ratings_of(round_["_id"])
     for rating in ratings:
         if rules.is_due(round_, rating, now):
-            _effect_rating(store, round_, rating, now, correlation_id)
-            done += 1
+            done += _effect_rating(store, round_, rating, now, correlation_id)
     ended = rules.closed(round_, store.ratings_of(round_["_id"]))
     if ended is not None:
         store.save_round(store.round(round_["_id"]), ended)
@@ -313,9 +314,13 @@ def _apply_to_studio(store, studio_id, record, correlation_id, now):
 
 
 def _effect_rating(store, round_, rating, now, correlation_id):
+    if store.studio(rating["studio_id"])["status"] == studio_rules.REVOKED:
+        store.save_rating(rating, rules.withdrawn(rating, "the studio ended before the notice closed", now))
+        return 0
     changed, record = rules.in_effect(round_, rating, now)
     record["revocation"] = rating["proposal"].get("revocation")
     # The studio first: if this stops half way, the next claim finds the rating still proposed,
     # the studio already holding it (no second announcement), and marks the rating.
     _apply_to_studio(store, rating["studio_id"], record, correlation_id, now)
     store.save_rating(rating, changed)
+    return 1

@@ -203,6 +203,13 @@ def in_effect(round_, rating, now):
     return changed, record
 
 
+def withdrawn(rating, reason, now):
+    """``rating`` withdrawn without taking effect: its studio ended before the notice closed."""
+    changed = copy.deepcopy(rating)
+    changed.update(status=WITHDRAWN, withdrawn={"reason": reason, "at": now})
+    return changed
+
+
 def claim(round_, holder, now, lease_seconds):
     """The round claimed by ``holder`` for its effect job until the lease ends; None when another
     holder's lease is still running."""

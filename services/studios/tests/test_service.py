@@ -206,3 +206,16 @@ def test_a_studio_that_ends_loses_its_stars_and_says_so(service):
                message="studio.rating_revoked")
     revoked = next(e for e in ANNOUNCED if e["event_type"] == events.RATING_REVOKED)
     assert events.RatingRevokedV1().load(revoked["data"])["kind"] == "natural"
+
+
+def test_a_studio_that_ends_during_the_notice_is_not_rated(service):
+    studio = well_rated(service, "short-lived-union")
+    round_ = rated_round(service, studio)
+    service("change_status", REVIEWER, studio["id"], {"status": "revoked", "reason": "企业破产"})
+
+    assert rating_rounds.take_effect(service.store(), "instance-a", now=week_later()) == 0
+
+    rating = service("get_rating", REVIEWER, round_rules.rating_id_of(round_["id"], studio["id"]))
+    assert rating["status"] == "withdrawn" and rating["withdrawn"]["reason"]
+    assert service.store().round(round_["id"])["status"] == round_rules.CLOSED
+    assert service("get_studio", REVIEWER, studio["id"])["rating"] is None
