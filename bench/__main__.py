@@ -14,6 +14,7 @@ BENCHMARKS = {
     "admission": "bench.bench_admission",  # 1,000 winners published into the talent pool vs the raw event hop
     "rating": "bench.bench_rating",  # the star rating of a round: 1,000 studios x 50 verified results
     "near_duplicates": "bench.bench_near_duplicates",  # a title checked for near duplicates among 100,000 results
+    "studio_report": "bench.bench_studio_report",  # the yearly studio report: 1,000 studios x 50 verified results
 }
 
 

@@ -84,3 +84,19 @@ def require_alliance_visible(caller, alliance):
 def require_result_visible(caller, result):
     if not may_read_studio(caller, {"_id": result["studio_id"], "unit": result["unit"]}):
         raise NotFound(f"no result {result['_id']}")
+
+
+def report_scope(caller, unit=None):
+    """The condition on studios bounding a caller's report, ``unit`` the one asked for: the union
+    reports on any unit (or every one), an organiser on their own unit only (another asked for is
+    a 403, rather than an answer about a unit they did not ask for), a studio's lead on their own
+    studio."""
+    if is_union(caller):
+        return {"unit": unit} if unit else {}
+    if caller.role == ORGANIZER and caller.unit:
+        if unit and unit != caller.unit:
+            raise Forbidden("an organiser reports on their own unit only")
+        return {"unit": caller.unit}
+    if caller.role == STUDIO_LEAD:
+        return {"_id": caller.studio, **({"unit": unit} if unit else {})}
+    raise Forbidden("only the union, organisers and studio leads read studio reports")

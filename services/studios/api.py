@@ -10,6 +10,7 @@ from common.schemas import (IsoDate, MaskedIdNumber, Out, PageQuery, StoredFileO
 from common.vocabulary import COMPETITION_LEVELS
 from services.studios.domain.alliance import MIN_MEMBERS
 from services.studios.domain.kinds import FIVE_SMALL_KINDS, KIND_NAMES, KINDS, STANDARD_LEVELS
+from services.studios.domain.reporting import GROUPINGS as REPORT_GROUPINGS
 from services.studios.domain.results import REVIEW_STEPS, STATUSES as RESULT_STATUSES
 from services.studios.domain.studio import HONOURS, LEVELS, STATUSES
 
@@ -513,3 +514,101 @@ RatingPageSchema = page_of(RatingViewSchema)
 PublicStudioPageSchema = page_of(PublicStudioSchema)
 AlliancePageSchema = page_of(AllianceViewSchema)
 ResultPageSchema = page_of(ResultViewSchema)
+
+
+# --- reports
+
+
+class StudioReportQuerySchema(Strict):
+    """What the yearly report counts: studios as they stand, their verified results of a year."""
+    unit = fields.String(validate=SHORT, metadata={
+        "description": "the union reported on; the union's own callers: any (default: every "
+                       "unit); an organiser: their own (another unit is a 403)"})
+    year = fields.Integer(validate=validate.Range(min=1949, max=2100), metadata={
+        "description": "count the results achieved in this year (default: every year); studios "
+                       "are counted as they stand"})
+    industry_chain = fields.String(validate=NAME, metadata={"description": "only this chain's studios"})
+    group_by = fields.List(
+        fields.String(validate=validate.OneOf(REPORT_GROUPINGS)),
+        load_default=lambda: list(REPORT_GROUPINGS),
+        validate=validate.Length(min=1, max=len(REPORT_GROUPINGS)),
+        metadata={"description": "the groupings, a table each, in this order (repeat the "
+                                 "parameter for several; default all four); a studio's lead "
+                                 "gets the row of their own studio only"})
+
+
+class LevelCountsSchema(Out):
+    """Studios by level (企业级 to 国家级)."""
+    enterprise = fields.Integer(required=True)
+    county = fields.Integer(required=True)
+    city = fields.Integer(required=True)
+    provincial = fields.Integer(required=True)
+    national = fields.Integer(required=True)
+
+
+def _star_count(stars):
+    # The keys are the numbers of stars: a field name may not be a digit, its key may.
+    return fields.Integer(required=True, data_key=str(stars), attribute=str(stars))
+
+
+class StarCountsSchema(Out):
+    """Studios by the stars they hold now: "0" (no rating, or its stars revoked) to "5"."""
+    no_star = _star_count(0)
+    one_star = _star_count(1)
+    two_stars = _star_count(2)
+    three_stars = _star_count(3)
+    four_stars = _star_count(4)
+    five_stars = _star_count(5)
+
+
+class PatentCountsSchema(Out):
+    invention = fields.Integer(required=True, metadata={"description": "发明专利"})
+    utility = fields.Integer(required=True, metadata={"description": "实用新型专利"})
+    design = fields.Integer(required=True, metadata={"description": "外观设计专利"})
+
+
+class StudioReportRowSchema(Out):
+    """The counts of one group of studios (or of all, in ``totals``)."""
+    key = fields.String(required=True, metadata={
+        "description": "studio or alliance id, industry chain, region code; `total` for the totals"})
+    label = fields.String(required=True, metadata={"description": "what the row is called"})
+    studios = fields.Integer(required=True)
+    studios_by_level = fields.Nested(LevelCountsSchema, required=True)
+    studios_by_stars = fields.Nested(StarCountsSchema, required=True)
+    verified_results = fields.Integer(required=True)
+    patents = fields.Integer(required=True)
+    patents_by_kind = fields.Nested(PatentCountsSchema, required=True)
+    problems_solved = fields.Integer(required=True, metadata={"description": "技术攻关 results"})
+    five_small = fields.Integer(required=True, metadata={"description": "五小 results"})
+    results_converted = fields.Integer(required=True, metadata={"description": "成果转化"})
+    cost_saved = fields.Float(required=True, metadata={
+        "description": "yuan, confirmed by the financial department only"})
+    value_created = fields.Float(required=True, metadata={
+        "description": "yuan, confirmed by the financial department only"})
+    people_trained = fields.Integer(required=True)
+
+
+class StudioReportGroupingSchema(Out):
+    group_by = fields.String(required=True, metadata={"enum": list(REPORT_GROUPINGS)})
+    rows = fields.List(fields.Nested(StudioReportRowSchema), required=True,
+                       metadata={"description": "ordered by label"})
+
+
+class StudioReportFiltersSchema(Out):
+    unit = fields.String()
+    year = fields.Integer()
+    industry_chain = fields.String()
+
+
+class StudioReportSchema(Out):
+    """The counts unions publish (studios by level and stars, patents, 攻关, 五小, results
+    converted, savings, people trained), a table per grouping."""
+    generated_at = Timestamp(required=True)
+    filters = fields.Nested(StudioReportFiltersSchema, required=True,
+                            metadata={"description": "what was reported on"})
+    group_by = fields.List(fields.String(), required=True)
+    groupings = fields.List(fields.Nested(StudioReportGroupingSchema), required=True)
+    totals = fields.Nested(StudioReportRowSchema, required=True, metadata={
+        "description": "every studio and every result once, whatever the grouping: a studio in "
+                       "several alliances counts in each alliance's row but once here, one in "
+                       "none in no alliance's row"})

@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common.errors import Conflict, NotFound
 from common.repository import NOT_STATE, Repository, StaleWrite
-from common.storage import find_page
+from common.storage import find_page, read_documents
 from services.studios.similar_titles import TITLE_KEYS, TitleIndex
 
 BY_NAME = [("name", ASCENDING), ("_id", ASCENDING)]
@@ -21,6 +21,10 @@ BY_STUDIO_NAME = [("studio_name", ASCENDING), ("_id", ASCENDING)]
 # What the rating arithmetic reads of a result.
 RATED_FIELDS = {"studio_id": 1, "kind": 1, "title": 1, "achieved_on": 1, "economic_benefit": 1,
                 "people_trained": 1, "converted": 1, "prior_award_level": 1}
+# What a report reads of a studio, a result and an alliance.
+REPORTED_STUDIO = ("_id", "name", "unit", "industry_chain", "region_code", "level", "status", "rating")
+REPORTED_RESULT = ("studio_id", "kind", "year", "economic_benefit", "people_trained", "converted")
+REPORTED_ALLIANCE = ("_id", "name", "unit", "members")
 CLAIMS = {"patent_claim": ("patent_number", "the same patent number is already claimed by result"),
           "title_claim": ("title", "the same studio already has this title in the same year: result")}
 
@@ -185,3 +189,19 @@ class StudiosRepository(Repository):
 
     def save_rating(self, current, rating, record=None):
         return self.save_revision(self.ratings, current, rating, record)
+
+    # reports
+
+    def reported_studios(self, condition):
+        """The studios ``condition`` matches, with only what a report counts of them."""
+        return list(read_documents(self.studios, condition, REPORTED_STUDIO))
+
+    def reported_results(self, condition):
+        """The verified results ``condition`` matches, with only what a report counts of them:
+        a generator, read once."""
+        return read_documents(self.results, {**condition, "status": "verified"}, REPORTED_RESULT)
+
+    def alliances_of_studios(self, studio_ids):
+        """The alliances any of ``studio_ids`` belongs to, with their names and members."""
+        return list(read_documents(self.alliances, {"members": {"$in": list(studio_ids)}},
+                                   REPORTED_ALLIANCE))

@@ -12,6 +12,7 @@ from common.files import Files
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
 from services.studios import rating_rounds, registry, submissions
+from services.studios import reporting
 from services.studios.repository import StudiosRepository
 from services.studios.settings import Settings
 
@@ -181,3 +182,9 @@ class StudiosService:
     def take_effect(self):
         """Put into effect the ratings whose public notice has closed."""
         rating_rounds.take_effect(self.store, self.settings.instance)
+
+    # reports
+
+    @rpc
+    def studio_report(self, caller, query):
+        return reporting.studio_report(self.store, caller_from(caller), query)

@@ -186,3 +186,13 @@ def test_the_totals_are_the_sums_of_every_grouping_that_puts_each_studio_in_one_
                 for field in COUNTS:
                     assert row[field] <= totals[field]
     assert len({row["key"] for row in report["groupings"][0]["rows"]}) == totals["studios"]
+
+
+def test_the_response_schema_declares_every_count_a_report_holds():
+    from common.schemas import undeclared_fields
+    from services.studios.api import StudioReportSchema
+
+    report = {"generated_at": "2026-12-01T00:00:00.000+00:00",
+              **reporting.studio_report(STUDIOS, RESULTS, ALLIANCES, filters={"year": 2026})}
+    assert undeclared_fields(StudioReportSchema, report) == []
+    assert StudioReportSchema().dump(report) == report
