@@ -1,7 +1,8 @@
-"""The talent pool for people rather than programs: a filtered talent list as a file to download
-(CSV or Excel), and the pool's statistics as a small HTML page.
+"""Files to download: the writers of CSV files and Excel workbooks any table of rows goes through
+(a ``Table`` says its headers, column widths and how a row becomes its cells), and the talent
+pool's export, a filtered talent list as CSV or Excel.
 
-Exports. The gateway reads the talent pool's export a page at a time (the pool orders every match
+Talent exports. The gateway reads the talent pool's export a page at a time (the pool orders every match
 once, at the export's start, and hands them out in pages; it refuses up front, with a 400, a filter
 that matches more than an export may hold, rather than cutting it short silently) and writes each
 page to a temporary file as it arrives, so memory holds one page whatever the size of the export;
@@ -14,13 +15,16 @@ first, so a file can carry nothing a JSON answer could not: no ID number, not ev
 - Headers are Chinese and English in one cell (``姓名 Name``), so one header row serves both.
 - Text that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@`` first) cannot run:
   in the CSV it gets a leading ``'`` (the usual defence against CSV injection), in the workbook the
-  cell is typed as text.
+  cell is typed as text. Numbers stay numbers (a workbook's sums work on them).
 """
 import csv
+import dataclasses
 import datetime
+import functools
 import io
 import os
 import tempfile
+from typing import Callable
 from urllib.parse import quote
 
 from eventlet import tpool
@@ -48,6 +52,22 @@ CONTENT_TYPES = {
 }
 BOM = "\ufeff"
 _CHUNK = 64 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """What a CSV file or a sheet of a workbook holds: ``cells(row)`` is a row's values in the order
+    of ``headers`` (text, numbers or None); ``widths`` are Excel's, in characters (a Chinese
+    character counts about two); ``title`` names the sheet (at most 31 characters)."""
+
+    title: str
+    headers: tuple
+    widths: tuple
+    cells: Callable
+
+
+# --- the talent export's table
+
 
 STATUS_NAMES = {"candidate": "候选 candidate", "active": "在库 active",
                 "expired": "已到期 expired", "removed": "已移出 removed"}
@@ -96,6 +116,9 @@ def cells(row):
     return ["" if value is None else str(value) for value in (get(dumped) for _, get in COLUMNS)]
 
 
+TALENTS = Table("人才库 Talents", HEADERS, WIDTHS, cells)
+
+
 # --- reading every page of a search
 
 
@@ -120,16 +143,28 @@ def talent_pages(export, filters):
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _csv_safe(value):
+    if value is None:
+        return ""
+    if _is_number(value):
+        return value
+    value = str(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 class CsvExport:
+    """One table as CSV, UTF-8 with a byte order mark."""
+
     extension = CSV
 
-    def __init__(self):
+    def __init__(self, table):
+        self.table = table
         self.file = tempfile.TemporaryFile()
-        self._write([HEADERS], prefix=BOM)
+        self._write([table.headers], prefix=BOM)
 
     def _write(self, lines, prefix=""):
         text = io.StringIO()
@@ -138,7 +173,7 @@ class CsvExport:
         self.file.write(text.getvalue().encode("utf-8"))
 
     def add(self, rows):
-        self._write([[_csv_safe(value) for value in cells(row)] for row in rows])
+        self._write([[_csv_safe(value) for value in self.table.cells(row)] for row in rows])
 
     def finish(self):
         return self.file
@@ -148,48 +183,61 @@ class CsvExport:
 
 
 class XlsxExport:
-    extension = XLSX
-    sheet_title = "人才库 Talents"
+    """Tables as the sheets of one workbook, in write-only mode: rows stream to disk."""
 
-    def __init__(self):
+    extension = XLSX
+
+    def __init__(self, table):
         self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet(self.sheet_title)
-        for position, width in enumerate(WIDTHS):
+        self.sheets = []
+        self.start(table)
+
+    def start(self, table):
+        """Go on in a new sheet, of ``table``."""
+        self.table = table
+        self.sheet = self.workbook.create_sheet(table.title)
+        self.sheets.append(self.sheet)
+        for position, width in enumerate(table.widths):
             self.sheet.column_dimensions[get_column_letter(position + 1)].width = width
         self.sheet.freeze_panes = "A2"
         bold = Font(bold=True)
         header = []
-        for title in HEADERS:
+        for title in table.headers:
             cell = WriteOnlyCell(self.sheet, value=title)
             cell.font = bold
             header.append(cell)
         self.sheet.append(header)
 
     def _cell(self, value):
-        cell = WriteOnlyCell(self.sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        if value is None:
+            return WriteOnlyCell(self.sheet)
+        if _is_number(value):
+            return WriteOnlyCell(self.sheet, value=value)
+        cell = WriteOnlyCell(self.sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
         cell.data_type = "s"  # text, even when it starts with "=": never a formula
         return cell
 
     def add(self, rows):
         for row in rows:
-            self.sheet.append([self._cell(value) for value in cells(row)])
+            self.sheet.append([self._cell(value) for value in self.table.cells(row)])
 
     def finish(self):
         file = tempfile.TemporaryFile()
         try:
-            self.workbook.save(file)  # also removes the sheet's temporary file
+            self.workbook.save(file)  # also removes the sheets' temporary files
         except BaseException:
             file.close()
             raise
         return file
 
     def discard(self):
-        """Remove the sheet's temporary file (openpyxl would leave it until the process exits)."""
-        writer = getattr(self.sheet, "_writer", None)
-        if writer is not None and os.path.exists(writer.out):
-            if not self.sheet.closed:
-                self.sheet.close()
-            writer.cleanup()
+        """Remove the sheets' temporary files (openpyxl would leave them until the process exits)."""
+        for sheet in self.sheets:
+            writer = getattr(sheet, "_writer", None)
+            if writer is not None and os.path.exists(writer.out):
+                if not sheet.closed:
+                    sheet.close()
+                writer.cleanup()
 
 
 WRITERS = {CSV: CsvExport, XLSX: XlsxExport}
@@ -202,26 +250,56 @@ def attachment(filename_ascii, filename_unicode):
             f"filename*=UTF-8''{quote(filename_unicode, safe='')}")
 
 
-def export_response(export, filters, fmt, environ, now=None):
-    """The talents ``filters`` match as a file download in ``fmt`` (csv or xlsx); ``export`` as
-    for ``talent_pages``."""
-    writer = WRITERS[fmt]()
+def written(writer, steps):
+    """The finished file of ``writer`` once every step of ``steps`` (calls of the writer: adding
+    rows, starting a sheet) has run; on a failure on the way, the writer's files are removed.
+
+    Writing is CPU work (about 0.3 s per 1,000 rows of a workbook): each step runs in eventlet's
+    pool of real threads, so the gateway keeps answering other requests and its broker
+    heartbeats. ``steps`` may be a generator that calls services between steps.
+    """
     try:
-        # Writing is CPU work (about 0.3 s per 1,000 rows of a workbook): done in eventlet's pool
-        # of real threads, so the gateway keeps answering other requests and its broker heartbeats.
-        for rows in talent_pages(export, filters):
-            tpool.execute(writer.add, rows)
-        file = tpool.execute(writer.finish)
+        for step in steps:
+            tpool.execute(step)
+        return tpool.execute(writer.finish)
     except BaseException:
         writer.discard()
         raise
+
+
+def workbook(sheets):
+    """An Excel workbook of ``sheets``, ``[(Table, rows)]``, a sheet each in that order, finished."""
+    writer = XlsxExport(sheets[0][0])
+    steps = []
+    for position, (table, rows) in enumerate(sheets):
+        if position:
+            steps.append(functools.partial(writer.start, table))
+        steps.append(functools.partial(writer.add, rows))
+    return written(writer, steps)
+
+
+def stamp(now=None):
+    """``20261203-060500``: when a file was made (UTC), for its name."""
+    return (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y%m%d-%H%M%S")
+
+
+def file_response(file, fmt, environ, filename_ascii, filename_unicode):
+    """A finished ``file`` (at its end) in ``fmt`` as a download, sent from the start."""
     size = file.tell()
     file.seek(0)
-    stamp = (now or datetime.datetime.now(datetime.timezone.utc)).strftime("%Y%m%d-%H%M%S")
     response = Response(wrap_file(environ, file, _CHUNK), content_type=CONTENT_TYPES[fmt],
                         direct_passthrough=True)
     response.headers["Content-Length"] = str(size)
-    response.headers["Content-Disposition"] = attachment(
-        f"talents-{stamp}.{fmt}", f"高技能人才库-{stamp}.{fmt}")
+    response.headers["Content-Disposition"] = attachment(filename_ascii, filename_unicode)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def export_response(export, filters, fmt, environ, now=None):
+    """The talents ``filters`` match as a file download in ``fmt`` (csv or xlsx); ``export`` as
+    for ``talent_pages``."""
+    writer = WRITERS[fmt](TALENTS)
+    file = written(writer, (functools.partial(writer.add, rows)
+                            for rows in talent_pages(export, filters)))
+    made = stamp(now)
+    return file_response(file, fmt, environ, f"talents-{made}.{fmt}", f"高技能人才库-{made}.{fmt}")
