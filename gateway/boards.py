@@ -4,7 +4,7 @@ ranking, the public results, and the talent pool's statistics with bars.
 Every value that comes from data (names, employers, trades, codes, aspect ids) is escaped.
 """
 from common.vocabulary import COMPETITION_LEVEL_NAMES, PRIZE_NAMES
-from gateway.pages import escape, page
+from gateway.pages import bar_cell as _bar, escape, page, share as _share, stars as _stars
 
 # The usual components, in the words printed on certificates; others show their key.
 COMPONENT_NAMES = {"theory": "理论", "practical": "实操"}
@@ -137,12 +137,6 @@ FILTER_NAMES = {
 }
 
 
-def _share(count, total):
-    if not total:
-        return 0.0
-    return max(0.0, min(100.0, 100.0 * count / total))
-
-
 def _counts(rows, key, title, total):
     out = [f"<h2>{escape(title)}</h2>"]
     if not rows:
@@ -178,11 +172,6 @@ def statistics_page(view):
     return page(title, meta, "".join(body))
 
 
-def _stars(count):
-    count = max(0, min(5, int(count or 0)))
-    return "★" * count + "☆" * (5 - count)
-
-
 def rated_studios_page(view):
     """The public list of rated studios (dumped through its schema) as a page."""
     rows = view.get("items") or []
@@ -208,13 +197,6 @@ def rated_studios_page(view):
 
 OUTCOME_NAMES = {"first": "首次评定 first", "kept": "保持 kept", "raised": "升星 raised",
                  "lowered": "降星 lowered", "revoked": "摘牌 revoked"}
-
-
-def _bar(points, maximum):
-    share = _share(float(points or 0), float(maximum or 0))
-    # The width is a number formatted here, never text from data.
-    return (f'<td class="bar"><div class="track"><div class="fill" style="width:{share:.1f}%">'
-            "</div></div></td>")
 
 
 def notice_page(view):

@@ -1,5 +1,5 @@
-"""The one shell of every HTML page the gateway serves: boards of rankings and results, the talent
-pool's statistics.
+"""The one shell of every HTML page the gateway serves (boards of rankings and results, the talent
+pool's statistics, the studios' pages and reports), and the pieces they share: bars and stars.
 
 A page is self-contained: inline CSS, no scripts, no external assets, so it can be shown on a
 screen in the hall or saved as a file. Every value that comes from data is escaped with
@@ -30,11 +30,35 @@ td.flags{color:#b35900}
 td.bar{width:20rem}
 div.track{background:#eef2f7;height:.9rem;width:20rem}
 div.fill{background:#2f6db5;height:.9rem}
+td.bar.short,td.bar.short div.track{width:8rem}
+tr.total td{font-weight:bold;border-top:2px solid #888}
+td.stars{white-space:nowrap;color:#b8860b}
 """.strip()
 
 
 def escape(value):
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def share(count, total):
+    """``count`` as a percentage of ``total``, within 0 and 100 (0 of nothing)."""
+    if not total:
+        return 0.0
+    return max(0.0, min(100.0, 100.0 * count / total))
+
+
+def bar_cell(value, maximum, short=False):
+    """A table cell with a bar as long as ``value`` is of ``maximum``."""
+    width = share(float(value or 0), float(maximum or 0))
+    # The width is a number formatted here, never text from data.
+    return (f'<td class="bar{" short" if short else ""}"><div class="track">'
+            f'<div class="fill" style="width:{width:.1f}%"></div></div></td>')
+
+
+def stars(count):
+    """``★★★☆☆``: ``count`` stars of five."""
+    count = max(0, min(5, int(count or 0)))
+    return "★" * count + "☆" * (5 - count)
 
 
 def page(title, meta, body):
