@@ -10,7 +10,8 @@ from common.schemas import (IsoDate, MaskedIdNumber, Out, PageQuery, StoredFileO
 from common.vocabulary import COMPETITION_LEVELS
 from services.studios.domain.alliance import MIN_MEMBERS
 from services.studios.domain.kinds import FIVE_SMALL_KINDS, KIND_NAMES, KINDS, STANDARD_LEVELS
-from services.studios.domain.reporting import GROUPINGS as REPORT_GROUPINGS
+from services.studios.domain.reporting import (GROUPINGS as REPORT_GROUPINGS, PATENTS as REPORT_PATENTS,
+                                              STARS as REPORT_STARS)
 from services.studios.domain.results import REVIEW_STEPS, STATUSES as RESULT_STATUSES
 from services.studios.domain.studio import HONOURS, LEVELS, STATUSES
 
@@ -537,34 +538,13 @@ class StudioReportQuerySchema(Strict):
                                  "gets the row of their own studio only"})
 
 
-class LevelCountsSchema(Out):
-    """Studios by level (企业级 to 国家级)."""
-    enterprise = fields.Integer(required=True)
-    county = fields.Integer(required=True)
-    city = fields.Integer(required=True)
-    provincial = fields.Integer(required=True)
-    national = fields.Integer(required=True)
-
-
-def _star_count(stars):
-    # The keys are the numbers of stars: a field name may not be a digit, its key may.
-    return fields.Integer(required=True, data_key=str(stars), attribute=str(stars))
-
-
-class StarCountsSchema(Out):
-    """Studios by the stars they hold now: "0" (no rating, or its stars revoked) to "5"."""
-    no_star = _star_count(0)
-    one_star = _star_count(1)
-    two_stars = _star_count(2)
-    three_stars = _star_count(3)
-    four_stars = _star_count(4)
-    five_stars = _star_count(5)
-
-
-class PatentCountsSchema(Out):
-    invention = fields.Integer(required=True, metadata={"description": "发明专利"})
-    utility = fields.Integer(required=True, metadata={"description": "实用新型专利"})
-    design = fields.Integer(required=True, metadata={"description": "外观设计专利"})
+# Counts keyed by level, by stars ("0" to "5") and by kind of patent, as the domain keys them.
+LevelCountsSchema = Out.from_dict({level: fields.Integer(required=True) for level in LEVELS},
+                                  name="LevelCountsSchema")
+StarCountsSchema = Out.from_dict({str(stars): fields.Integer(required=True) for stars in REPORT_STARS},
+                                 name="StarCountsSchema")
+PatentCountsSchema = Out.from_dict({kind: fields.Integer(required=True)
+                                    for kind in REPORT_PATENTS.values()}, name="PatentCountsSchema")
 
 
 class StudioReportRowSchema(Out):
@@ -573,11 +553,14 @@ class StudioReportRowSchema(Out):
         "description": "studio or alliance id, industry chain, region code; `total` for the totals"})
     label = fields.String(required=True, metadata={"description": "what the row is called"})
     studios = fields.Integer(required=True)
-    studios_by_level = fields.Nested(LevelCountsSchema, required=True)
-    studios_by_stars = fields.Nested(StarCountsSchema, required=True)
+    studios_by_level = fields.Nested(LevelCountsSchema, required=True,
+                                     metadata={"description": "enterprise (企业级) to national (国家级)"})
+    studios_by_stars = fields.Nested(StarCountsSchema, required=True, metadata={
+        "description": "by the stars held now: \"0\" (no rating, or its stars revoked) to \"5\""})
     verified_results = fields.Integer(required=True)
     patents = fields.Integer(required=True)
-    patents_by_kind = fields.Nested(PatentCountsSchema, required=True)
+    patents_by_kind = fields.Nested(PatentCountsSchema, required=True, metadata={
+        "description": "invention 发明专利, utility 实用新型专利, design 外观设计专利"})
     problems_solved = fields.Integer(required=True, metadata={"description": "技术攻关 results"})
     five_small = fields.Integer(required=True, metadata={"description": "五小 results"})
     results_converted = fields.Integer(required=True, metadata={"description": "成果转化"})
