@@ -11,6 +11,7 @@ from common.rpc import ServiceRpc
 from common.schemas import PageQuery, StoredFileOut, Strict
 from common.web import route
 from gateway import boards
+from gateway import studio_reports
 from gateway.pages import html_response
 from gateway.sealing import SealedIdNumber
 from services.studios import api
@@ -292,3 +293,28 @@ class StudioRoutes:
            summary="Answer an objection: dismissed, or upheld (the proposed rating is withdrawn)")
     def answer_objection(self, request, principal, payload, rating_id, objection_id):
         return self.studios.answer_objection(principal.to_dict(), rating_id, objection_id, payload)
+
+    # --- reports
+
+    @route("GET", "/studio-reports", query=studio_reports.StudioReportQuerySchema,
+           response=api.StudioReportSchema, roles=STUDIO_READERS, tags=["studio reports"],
+           summary="The counts unions publish, per studio, alliance, industry chain and region "
+                   "(`?format=html` for a page, `?format=xlsx` for an Excel workbook)",
+           description="Studios by level and stars, verified results, patents, 攻关 problems "
+                       "solved, 五小, results converted, confirmed savings and value created "
+                       "(yuan), people trained: a table per grouping and the totals, which count "
+                       "each studio once. The union reports on any unit, an organiser on their "
+                       "own (another unit is a 403), a studio's lead on their own studio's row. "
+                       "With `format=html` the answer is a self-contained HTML page, with "
+                       "`format=xlsx` a workbook download (a sheet per grouping); the JSON schema "
+                       "below describes `format=json`.")
+    def studio_report(self, request, principal, query):
+        fmt = query.pop("format")
+        studios = self.studios.with_timeout(studio_reports.REPORT_TIMEOUT)
+        view = studios.studio_report(principal.to_dict(), query)
+        if fmt == studio_reports.JSON:
+            return view
+        dumped = api.StudioReportSchema().dump(view)
+        if fmt == studio_reports.HTML:
+            return html_response(studio_reports.report_page(dumped))
+        return studio_reports.report_workbook(dumped, request.environ)
