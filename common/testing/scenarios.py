@@ -65,16 +65,25 @@ def publish_competition(api, token_of, workers, *, unit=callers.UNIT, level="cit
 PANEL = [{"expert": f"专家{n}", "score": score} for n, score in enumerate((8, 9, 9.5, 7, 8.5))]
 
 
+def round_in_notice(api, reviewer, unit, studio_ids, notice=None):
+    """A 2026 round of ``unit``'s studios (``studio_ids``: every active one), each scored by the
+    panel and proposed, in its public notice (``notice``: the body of that request, default
+    ``{}``), run by the union reviewer whose token is ``reviewer``. Returns the round."""
+    round_ = api.ok("POST", "/rating-rounds", as_=reviewer, json={
+        "name": "2026年度评定", "unit": unit, "year": 2026,
+        "period": {"from": "2025-06-01", "to": "2026-05-31"}})
+    for studio_id in studio_ids:
+        for item in ("site_visit", "expert_review"):
+            api.ok("POST", f"/rating-rounds/{round_['id']}/panel-scores", as_=reviewer,
+                   json={"studio_id": studio_id, "item": item, "scores": PANEL})
+    api.ok("POST", f"/rating-rounds/{round_['id']}/proposals", as_=reviewer)
+    api.ok("POST", f"/rating-rounds/{round_['id']}/notice", as_=reviewer, json=notice or {})
+    return round_
+
+
 def studio_in_notice(api, reviewer, unit):
     """A studio of its own ``unit``, rated in a round whose public notice is open, by the union
     reviewer whose token is ``reviewer``. Returns (studio, round, rating id)."""
     studio = api.ok("POST", "/studios", as_=reviewer, json=factories.studio_payload(unit=unit))
-    round_ = api.ok("POST", "/rating-rounds", as_=reviewer, json={
-        "name": "2026年度评定", "unit": unit, "year": 2026,
-        "period": {"from": "2025-06-01", "to": "2026-05-31"}})
-    for item in ("site_visit", "expert_review"):
-        api.ok("POST", f"/rating-rounds/{round_['id']}/panel-scores", as_=reviewer,
-               json={"studio_id": studio["id"], "item": item, "scores": PANEL})
-    api.ok("POST", f"/rating-rounds/{round_['id']}/proposals", as_=reviewer)
-    api.ok("POST", f"/rating-rounds/{round_['id']}/notice", as_=reviewer, json={})
+    round_ = round_in_notice(api, reviewer, unit, [studio["id"]])
     return studio, round_, f"rtg-{round_['id']}-{studio['id']}"

@@ -9,7 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from common.clock import utc_datetime
-from common.testing import callers
+from common.testing import callers, scenarios
+from common.testing import files as samples
 from common.testing.callers import OTHER_UNIT, UNIT
 from common.testing.factories import FINANCE_CONFIRMATION, result_payload, studio_payload
 from common.testing.http import assert_json_error
@@ -18,11 +19,8 @@ from gateway import exports
 from gateway.tests import organiser_token, token, token_of
 
 REVIEWER = token_of(callers.reviewer("reviewer-1", enterprise="建湖县总工会"))
-ADMIN = token("admin", "admin-1")
 ORG = organiser_token(UNIT, "org-1")
 OTHER_ORG = organiser_token(OTHER_UNIT, "org-2")
-JUDGE = token("judge", "judge-1")
-PANEL = [{"expert": f"专家{n}", "score": score} for n, score in enumerate((8, 9, 9.5, 7, 8.5))]
 # A name a browser would run and a spreadsheet would compute, were they not escaped and typed.
 TRICKY_NAME = "=SUM(A1)<b>李红梅</b>工匠创新工作室"
 TACKLING = ("主轴温升控制攻关", "刀具寿命提升攻关", "夹具快速换型攻关", "焊缝气孔消除攻关", "导轨磨损修复攻关")
@@ -32,10 +30,13 @@ def lead_token(studio_id):
     return token_of(callers.studio_lead(studio_id, f"lead-{studio_id}"))
 
 
-def verified(api, studio, **overrides):
+def verified(api, studio, evidence=False, **overrides):
     lead = lead_token(studio["id"])
     result = api.ok("POST", f"/studios/{studio['id']}/results", as_=lead,
                     json=result_payload([m["member_id"] for m in studio["members"][:2]], **overrides))
+    if evidence:
+        api.ok("POST", f"/results/{result['id']}/evidence", as_=lead,
+               files={"file": ("专利证书.pdf", samples.pdf())})
     api.ok("POST", f"/results/{result['id']}/submission", as_=lead)
     for action in ("start_review", "verify"):
         api.ok("POST", f"/results/{result['id']}/reviews", as_=REVIEWER,
@@ -45,16 +46,9 @@ def verified(api, studio, **overrides):
 
 def rate(api, studios):
     """A rating round of UNIT's studios, put into effect by the service's own timer."""
-    round_ = api.ok("POST", "/rating-rounds", as_=REVIEWER, json={
-        "name": "2026年度建湖县创新工作室星级评定", "unit": UNIT, "year": 2026,
-        "period": {"from": "2025-06-01", "to": "2026-05-31"}})
-    for studio in studios:
-        for item in ("site_visit", "expert_review"):
-            api.ok("POST", f"/rating-rounds/{round_['id']}/panel-scores", as_=REVIEWER,
-                   json={"studio_id": studio["id"], "item": item, "scores": PANEL})
-    api.ok("POST", f"/rating-rounds/{round_['id']}/proposals", as_=REVIEWER)
     closes = (utc_datetime() + datetime.timedelta(seconds=2)).isoformat(timespec="milliseconds")
-    api.ok("POST", f"/rating-rounds/{round_['id']}/notice", as_=REVIEWER, json={"closes_at": closes})
+    round_ = scenarios.round_in_notice(api, REVIEWER, UNIT, [s["id"] for s in studios],
+                                       {"closes_at": closes})
     wait_until(lambda: api.ok("GET", f"/rating-rounds/{round_['id']}", as_=REVIEWER)["status"] == "closed",
                message="the round in effect")
 
@@ -73,6 +67,8 @@ def unions(gateway_system):
         verified(api, wang, title=title, converted=True, people_trained=40)
     verified(api, li, kind="five_small", title="焊接夹具快速定位装置改造", economic_benefit={},
              details={"five_small_kind": "retrofit"})
+    verified(api, li, kind="invention_patent", title="一种数控车床主轴温升补偿装置", details={},
+             patent_number="ZL201710601862.3", economic_benefit={}, evidence=True)
     verified(api, li, kind="training", title="名师带徒培训", achieved_on="2025-09-01", details={},
              economic_benefit={}, people_trained=25)
     verified(api, taian, title="泰安攻关",
@@ -108,8 +104,10 @@ def test_the_report_counts_a_units_studios_and_their_verified_results_of_the_yea
     held = collections.Counter(unions["stars"].values())
     assert totals["studios_by_stars"] == {str(n): held[n] for n in range(6)}
     # the 2025 training result is of another year
-    assert totals["verified_results"] == 6 and totals["problems_solved"] == 5
-    assert totals["five_small"] == 1 and totals["results_converted"] == 5 and totals["patents"] == 0
+    assert totals["verified_results"] == 7 and totals["problems_solved"] == 5
+    assert totals["five_small"] == 1 and totals["results_converted"] == 5
+    assert totals["patents"] == 1 and totals["patents_by_kind"] == {"invention": 1, "utility": 0,
+                                                                   "design": 0}
     assert totals["cost_saved"] == 6_000_000 and totals["value_created"] == 1_500_000
     assert totals["people_trained"] == 200
 
@@ -126,7 +124,7 @@ def test_the_report_counts_a_units_studios_and_their_verified_results_of_the_yea
     every_year = report(gateway_system, unit=UNIT, group_by="studio")
     assert every_year["group_by"] == ["studio"] and len(every_year["groupings"]) == 1
     assert every_year["totals"]["people_trained"] == 225
-    assert rows(every_year, "studio")[li]["verified_results"] == 2
+    assert rows(every_year, "studio")[li]["verified_results"] == 3
 
 
 def test_the_page_shows_the_same_numbers_escaped_with_stars_bars_and_beijing_time(gateway_system, unions):
@@ -141,8 +139,8 @@ def test_the_page_shows_the_same_numbers_escaped_with_stars_bars_and_beijing_tim
     stars = unions["stars"]["wang"]
     assert "★" * stars + "☆" * (5 - stars) in page
     assert "&lt;b&gt;李红梅&lt;/b&gt;" in page and "<b>李红梅" not in page
-    assert 'style="width:100.0%"' in page and 'style="width:20.0%"' in page  # 5 results and 1
-    assert "北京时间" in page and "建湖创新工作室联盟" in page
+    assert 'style="width:100.0%"' in page and 'style="width:40.0%"' in page  # 5 results and 2
+    assert "北京时间" in page and "建湖创新工作室联盟" in page and "1 (1/0/0)" in page
     assert not any(tag in page for tag in ("<script", "<link", "<img", "src="))
 
 
@@ -202,9 +200,9 @@ def test_a_lead_reads_their_own_studios_row_and_a_judge_nothing(gateway_system, 
     assert own["group_by"] == ["studio"] and list(rows(own, "studio")) == [wang]
     assert own["totals"]["verified_results"] == 5
 
-    assert_json_error(gateway_system.get("/studio-reports", as_=JUDGE), 403)
+    assert_json_error(gateway_system.get("/studio-reports", as_=token("judge")), 403)
     assert_json_error(gateway_system.get("/studio-reports"), 401)
-    assert report(gateway_system, as_=ADMIN)["totals"]["studios"] == 3
+    assert report(gateway_system, as_=token("admin"))["totals"]["studios"] == 3
 
 
 @pytest.mark.parametrize("params, field", [
