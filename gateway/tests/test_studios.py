@@ -95,6 +95,10 @@ def test_lists_are_bounded_by_the_callers_scope(gateway_system, studio):
     own = gateway_system.ok("GET", "/studios", as_=lead_token(studio["id"]))
     assert [s["id"] for s in own["items"]] == [studio["id"]]
     assert_json_error(gateway_system.get("/studios", as_=JUDGE), 403)
+    # A filter narrows what a caller sees, never widens it.
+    assert gateway_system.ok("GET", "/studios", as_=ORG, params={"unit": OTHER_UNIT})["total"] == 0
+    assert gateway_system.ok("GET", "/alliances", as_=ORG, params={"unit": OTHER_UNIT})["total"] == 0
+    assert gateway_system.ok("GET", "/rating-rounds", as_=ORG, params={"unit": OTHER_UNIT})["total"] == 0
 
 
 def test_the_lead_keeps_the_members_up_to_date(gateway_system):

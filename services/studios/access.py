@@ -70,6 +70,12 @@ def studio_scope(caller):
     raise Forbidden("only the union, organisers and studio leads list studios")
 
 
+def within(scope, query):
+    """False when ``query`` asks for a unit outside the caller's ``scope`` (studio_scope): filters
+    narrow what a caller may see, never widen it."""
+    return "unit" not in scope or query.get("unit", scope["unit"]) == scope["unit"]
+
+
 def may_read_alliance(caller, alliance):
     return (is_union(caller)
             or (caller.role == ORGANIZER and caller.unit == alliance["unit"])

@@ -95,8 +95,10 @@ def list_rounds(store, caller, query):
         if not caller.unit:
             raise Forbidden("only the union and organisers list rating rounds")
         condition["unit"] = caller.unit
+    if not access.within(condition, query):
+        return page((), 0, query)
     if "unit" in query:
-        condition["unit"] = query["unit"] if not condition else condition["unit"]
+        condition["unit"] = query["unit"]
     total, found = store.find_rounds(condition, query["limit"], query["offset"])
     return page((round_view(r, {}, caller) for r in found), total, query)
 

@@ -61,6 +61,8 @@ def list_studios(store, caller, query):
     condition = access.studio_scope(caller)
     if "studio_id" in condition:
         condition = {"_id": condition.pop("studio_id")}
+    if not access.within(condition, query):
+        return page((), 0, query)
     for key in ("unit", "level", "status", "industry_chain"):
         if key in query:
             condition[key] = query[key]
@@ -181,6 +183,8 @@ def list_alliances(store, caller, query):
     condition = access.studio_scope(caller)
     if "studio_id" in condition:
         condition = {"members": condition.pop("studio_id")}
+    if not access.within(condition, query):
+        return page((), 0, query)
     if "unit" in query:
         condition["unit"] = query["unit"]
     total, found = store.find_alliances(condition, query["limit"], query["offset"])
