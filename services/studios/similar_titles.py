@@ -36,15 +36,18 @@ COUNT = "n"
 DEFAULT_BUDGET = 1500
 DEFAULT_MAX_CANDIDATES = 3000
 _FIELDS = ("_id", "title", "studio_id", TITLE_KEYS)
+# Keys that would bring fewer candidates than this share of the budget are too few to stop at.
+_FEW = 0.25
 
 
 def plan_probes(keys, frequencies, threshold=DEFAULT_THRESHOLD, budget=DEFAULT_BUDGET):
     """Which of a title's ``keys`` to ask the index for: ``(probes, estimated candidates,
     exhaustive)``. Rarest first (``frequencies``: key -> stored titles that have it; a key never
     counted has none), until the keys left out are too few for a title to reach ``threshold`` on
-    them alone (exhaustive), or the next key would take the estimate past ``budget``. The rarest
-    key some stored title has is always asked for, however common: keys no title has (a mistyped
-    character makes two) find nothing, and a near duplicate shares its other keys."""
+    them alone (exhaustive), or the next key would take the estimate past ``budget``. While the
+    keys asked for would bring fewer than a quarter of the budget, the next is asked for however
+    common: a mistyped character makes two keys that no title has, or a few do by chance, and a
+    near duplicate shares the other keys."""
     needed = min_overlap(len(keys), threshold)
     ordered = sorted(keys, key=lambda key: (frequencies.get(key, 0), key))
     probes, estimated = [], 0
@@ -52,7 +55,7 @@ def plan_probes(keys, frequencies, threshold=DEFAULT_THRESHOLD, budget=DEFAULT_B
         if len(keys) - len(probes) < needed:
             return probes, estimated, True
         frequency = frequencies.get(key, 0)
-        if estimated and estimated + frequency > budget:
+        if probes and estimated + frequency > budget and estimated >= budget * _FEW:
             return probes, estimated, False
         probes.append(key)
         estimated += frequency
