@@ -23,6 +23,7 @@ import litemongo
 import pymongo
 import pymongo.errors
 from litemongo import sqlite_store
+from litemongo._vendor.mongomock.filtering import filter_applies
 from pymongo.collection import Collection
 from nameko.extensions import DependencyProvider, SharedExtension
 
@@ -148,6 +149,33 @@ def read_documents(collection, condition, fields):
         yield from collection.find(condition, {**{key: 1 for key in fields}, "_id": "_id" in fields})
         return
     for document in iterate(condition):
+        yield {key: document.get(key) for key in fields if key in document}
+
+
+def read_holding_any(collection, field, values, fields, condition=None):
+    """Every document whose ``field`` (at the top level) holds any of the strings ``values`` (its
+    value, or one of its array's: ``{field: {"$in": values}}``) and that matches ``condition``, with only
+    ``fields``, read once.
+
+    The embedded store checks every document its index gives against the whole filter with
+    mongomock's matcher, which costs as much as reading the document; for this one condition the
+    check here is exact, and only ``condition`` goes through the matcher.
+    """
+    wanted = {value for value in values if isinstance(value, str)}
+    query = {field: {"$in": sorted(wanted)}}
+    if condition:
+        query["$and"] = [condition]
+    store = getattr(collection, "_store", None) if is_embedded(collection) and "." not in field else None
+    if store is None or not hasattr(store, "find_candidates"):
+        yield from read_documents(collection, query, fields)
+        return
+    for document in store.find_candidates(query):  # the index's superset: each is checked
+        held = document.get(field)
+        held = held if isinstance(held, list) else [held]
+        if not any(isinstance(value, str) and value in wanted for value in held):
+            continue
+        if condition and not filter_applies(condition, document):
+            continue
         yield {key: document.get(key) for key in fields if key in document}
 
 

@@ -27,7 +27,7 @@ from collections import Counter
 
 from pymongo import UpdateOne
 
-from common.storage import read_documents
+from common.storage import read_documents, read_holding_any
 from services.studios.domain.titles import DEFAULT_THRESHOLD, min_overlap, near_duplicates, title_keys
 
 TITLE_KEYS = "title_keys"
@@ -131,10 +131,7 @@ class TitleIndex:
         probes, _, _ = self.plan(title, threshold)
         if not probes:
             return []
-        condition = {self.field: {"$in": probes}}
-        if scope:
-            condition["$and"] = [scope]
-        found = read_documents(self.collection, condition, _FIELDS)
+        found = read_holding_any(self.collection, self.field, probes, _FIELDS, scope)
         candidates = (document for document in itertools.islice(found, self.max_candidates)
                       if document["_id"] != exclude_id)
         return [{"result_id": match["_id"], "title": match["title"], "studio_id": match.get("studio_id"),
