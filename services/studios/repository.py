@@ -48,6 +48,10 @@ class StudiosRepository(Repository):
             self.results.create_index(claim, unique=True, sparse=True)
         self.titles = TitleIndex(self.results)
         super().__init__(database)
+        # The embedded store rebuilds its in-memory index of the results from the file on the
+        # first read after start-up (about 4 s for 100,000 results): paid here, while the service
+        # is being set up, rather than by the first submission's near-duplicate check.
+        self.results.find_one({TITLE_KEYS: ""}, {"_id": 1})
 
     @property
     def outbox_collections(self):
