@@ -16,25 +16,19 @@ Everything it sends is derived from ``--seed``: the same seed gives the same peo
 marks. Blind entry codes are drawn by the service, so which code carries which marks differs between
 runs. Each run creates a new programme beside any earlier one.
 """
-import concurrent.futures
 import datetime
 import http.client
-import json
 import random
-import sys
-import threading
 import time
-import urllib.parse
 
+from cli.loading import ApiError, Gateway, check_gateway, gateway_url, load_settings, run_stage
 from common.auth import issue_token
-from common.config import DEFAULT_CONFIG_PATH, load_config
+from common.config import DEFAULT_CONFIG_PATH
 from common.personal_id import make_id_number
 
 CITY = "郑州市"
 UNIT = "zhengzhou-ftu"  # 郑州市总工会
 YEAR = 2026
-REQUEST_TIMEOUT = 60.0
-RETRIES = 3
 
 # Industry chain -> (slug for ids, trades (工种) of its competition, employers of its workers).
 # The trades are occupations of the national classification; the employers are made up.
@@ -221,143 +215,6 @@ def marks_for(rnd, code):
 
 
 # ---------------------------------------------------------------------------------------------
-# HTTP: one keep-alive connection per worker thread
-
-
-def gateway_url(config):
-    """Where the system that config.yaml (and GATEWAY_ADDRESS) describes serves its gateway: a
-    gateway listening on every interface is reached on this machine's loopback."""
-    host, _, port = str(config.get("WEB_SERVER_ADDRESS") or "127.0.0.1:8000").rpartition(":")
-    if host in ("", "0.0.0.0", "::", "[::]"):
-        host = "127.0.0.1"
-    return f"http://{host}:{port}"
-
-
-class ApiError(Exception):
-    pass
-
-
-class Gateway:
-    def __init__(self, base_url):
-        parsed = urllib.parse.urlsplit(base_url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise SystemExit(f"demo-data: --gateway must look like http://127.0.0.1:8000, not {base_url}")
-        self.base_url = base_url.rstrip("/")
-        self.scheme, self.host, self.port = parsed.scheme, parsed.hostname, parsed.port
-        self.prefix = parsed.path.rstrip("/")
-        self._local = threading.local()
-
-    def _connection(self):
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            factory = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
-            connection = self._local.connection = factory(self.host, self.port, timeout=REQUEST_TIMEOUT)
-        return connection
-
-    def _drop(self):
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
-
-    def call(self, method, path, token=None, body=None):
-        """The JSON answer of a 2xx; ApiError otherwise. A stale keep-alive connection and a 503
-        (a service still starting) are retried a few times."""
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = None
-        if body is not None:
-            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            headers["Content-Type"] = "application/json"
-        for attempt in range(RETRIES + 1):
-            try:
-                connection = self._connection()
-                connection.request(method, self.prefix + path, body=data, headers=headers)
-                response = connection.getresponse()
-                status, raw = response.status, response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self._drop()  # the server closed an idle keep-alive connection: send again
-                if attempt == RETRIES:
-                    raise
-                continue
-            except (OSError, http.client.HTTPException):
-                self._drop()
-                raise
-            if status == 503 and attempt < RETRIES:
-                time.sleep(1 + attempt)
-                continue
-            if not 200 <= status < 300:
-                raise ApiError(f"{method} {path} answered {status}: {raw.decode('utf-8', 'replace')[:400]}")
-            return json.loads(raw) if raw else None
-        raise ApiError(f"{method} {path}: no answer")
-
-
-# ---------------------------------------------------------------------------------------------
-# Progress: one line per stage, rewritten in place on a terminal, printed every 10 % otherwise
-
-
-class Progress:
-    def __init__(self, label, total, unit, stream=sys.stdout):
-        self.label, self.total, self.unit, self.stream = label, total, unit, stream
-        self.done = 0
-        self.started = time.monotonic()
-        self.tty = stream.isatty()
-        self._lock = threading.Lock()
-        self._printed_step = -1
-        self._last_draw = 0.0
-
-    def advance(self, count=1):
-        with self._lock:
-            self.done += count
-
-    def line(self):
-        elapsed = max(1e-6, time.monotonic() - self.started)
-        share = self.done / self.total * 100 if self.total else 100.0
-        return (f"{self.label:<22} {self.done:>7,}/{self.total:<7,} {self.unit:<12} {share:5.1f} %  "
-                f"{self.done / elapsed:7,.0f}/s  {elapsed:6.1f} s")
-
-    def show(self, final=False):
-        if self.tty:
-            now = time.monotonic()
-            if final or now - self._last_draw >= 0.2:
-                self._last_draw = now
-                self.stream.write("\r" + self.line() + ("\n" if final else ""))
-                self.stream.flush()
-            return
-        step = 10 if final else int(self.done * 10 / self.total) if self.total else 10
-        if step > self._printed_step and (final or step < 10):
-            self._printed_step = step
-            self.stream.write(self.line() + "\n")
-            self.stream.flush()
-
-
-def run_stage(label, unit, tasks, total, work, pool_size):
-    """Run ``work(task, progress)`` for every task on ``pool_size`` threads, showing progress."""
-    progress = Progress(label, total, unit)
-    results = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=pool_size) as executor:
-        futures = [executor.submit(work, task, progress) for task in tasks]
-        pending = set(futures)
-        try:
-            while pending:
-                done, pending = concurrent.futures.wait(
-                    pending, timeout=0.25, return_when=concurrent.futures.FIRST_EXCEPTION)
-                for future in done:
-                    future.result()  # raises the first failure
-                progress.show()
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            if progress.tty:
-                progress.stream.write("\n")
-            raise
-        results = [future.result() for future in futures]
-    progress.show(final=True)
-    return results
-
-
-# ---------------------------------------------------------------------------------------------
 
 
 def load_programme(gateway, secret, programme, pool_size, seed):
@@ -466,37 +323,15 @@ def load_programme(gateway, secret, programme, pool_size, seed):
     return total_marks, len(sheets)
 
 
-def check_gateway(gateway, secret):
-    try:
-        gateway.call("GET", "/health")
-    except (OSError, http.client.HTTPException, ApiError) as error:
-        raise SystemExit(f"demo-data: the gateway at {gateway.base_url} does not answer ({error}).\n"
-                         f"Start the system first, in another terminal:  make run") from None
-    probe = issue_token(secret, "demo-organiser", "organizer", unit=UNIT)
-    try:
-        gateway.call("GET", "/competitions?limit=1", probe)
-    except ApiError as error:
-        if " 401:" in str(error):
-            raise SystemExit("demo-data: the gateway refuses tokens signed with this TOKEN_SECRET: give "
-                             "demo-data the same --config and environment as the running system") from None
-        raise SystemExit(f"demo-data: the system is not ready: {error}") from None
-
-
 def main(args):
     if args.contestants < 1 or args.chains < 1 or args.trades < 1 or args.workers < 1:
         raise SystemExit("demo-data: --contestants, --chains, --trades and --workers must be at least 1")
     if args.chains > len(CHAINS):
         raise SystemExit(f"demo-data: there are {len(CHAINS)} industry chains, not {args.chains}")
-    try:
-        config = load_config(args.config)
-    except (OSError, ValueError) as error:  # yaml's errors are ValueErrors
-        raise SystemExit(f"demo-data: cannot read {args.config}: {error}") from None
-    secret = str((config or {}).get("TOKEN_SECRET") or "")
-    if not secret:
-        raise SystemExit(f"demo-data: TOKEN_SECRET is not set in {args.config}")
-
+    config, secret = load_settings(args.config, "demo-data")
     gateway = Gateway(args.gateway or gateway_url(config))
-    check_gateway(gateway, secret)
+    check_gateway(gateway, issue_token(secret, "demo-organiser", "organizer", unit=UNIT),
+                  "/competitions?limit=1")
     programme = build_programme(args.seed, args.contestants, args.chains, args.trades)
     events = sum(len(c["events"]) for c in programme)
     if events < args.trades:
