@@ -55,17 +55,21 @@ class ApiError(Exception):
         self.body = body
 
 
+_FILENAME_ESCAPES = {ord('"'): "%22", ord("\r"): "%0D", ord("\n"): "%0A"}
+
+
 def multipart(files):
     """(body, content type) of a multipart/form-data body of ``files``: {field: (filename, bytes,
     media type)}."""
     boundary = f"jiangxin-{uuid.uuid4().hex}"
     chunks = []
     for field, (filename, content, media_type) in files.items():
-        quoted = urllib.parse.quote(filename)
+        # As browsers send it (HTML's form encoding): UTF-8, quotes and line breaks escaped.
+        name = filename.translate(_FILENAME_ESCAPES)
         chunks.append(
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; "
-            f"filename=\"{quoted}\"; filename*=UTF-8''{quoted}\r\n"
-            f"Content-Type: {media_type}\r\n\r\n".encode("utf-8") + content + b"\r\n")
+            f"filename=\"{name}\"\r\nContent-Type: {media_type}\r\n\r\n".encode("utf-8")
+            + content + b"\r\n")
     chunks.append(f"--{boundary}--\r\n".encode("ascii"))
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
