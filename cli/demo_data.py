@@ -1,26 +1,34 @@
-"""`demo-data`: load a city's skills-competition programme into a running system, through its API.
+"""`demo-data`: load a city's skills-competition programme and its innovation studios into a
+running system, through its API.
 
     make run                      # in one terminal
     python -m cli demo-data       # in another: [--gateway http://127.0.0.1:8000] [--contestants 3000]
-                                  #             [--chains 9] [--trades 30] [--config config.yaml]
+                                  #   [--chains 9] [--trades 30] [--studios 170] [--results-per-studio 20]
+                                  #   [--notice-seconds S] [--skip-competitions] [--skip-studios]
+                                  #   [--workers 8] [--seed 2026] [--config config.yaml]
 
 What it loads, the way organisers, judges and officials would through the gateway: one city-level
 competition per industry chain (产业链) of Zhengzhou's programme, each with the trade events (工种)
 of that chain, 3,000 contestants with valid resident ID numbers, names and employers, registered
 and approved (a few rejected, with a reason), five judges per event, every entry marked by all five
 judges (theory paper, a measured result, two judgement aspects) with its completion time, then
-signed off by the chief judge and the supervisor and published. At the end it prints the address of
-a public HTML results board and the command for a token to explore the rest.
+signed off by the chief judge and the supervisor and published. Then the city union's innovation
+studios, as reviewers and studio leads would: studios, alliances, results with their evidence and
+review, and one rating round in public notice (cli/demo_studios.py says what exactly). At the end it
+prints the addresses of the public pages (a results board, the notice, the rated studios) and the
+commands for tokens to explore the rest.
 
 Everything it sends is derived from ``--seed``: the same seed gives the same people, employers and
 marks. Blind entry codes are drawn by the service, so which code carries which marks differs between
-runs. Each run creates a new programme beside any earlier one.
+runs. Each run creates a new competition programme beside any earlier one; the studios of a seed
+are loaded once (their patent numbers are taken), another seed adds other studios beside them.
 """
 import datetime
 import http.client
 import random
 import time
 
+from cli import demo_studios
 from cli.demo_city import CHAINS, CITY, REGIONS, UNIT, person_name
 from cli.loading import ApiError, Gateway, check_gateway, gateway_url, load_settings, run_stage
 from common.auth import issue_token
@@ -278,15 +286,14 @@ def load_programme(gateway, secret, programme, pool_size, seed):
     return total_marks, len(sheets)
 
 
-def main(args):
-    if args.contestants < 1 or args.chains < 1 or args.trades < 1 or args.workers < 1:
-        raise SystemExit("demo-data: --contestants, --chains, --trades and --workers must be at least 1")
-    if args.chains > len(CHAINS):
-        raise SystemExit(f"demo-data: there are {len(CHAINS)} industry chains, not {args.chains}")
-    config, secret = load_settings(args.config, "demo-data")
-    gateway = Gateway(args.gateway or gateway_url(config))
-    check_gateway(gateway, issue_token(secret, "demo-organiser", "organizer", unit=UNIT),
-                  "/competitions?limit=1")
+def _stopped(error):
+    if isinstance(error, ApiError):
+        return SystemExit(f"\ndemo-data: stopped: {error}")
+    return SystemExit(f"\ndemo-data: stopped, the gateway went away: {error!r}")
+
+
+def load_competitions(args, gateway, secret):
+    """The competitions part of the demo; prints what it left and returns the lines to explore it."""
     programme = build_programme(args.seed, args.contestants, args.chains, args.trades)
     events = sum(len(c["events"]) for c in programme)
     if events < args.trades:
@@ -298,44 +305,127 @@ def main(args):
     started = time.monotonic()
     try:
         total_marks, marked = load_programme(gateway, secret, programme, args.workers, args.seed)
-    except ApiError as error:
-        raise SystemExit(f"\ndemo-data: stopped: {error}") from None
-    except (OSError, http.client.HTTPException) as error:
-        raise SystemExit(f"\ndemo-data: stopped, the gateway went away: {error!r}") from None
+    except (ApiError, OSError, http.client.HTTPException) as error:
+        raise _stopped(error) from None
     elapsed = time.monotonic() - started
 
     rejected = sum(1 for c in programme for e in c["events"] for p in e["people"] if p["reject"])
     board = next((c for c in programme if c["chain"] == "装备制造"), programme[0])
     base = gateway.base_url
-    token_command = (f".venv/bin/python -m cli token --role organizer --subject demo-organiser "
-                     f"--unit {UNIT}")
-    if args.config != DEFAULT_CONFIG_PATH:
-        token_command += f" --config {args.config}"
-    print(f"\nDone in {elapsed:.0f} s. State left: {len(programme)} competitions PUBLISHED "
+    print(f"\nCompetitions done in {elapsed:.0f} s. State left: {len(programme)} competitions PUBLISHED "
           f"(registered -> approved -> marked by 5 judges -> signed off by chief judge and supervisor "
           f"-> published), {events} trade events, {people:,} entries registered, {people - rejected:,} "
           f"approved and marked ({total_marks:,} marks plus {marked:,} completion times), "
-          f"{rejected} rejected at the eligibility review.")
-    print(f"\nPublic results board ({board['payload']['name']}):\n"
-          f"  {base}/public/competitions/{board['id']}/results?format=html")
-    print(f"\nExplore with an organiser's token:\n  export TOKEN=$({token_command})\n"
-          f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/competitions\n"
-          f"  curl -H \"Authorization: Bearer $TOKEN\" \"{base}/competitions/{board['id']}/events/"
-          f"{board['events'][0]['id']}/ranking?format=html\"\n"
-          f"  API description: {base}/openapi.json")
+          f"{rejected} rejected at the eligibility review.\n", flush=True)
+    token = _token_command(args, f"--role organizer --subject demo-organiser --unit {UNIT}")
+    return [f"Public results board ({board['payload']['name']}):",
+            f"  {base}/public/competitions/{board['id']}/results?format=html",
+            "With an organiser's token:",
+            f"  export TOKEN=$({token})",
+            f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/competitions",
+            f"  curl -H \"Authorization: Bearer $TOKEN\" \"{base}/competitions/{board['id']}/events/"
+            f"{board['events'][0]['id']}/ranking?format=html\""]
+
+
+def load_studios(args, gateway, secret):
+    """The studios part of the demo; prints what it left and returns the lines to explore it."""
+    plan = demo_studios.build(args.seed, args.studios, args.results_per_studio)
+    results = sum(len(s["results"]) for s in plan["studios"]) + len(plan["duplicates"])
+    notice = (f"a public notice of {args.notice_seconds:g} s" if args.notice_seconds is not None
+              else "the public notice open for the configured days")
+    print(f"Loading {CITY}'s innovation studios into {gateway.base_url}: {args.studios} studios, "
+          f"{len(plan['alliances'])} alliances, {results:,} results, one rating round of the period "
+          f"{plan['period']['from']} to {plan['period']['to']} with {notice}, seed {args.seed}", flush=True)
+    started = time.monotonic()
+    try:
+        loaded = demo_studios.load(gateway, secret, plan, args.workers, args.notice_seconds)
+    except (ApiError, OSError, http.client.HTTPException) as error:
+        raise _stopped(error) from None
+    elapsed = time.monotonic() - started
+    round_, best = loaded["round"], loaded["best"]
+    effect = ("the ratings are IN EFFECT and the leads of 3 stars or more in the talent pool"
+              if round_["status"] == "closed" else
+              f"the notice closes at {round_['notice']['closes_at']}, then the ratings take effect")
+    print(f"\nStudios done in {elapsed:.0f} s. State left: {loaded['studios']} studios ACTIVE "
+          f"({loaded['levels']}; {loaded['members']:,} members with their leads), "
+          f"{loaded['alliances']} alliances (convenor rotated once, a joint project each), "
+          f"{loaded['results']:,} results submitted ({loaded['patents']} patents, {loaded['evidence']} "
+          f"with an evidence file, {loaded['near_duplicates']:,} shown near duplicates): "
+          f"{loaded['verified']:,} verified ({loaded['reworked']} after rework), {loaded['returned']} "
+          f"returned for rework, {loaded['duplicates']} rejected as duplicates of another studio's result "
+          f"({loaded['duplicates_shown']} found among their near duplicates). Rating round "
+          f"{round_['id']} of {round_['studio_count']} studios: proposals {loaded['stars']}, shown "
+          f"in the public notice; {effect}.\n", flush=True)
+    base = gateway.base_url
+    token = _token_command(args, f"--role reviewer --subject demo-union --enterprise {demo_studios.UNION_NAME}")
+    return [f"Public notice (公示) of {round_['name']}:",
+            f"  {base}/public/rating-rounds/{round_['id']}/notice?format=html&limit=500",
+            "Rated studios, for everyone (once the notice has closed and the ratings took effect):",
+            f"  {base}/public/studios?format=html&limit=500",
+            "With a reviewer's token:",
+            f"  export REVIEWER=$({token})",
+            f"  curl -H \"Authorization: Bearer $REVIEWER\" \"{base}/ratings/{best['id']}?format=html\""
+            f"   # {best['studio_name']}, {best['proposal']['points']} points",
+            f"  curl -H \"Authorization: Bearer $REVIEWER\" \"{base}/results?status=returned\"",
+            f"  curl -H \"Authorization: Bearer $REVIEWER\" {base}/talents"]
+
+
+def _token_command(args, claims):
+    command = f".venv/bin/python -m cli token {claims}"
+    if args.config != DEFAULT_CONFIG_PATH:
+        command += f" --config {args.config}"
+    return command
+
+
+def main(args):
+    if args.contestants < 1 or args.chains < 1 or args.trades < 1 or args.workers < 1:
+        raise SystemExit("demo-data: --contestants, --chains, --trades and --workers must be at least 1")
+    if args.chains > len(CHAINS):
+        raise SystemExit(f"demo-data: there are {len(CHAINS)} industry chains, not {args.chains}")
+    if args.studios < 2 or args.results_per_studio < 1:
+        raise SystemExit("demo-data: --studios must be at least 2 and --results-per-studio at least 1")
+    if args.notice_seconds is not None and not 1 <= args.notice_seconds <= 86_400:
+        raise SystemExit("demo-data: --notice-seconds must be from 1 to 86400")
+    if args.skip_competitions and args.skip_studios:
+        raise SystemExit("demo-data: nothing to load with both --skip-competitions and --skip-studios")
+    config, secret = load_settings(args.config, "demo-data")
+    gateway = Gateway(args.gateway or gateway_url(config))
+    if not args.skip_competitions:
+        check_gateway(gateway, issue_token(secret, "demo-organiser", "organizer", unit=UNIT),
+                      "/competitions?limit=1")
+    if not args.skip_studios:
+        check_gateway(gateway, issue_token(secret, "demo-union", "reviewer"), "/studios?limit=1")
+    started = time.monotonic()
+    explore = []
+    if not args.skip_competitions:
+        explore += load_competitions(args, gateway, secret)
+    if not args.skip_studios:
+        explore += load_studios(args, gateway, secret)
+    print(f"Done in {time.monotonic() - started:.0f} s.\n")
+    print("\n".join(explore))
+    print(f"API description: {gateway.base_url}/openapi.json")
     return 0
 
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "demo-data", help="load a city's competition programme into a running system",
-        description="Load a realistic skills-competition programme through the gateway's API "
-                    "(the system must be running: make run).")
+        "demo-data", help="load a city's competition programme and innovation studios into a running system",
+        description="Load a realistic skills-competition programme and a city union's innovation "
+                    "studios through the gateway's API (the system must be running: make run).")
     parser.add_argument("--gateway", help="the gateway's base URL (default: the address config.yaml "
                                           "gives it, GATEWAY_ADDRESS)")
     parser.add_argument("--contestants", type=int, default=3000)
     parser.add_argument("--chains", type=int, default=len(CHAINS), help="industry chains (at most 9)")
     parser.add_argument("--trades", type=int, default=30, help="trade events spread over the chains")
+    parser.add_argument("--studios", type=int, default=170, help="innovation studios of the city union")
+    parser.add_argument("--results-per-studio", type=int, default=20,
+                        help="innovation results per studio on average (the strongest file more)")
+    parser.add_argument("--notice-seconds", type=float,
+                        help="close the rating round's public notice this many seconds after it "
+                             "opens and wait for the ratings to take effect (default: the notice "
+                             "stays open for the configured days, 7)")
+    parser.add_argument("--skip-competitions", action="store_true", help="load the studios only")
+    parser.add_argument("--skip-studios", action="store_true", help="load the competitions only")
     parser.add_argument("--workers", type=int, default=8, help="concurrent HTTP connections")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--config", default=DEFAULT_CONFIG_PATH, help="for TOKEN_SECRET")

@@ -18,12 +18,10 @@ import uuid
 from common.config import load_config
 
 REQUEST_TIMEOUT = 60.0
-RETRIES = 3
-# Answers worth asking again: a service still starting or a store busy (503); for a create sent
-# with an Idempotency-Key also a request the gateway stopped waiting for (504), which the key
-# makes safe to send again (the same key and body never create twice).
-RETRIED = (503,)
-RETRIED_CREATE = (503, 504)
+RETRIES = 4
+# Answers worth asking again, after 1, 2, 4, 8 s: a service still starting or a store busy (503),
+# a request the gateway stopped waiting for (504: its RPC expired unstarted, "not done").
+RETRIED = (503, 504)
 
 
 def gateway_url(config):
@@ -100,10 +98,10 @@ class Gateway:
     def call(self, method, path, token=None, body=None, files=None, create=False, timeout=None):
         """The JSON answer of a 2xx; ApiError otherwise. ``body`` goes as JSON, ``files``
         ({field: (filename, bytes, media type)}) as a multipart form. A stale keep-alive
-        connection and a 503 (a service still starting) are retried a few times; a ``create``
-        carries an Idempotency-Key, so that it is also sent again after a 504 or a connection lost
-        while waiting for the answer, and still stores once. ``timeout``: seconds to wait for an
-        answer that takes longer than most."""
+        connection, a 503 (a service still starting) and a 504 (not done) are retried a few
+        times; a ``create`` carries an Idempotency-Key, so that it is also sent again after a
+        connection lost while waiting for the answer, and still stores once. ``timeout``: seconds
+        to wait for an answer that takes longer than most."""
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -115,7 +113,6 @@ class Gateway:
             headers["Content-Type"] = "application/json"
         if create:
             headers["Idempotency-Key"] = f"demo-{uuid.uuid4().hex}"
-        retried = RETRIED_CREATE if create else RETRIED
         for attempt in range(RETRIES + 1):
             try:
                 connection = self._connection()
@@ -138,8 +135,8 @@ class Gateway:
             except (OSError, http.client.HTTPException):
                 self._drop()
                 raise
-            if status in retried and attempt < RETRIES:
-                time.sleep(1 + attempt)
+            if status in RETRIED and attempt < RETRIES:
+                time.sleep(2 ** attempt)
                 continue
             if not 200 <= status < 300:
                 text = raw.decode("utf-8", "replace")
