@@ -352,12 +352,13 @@ def load_studios(args, gateway, secret):
           f"{loaded['results']:,} results submitted ({loaded['patents']} patents, {loaded['evidence']} "
           f"with an evidence file, {loaded['near_duplicates']:,} shown near duplicates): "
           f"{loaded['verified']:,} verified ({loaded['reworked']} after rework), {loaded['returned']} "
-          f"returned for rework, {loaded['duplicates']} rejected as duplicates of another studio's result "
-          f"({loaded['duplicates_shown']} found among their near duplicates). Rating round "
+          f"returned for rework, {loaded['duplicates']} rejected as duplicates of another studio's "
+          f"result ({loaded['duplicates_shown']} found among their near duplicates). Rating round "
           f"{round_['id']} of {round_['studio_count']} studios: proposals {loaded['stars']}, shown "
           f"in the public notice; {effect}.\n", flush=True)
     base = gateway.base_url
-    token = _token_command(args, f"--role reviewer --subject demo-union --enterprise {demo_studios.UNION_NAME}")
+    token = _token_command(
+        args, f"--role reviewer --subject demo-union --enterprise {demo_studios.UNION_NAME}")
     return [f"Public notice (公示) of {round_['name']}:",
             f"  {base}/public/rating-rounds/{round_['id']}/notice?format=html&limit=500",
             "Rated studios, for everyone (once the notice has closed and the ratings took effect):",

@@ -512,7 +512,8 @@ def evidence_file(body, studio_name):
     report of its application."""
     if body.get("patent_number"):
         number = body["patent_number"]
-        lines = [f"Patent No. {number}", f"Granted: {body['achieved_on']}", "State Intellectual Property Office"]
+        lines = [f"Patent No. {number}", f"Granted: {body['achieved_on']}",
+                 "China National Intellectual Property Administration"]
         return (f"专利证书-{number}.pdf", certificate_pdf("Patent Certificate", lines, body["title"]),
                 "application/pdf")
     lines = [f"Achieved: {body['achieved_on']}", "Application report of an innovation result"]
