@@ -7,9 +7,11 @@ count them):
 - the studios of the city union, each registered by a union reviewer: a lead (领衔人, a 劳模 or
   工匠 with the honour the studio's level goes with) and 4 to 14 members with valid ID numbers, in an
   enterprise of one of the city's industry chains; mostly enterprise, county and city level, 14 in
-  170 provincial and 2 national (founded five years ago or more: national needs three);
-- 3 to 5 alliances (创新工作室联盟, "1 + N"): per industry chain and one across industries, each
-  with its convening studio, the convenor rotated once, and a joint project;
+  170 provincial (at least one, however few are loaded) and 2 national (founded five years ago or
+  more: national needs three);
+- an alliance (创新工作室联盟, "1 + N") per 40 studios, four of 170: one across industries of the
+  provincial and national studios and one per industry chain with the most studios, each with its
+  convening studio, the convenor rotated once, and a joint project;
 - the studios' innovation results, written and submitted by their leads: patents with valid
   application numbers and their certificate as a PDF, 五小, 攻关 with savings the finance
   department confirmed, 先进操作法 applied for more than a year, 合理化建议, standards and training
@@ -493,8 +495,8 @@ def certificate_pdf(heading, lines, title):
                b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
                b"<< /Title %s /Producer (Jiangxin demo-data) >>" % info.encode("ascii")]
-    parts, offsets, size = [b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"], [], 0
-    size = len(parts[0])
+    header = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"  # the binary comment marks the file as binary
+    parts, offsets, size = [header], [], len(header)
     for number, body in enumerate(objects, start=1):
         offsets.append(size)
         part = b"%d 0 obj\n%s\nendobj\n" % (number, body)
@@ -540,9 +542,6 @@ class Loader:
                           for subject, name, enterprise in plan["reviewers"]}
         self.round = None
 
-    def call(self, *args, **kwargs):
-        return self.gateway.call(*args, **kwargs)
-
     def check_not_loaded(self):
         """SystemExit if the union already has a studio of this plan (the same seed ran before)."""
         planned = {(s["payload"]["name"], s["payload"]["enterprise"]) for s in self.plan["studios"]}
@@ -572,7 +571,7 @@ class Loader:
     # the studios and their alliances
 
     def register(self, studio, progress):
-        view = self.call("POST", "/studios", self.union, studio["payload"], create=True)
+        view = self.gateway.call("POST", "/studios", self.union, studio["payload"], create=True)
         studio["id"] = view["id"]
         people = [studio["payload"]["lead"]] + studio["payload"]["members"]
         members = view["members"]
@@ -586,16 +585,16 @@ class Loader:
 
     def ally(self, alliance, progress):
         ids = {s["position"]: s["id"] for s in self.plan["studios"]}
-        view = self.call("POST", "/alliances", self.union, {
+        view = self.gateway.call("POST", "/alliances", self.union, {
             "name": alliance["name"], "unit": UNIT, "description": alliance["description"],
             "members": [ids[p] for p in alliance["members"]], "convenor": ids[alliance["convenor"]]},
             create=True)
         alliance["id"] = view["id"]
         # The convenor (盟主) rotates: the next studio takes its turn.
-        self.call("POST", f"/alliances/{view['id']}/convenor", self.union,
+        self.gateway.call("POST", f"/alliances/{view['id']}/convenor", self.union,
                   {"studio_id": ids[alliance["next_convenor"]]})
         project = alliance["project"]
-        self.call("POST", f"/alliances/{view['id']}/projects", self.union, {
+        self.gateway.call("POST", f"/alliances/{view['id']}/projects", self.union, {
             "title": project["title"], "description": project["description"],
             "studio_ids": [ids[p] for p in project["studios"]], "started_on": project["started_on"]},
             create=True)
@@ -612,12 +611,12 @@ class Loader:
     def write_and_submit(self, studio, result):
         token = studio["lead_token"]
         body = _payload(result["body"], studio["member_ids"])
-        draft = self.call("POST", f"/studios/{studio['id']}/results", token, body, create=True)
+        draft = self.gateway.call("POST", f"/studios/{studio['id']}/results", token, body, create=True)
         result["id"] = draft["id"]
         if result["evidence"]:
-            self.call("POST", f"/results/{draft['id']}/evidence", token, create=True,
+            self.gateway.call("POST", f"/results/{draft['id']}/evidence", token, create=True,
                       files={"file": evidence_file(result["body"], studio["payload"]["name"])})
-        submitted = self.call("POST", f"/results/{draft['id']}/submission", token)
+        submitted = self.gateway.call("POST", f"/results/{draft['id']}/submission", token)
         result["near_duplicates"] = submitted["near_duplicates"]
         return submitted
 
@@ -627,19 +626,19 @@ class Loader:
         studio, result = item
         token = self.reviewers[result["reviewer"][0]]
         path = f"/results/{result['id']}/reviews"
-        self.call("POST", path, token, {"action": "start_review", "comment": "开始审核"})
+        self.gateway.call("POST", path, token, {"action": "start_review", "comment": "开始审核"})
         if result["review"] == "return":
-            self.call("POST", path, token, {"action": "return", "comment": result["return_comment"]})
+            self.gateway.call("POST", path, token, {"action": "return", "comment": result["return_comment"]})
             if not result["rework"]:
                 progress.advance(returned=1)
                 return
             body = _payload(result["body"], studio["member_ids"])
             body["description"] += "（已按审核意见补充应用证明和技术要点）"
-            self.call("PUT", f"/results/{result['id']}", studio["lead_token"], body)
-            self.call("POST", f"/results/{result['id']}/submission", studio["lead_token"])
-            self.call("POST", path, token, {"action": "start_review", "comment": "复核补充材料"})
+            self.gateway.call("PUT", f"/results/{result['id']}", studio["lead_token"], body)
+            self.gateway.call("POST", f"/results/{result['id']}/submission", studio["lead_token"])
+            self.gateway.call("POST", path, token, {"action": "start_review", "comment": "复核补充材料"})
         benefit = (result["body"].get("economic_benefit") or {}).get("confirmation")
-        self.call("POST", path, token, {"action": "verify",
+        self.gateway.call("POST", path, token, {"action": "verify",
                                         "comment": BENEFIT_COMMENT if benefit else REVIEW_COMMENT})
         progress.advance(verified=1, reworked=int(result["rework"]))
 
@@ -651,7 +650,7 @@ class Loader:
         result = {"body": duplicate["body"], "evidence": False}
         submitted = self.write_and_submit(studio, result)
         duplicate["shown"] = original in {d["result_id"] for d in submitted["near_duplicates"]}
-        self.call("POST", f"/results/{submitted['id']}/reviews", self.union,
+        self.gateway.call("POST", f"/results/{submitted['id']}/reviews", self.union,
                   {"action": "duplicate", "comment": DUPLICATE_COMMENT, "duplicate_of": original})
         progress.advance()
 
@@ -660,7 +659,7 @@ class Loader:
     def rate(self):
         period = self.plan["period"]
         year = int(period["to"][:4])
-        self.round = round_ = self.call("POST", "/rating-rounds", self.union, {
+        self.round = round_ = self.gateway.call("POST", "/rating-rounds", self.union, {
             "name": f"{year}年度{CITY}劳模和工匠人才创新工作室星级评定", "unit": UNIT, "year": year,
             "period": period}, create=True)
         items = [(item["code"], item["max_points"]) for category in round_["rubric"]["categories"]
@@ -675,20 +674,21 @@ class Loader:
 
         def score(task, progress):
             studio_id, code, expert_scores = task
-            self.call("POST", f"/rating-rounds/{round_['id']}/panel-scores", self.union,
+            self.gateway.call("POST", f"/rating-rounds/{round_['id']}/panel-scores", self.union,
                       {"studio_id": studio_id, "item": code, "scores": expert_scores})
             progress.advance()
 
         run_stage("panel scores", "scores", scores, len(scores), score, self.pool_size)
         started = time.monotonic()
-        proposed = self.call("POST", f"/rating-rounds/{round_['id']}/proposals", self.union, timeout=180)
+        proposed = self.gateway.call("POST", f"/rating-rounds/{round_['id']}/proposals", self.union,
+                                     timeout=180)
         print(f"proposals              {proposed['counts'].get('proposed', 0):>7,} ratings computed in "
               f"{time.monotonic() - started:.1f} s", flush=True)
         notice = {}
         if self.notice_seconds is not None:
             closes = utc_datetime() + datetime.timedelta(seconds=self.notice_seconds)
             notice["closes_at"] = closes.isoformat(timespec="milliseconds")
-        self.round = self.call("POST", f"/rating-rounds/{round_['id']}/notice", self.union, notice)
+        self.round = self.gateway.call("POST", f"/rating-rounds/{round_['id']}/notice", self.union, notice)
         print(f"public notice (公示)    open until {self.round['notice']['closes_at']}", flush=True)
         if self.notice_seconds is not None:
             self.wait_for_effect()
@@ -700,7 +700,7 @@ class Loader:
         """Until the notice has closed and every rating of the round took effect (bounded)."""
         deadline = time.monotonic() + self.notice_seconds + WAIT_FOR_EFFECT
         while True:
-            round_ = self.call("GET", f"/rating-rounds/{self.round['id']}", self.union)
+            round_ = self.gateway.call("GET", f"/rating-rounds/{self.round['id']}", self.union)
             if round_["status"] == "closed":
                 self.round = round_
                 print(f"ratings in effect      {round_['counts'].get('effective', 0):>7,} "
