@@ -1,82 +1,45 @@
-"""`demo-data`: load a city's skills-competition programme into a running system, through its API.
+"""`demo-data`: load a city's skills-competition programme and its innovation studios into a
+running system, through its API.
 
     make run                      # in one terminal
     python -m cli demo-data       # in another: [--gateway http://127.0.0.1:8000] [--contestants 3000]
-                                  #             [--chains 9] [--trades 30] [--config config.yaml]
+                                  #   [--chains 9] [--trades 30] [--studios 170] [--results-per-studio 20]
+                                  #   [--notice-seconds S] [--skip-competitions] [--skip-studios]
+                                  #   [--workers 8] [--seed 2026] [--config config.yaml]
 
 What it loads, the way organisers, judges and officials would through the gateway: one city-level
 competition per industry chain (产业链) of Zhengzhou's programme, each with the trade events (工种)
 of that chain, 3,000 contestants with valid resident ID numbers, names and employers, registered
 and approved (a few rejected, with a reason), five judges per event, every entry marked by all five
 judges (theory paper, a measured result, two judgement aspects) with its completion time, then
-signed off by the chief judge and the supervisor and published. At the end it prints the address of
-a public HTML results board and the command for a token to explore the rest.
+signed off by the chief judge and the supervisor and published. Then the city union's innovation
+studios, as reviewers and studio leads would: studios, alliances, results with their evidence and
+review, and one rating round in public notice (cli/demo_studios.py says what exactly). At the end it
+prints the addresses of the public pages (a results board, the notice, the rated studios) and the
+commands for tokens to explore the rest.
 
 Everything it sends is derived from ``--seed``: the same seed gives the same people, employers and
 marks. Blind entry codes are drawn by the service, so which code carries which marks differs between
-runs. Each run creates a new programme beside any earlier one.
+runs. Each run creates a new competition programme beside any earlier one; the studios of a seed
+are loaded once (their patent numbers are taken), another seed adds other studios beside them.
 """
-import concurrent.futures
 import datetime
 import http.client
-import json
 import random
-import sys
-import threading
 import time
-import urllib.parse
 
+from cli import demo_studios
+from cli.demo_city import CHAINS, CITY, REGIONS, UNIT, person_name
+from cli.loading import ApiError, Gateway, check_gateway, gateway_url, load_settings, run_stage
 from common.auth import issue_token
-from common.config import DEFAULT_CONFIG_PATH, load_config
+from common.config import DEFAULT_CONFIG_PATH
 from common.personal_id import make_id_number
 
-CITY = "郑州市"
-UNIT = "zhengzhou-ftu"  # 郑州市总工会
 YEAR = 2026
-REQUEST_TIMEOUT = 60.0
-RETRIES = 3
-
-# Industry chain -> (slug for ids, trades (工种) of its competition, employers of its workers).
-# The trades are occupations of the national classification; the employers are made up.
-CHAINS = {
-    "超硬材料": ("superhard", ["磨料制造工", "磨具制造工", "工具钳工"], [
-        "郑州华钻超硬材料有限公司", "郑州中原磨料磨具有限公司", "新郑金刚石工具有限公司",
-        "荥阳立方氮化硼制品有限公司", "郑州三磨超硬刀具有限公司"]),
-    "汽车制造": ("auto", ["汽车维修工", "汽车装调工", "涂装工", "电焊工"], [
-        "郑州豫龙客车股份有限公司", "中牟汽车零部件有限公司", "郑州东风专用车有限公司",
-        "郑州经开区汽车装配有限公司", "郑州宏达汽车服务有限公司"]),
-    "智能传感器": ("sensor", ["半导体芯片制造工", "电子仪器仪表装配工", "仪器仪表维修工"], [
-        "郑州中原传感技术有限公司", "郑州高新区智感电子有限公司", "金水区精测仪表有限公司",
-        "郑州汉芯微电子有限公司"]),
-    "机器人": ("robot", ["工业机器人系统操作员", "工业机器人系统运维员", "电工", "机修钳工"], [
-        "郑州智造机器人有限公司", "郑州中原自动化装备有限公司", "二七区协作机器人有限公司",
-        "郑州嵩山智能科技有限公司"]),
-    "装备制造": ("equipment", ["数控车工", "数控铣工", "加工中心操作工", "钳工"], [
-        "郑州重型机械有限公司", "郑州中原数控机床有限公司", "上街区精密机械厂",
-        "巩义市阀门制造有限公司", "郑州矿山装备有限公司"]),
-    "无人机": ("uav", ["无人机驾驶员", "无人机装调检修工", "电子设备装接工"], [
-        "郑州航空港无人机有限公司", "郑州翔宇飞控科技有限公司", "新郑航空科技有限公司"]),
-    "铝加工制品": ("aluminium", ["铝电解工", "金属轧制工", "热处理工"], [
-        "巩义市恒泰铝板带有限公司", "郑州豫铝精深加工有限公司", "登封市铝型材有限公司",
-        "上街区铝合金制品有限公司"]),
-    "软件": ("software", ["计算机程序设计员", "计算机软件测试员", "网络与信息安全管理员"], [
-        "郑州中原云软件有限公司", "郑州金水数字科技有限公司", "郑东新区信创软件有限公司",
-        "郑州智慧城市信息技术有限公司"]),
-    "人工智能": ("ai", ["人工智能训练师", "工业视觉系统运维员", "智能硬件装调员"], [
-        "郑州中原人工智能研究院有限公司", "郑东新区数智科技有限公司", "郑州视觉智能科技有限公司"]),
-}
 
 # Judges come from skills-assessment bodies and colleges, never from a contestant's employer.
 JUDGE_BODIES = ["郑州市职业技能鉴定中心", "郑州市技师学院", "郑州工业职业技术学院",
                 "郑州市高级技工学校", "郑州市技能大师工作室联盟"]
-# County-level codes of Zhengzhou for the first six digits of ID numbers.
-REGIONS = ["410102", "410103", "410104", "410105", "410106", "410108", "410122", "410181",
-           "410182", "410183", "410184", "410185"]
-SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-            "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
-            "龚邵万钱严武戴孔汤")
-GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳振国建文志海东晨亮博豪"
-GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀英玲桂兰萍红梅琳燕洁颖雪慧倩婷琴云莉月晶欣悦佳蕾"
 SKILL_LEVELS = (("初级工", 10), ("中级工", 38), ("高级工", 34), ("技师", 14), ("高级技师", 4))
 LEVELS_TEXT = {"0": "未达到行业标准", "1": "达到行业标准", "2": "达到并部分超出行业标准",
                "3": "优秀，明显超出行业标准"}
@@ -141,12 +104,6 @@ def event_payload(trade, quota):
             "certificate": {"level": "高级工", "pass_mark": 60},
         },
     }
-
-
-def person_name(rnd, male):
-    given = GIVEN_MALE if male else GIVEN_FEMALE
-    length = 2 if rnd.random() < 0.7 else 1
-    return rnd.choice(SURNAMES) + "".join(rnd.choice(given) for _ in range(length))
 
 
 def build_programme(seed, contestants, chains, trades):
@@ -218,143 +175,6 @@ def marks_for(rnd, code):
             marks.append((aspect, judge, min(3, max(0, round(rnd.gauss(centre, 0.55))))))
     seconds = round(rnd.uniform(4800, 9000) - 1800 * ability)
     return marks, seconds
-
-
-# ---------------------------------------------------------------------------------------------
-# HTTP: one keep-alive connection per worker thread
-
-
-def gateway_url(config):
-    """Where the system that config.yaml (and GATEWAY_ADDRESS) describes serves its gateway: a
-    gateway listening on every interface is reached on this machine's loopback."""
-    host, _, port = str(config.get("WEB_SERVER_ADDRESS") or "127.0.0.1:8000").rpartition(":")
-    if host in ("", "0.0.0.0", "::", "[::]"):
-        host = "127.0.0.1"
-    return f"http://{host}:{port}"
-
-
-class ApiError(Exception):
-    pass
-
-
-class Gateway:
-    def __init__(self, base_url):
-        parsed = urllib.parse.urlsplit(base_url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise SystemExit(f"demo-data: --gateway must look like http://127.0.0.1:8000, not {base_url}")
-        self.base_url = base_url.rstrip("/")
-        self.scheme, self.host, self.port = parsed.scheme, parsed.hostname, parsed.port
-        self.prefix = parsed.path.rstrip("/")
-        self._local = threading.local()
-
-    def _connection(self):
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            factory = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
-            connection = self._local.connection = factory(self.host, self.port, timeout=REQUEST_TIMEOUT)
-        return connection
-
-    def _drop(self):
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
-
-    def call(self, method, path, token=None, body=None):
-        """The JSON answer of a 2xx; ApiError otherwise. A stale keep-alive connection and a 503
-        (a service still starting) are retried a few times."""
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = None
-        if body is not None:
-            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            headers["Content-Type"] = "application/json"
-        for attempt in range(RETRIES + 1):
-            try:
-                connection = self._connection()
-                connection.request(method, self.prefix + path, body=data, headers=headers)
-                response = connection.getresponse()
-                status, raw = response.status, response.read()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self._drop()  # the server closed an idle keep-alive connection: send again
-                if attempt == RETRIES:
-                    raise
-                continue
-            except (OSError, http.client.HTTPException):
-                self._drop()
-                raise
-            if status == 503 and attempt < RETRIES:
-                time.sleep(1 + attempt)
-                continue
-            if not 200 <= status < 300:
-                raise ApiError(f"{method} {path} answered {status}: {raw.decode('utf-8', 'replace')[:400]}")
-            return json.loads(raw) if raw else None
-        raise ApiError(f"{method} {path}: no answer")
-
-
-# ---------------------------------------------------------------------------------------------
-# Progress: one line per stage, rewritten in place on a terminal, printed every 10 % otherwise
-
-
-class Progress:
-    def __init__(self, label, total, unit, stream=sys.stdout):
-        self.label, self.total, self.unit, self.stream = label, total, unit, stream
-        self.done = 0
-        self.started = time.monotonic()
-        self.tty = stream.isatty()
-        self._lock = threading.Lock()
-        self._printed_step = -1
-        self._last_draw = 0.0
-
-    def advance(self, count=1):
-        with self._lock:
-            self.done += count
-
-    def line(self):
-        elapsed = max(1e-6, time.monotonic() - self.started)
-        share = self.done / self.total * 100 if self.total else 100.0
-        return (f"{self.label:<22} {self.done:>7,}/{self.total:<7,} {self.unit:<12} {share:5.1f} %  "
-                f"{self.done / elapsed:7,.0f}/s  {elapsed:6.1f} s")
-
-    def show(self, final=False):
-        if self.tty:
-            now = time.monotonic()
-            if final or now - self._last_draw >= 0.2:
-                self._last_draw = now
-                self.stream.write("\r" + self.line() + ("\n" if final else ""))
-                self.stream.flush()
-            return
-        step = 10 if final else int(self.done * 10 / self.total) if self.total else 10
-        if step > self._printed_step and (final or step < 10):
-            self._printed_step = step
-            self.stream.write(self.line() + "\n")
-            self.stream.flush()
-
-
-def run_stage(label, unit, tasks, total, work, pool_size):
-    """Run ``work(task, progress)`` for every task on ``pool_size`` threads, showing progress."""
-    progress = Progress(label, total, unit)
-    results = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=pool_size) as executor:
-        futures = [executor.submit(work, task, progress) for task in tasks]
-        pending = set(futures)
-        try:
-            while pending:
-                done, pending = concurrent.futures.wait(
-                    pending, timeout=0.25, return_when=concurrent.futures.FIRST_EXCEPTION)
-                for future in done:
-                    future.result()  # raises the first failure
-                progress.show()
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            if progress.tty:
-                progress.stream.write("\n")
-            raise
-        results = [future.result() for future in futures]
-    progress.show(final=True)
-    return results
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,37 +286,14 @@ def load_programme(gateway, secret, programme, pool_size, seed):
     return total_marks, len(sheets)
 
 
-def check_gateway(gateway, secret):
-    try:
-        gateway.call("GET", "/health")
-    except (OSError, http.client.HTTPException, ApiError) as error:
-        raise SystemExit(f"demo-data: the gateway at {gateway.base_url} does not answer ({error}).\n"
-                         f"Start the system first, in another terminal:  make run") from None
-    probe = issue_token(secret, "demo-organiser", "organizer", unit=UNIT)
-    try:
-        gateway.call("GET", "/competitions?limit=1", probe)
-    except ApiError as error:
-        if " 401:" in str(error):
-            raise SystemExit("demo-data: the gateway refuses tokens signed with this TOKEN_SECRET: give "
-                             "demo-data the same --config and environment as the running system") from None
-        raise SystemExit(f"demo-data: the system is not ready: {error}") from None
+def _stopped(error):
+    if isinstance(error, ApiError):
+        return SystemExit(f"\ndemo-data: stopped: {error}")
+    return SystemExit(f"\ndemo-data: stopped, the gateway went away: {error!r}")
 
 
-def main(args):
-    if args.contestants < 1 or args.chains < 1 or args.trades < 1 or args.workers < 1:
-        raise SystemExit("demo-data: --contestants, --chains, --trades and --workers must be at least 1")
-    if args.chains > len(CHAINS):
-        raise SystemExit(f"demo-data: there are {len(CHAINS)} industry chains, not {args.chains}")
-    try:
-        config = load_config(args.config)
-    except (OSError, ValueError) as error:  # yaml's errors are ValueErrors
-        raise SystemExit(f"demo-data: cannot read {args.config}: {error}") from None
-    secret = str((config or {}).get("TOKEN_SECRET") or "")
-    if not secret:
-        raise SystemExit(f"demo-data: TOKEN_SECRET is not set in {args.config}")
-
-    gateway = Gateway(args.gateway or gateway_url(config))
-    check_gateway(gateway, secret)
+def load_competitions(args, gateway, secret):
+    """The competitions part of the demo; prints what it left and returns the lines to explore it."""
     programme = build_programme(args.seed, args.contestants, args.chains, args.trades)
     events = sum(len(c["events"]) for c in programme)
     if events < args.trades:
@@ -508,44 +305,128 @@ def main(args):
     started = time.monotonic()
     try:
         total_marks, marked = load_programme(gateway, secret, programme, args.workers, args.seed)
-    except ApiError as error:
-        raise SystemExit(f"\ndemo-data: stopped: {error}") from None
-    except (OSError, http.client.HTTPException) as error:
-        raise SystemExit(f"\ndemo-data: stopped, the gateway went away: {error!r}") from None
+    except (ApiError, OSError, http.client.HTTPException) as error:
+        raise _stopped(error) from None
     elapsed = time.monotonic() - started
 
     rejected = sum(1 for c in programme for e in c["events"] for p in e["people"] if p["reject"])
     board = next((c for c in programme if c["chain"] == "装备制造"), programme[0])
     base = gateway.base_url
-    token_command = (f".venv/bin/python -m cli token --role organizer --subject demo-organiser "
-                     f"--unit {UNIT}")
-    if args.config != DEFAULT_CONFIG_PATH:
-        token_command += f" --config {args.config}"
-    print(f"\nDone in {elapsed:.0f} s. State left: {len(programme)} competitions PUBLISHED "
+    print(f"\nCompetitions done in {elapsed:.0f} s. State left: {len(programme)} competitions PUBLISHED "
           f"(registered -> approved -> marked by 5 judges -> signed off by chief judge and supervisor "
           f"-> published), {events} trade events, {people:,} entries registered, {people - rejected:,} "
           f"approved and marked ({total_marks:,} marks plus {marked:,} completion times), "
-          f"{rejected} rejected at the eligibility review.")
-    print(f"\nPublic results board ({board['payload']['name']}):\n"
-          f"  {base}/public/competitions/{board['id']}/results?format=html")
-    print(f"\nExplore with an organiser's token:\n  export TOKEN=$({token_command})\n"
-          f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/competitions\n"
-          f"  curl -H \"Authorization: Bearer $TOKEN\" \"{base}/competitions/{board['id']}/events/"
-          f"{board['events'][0]['id']}/ranking?format=html\"\n"
-          f"  API description: {base}/openapi.json")
+          f"{rejected} rejected at the eligibility review.\n", flush=True)
+    token = _token_command(args, f"--role organizer --subject demo-organiser --unit {UNIT}")
+    return [f"Public results board ({board['payload']['name']}):",
+            f"  {base}/public/competitions/{board['id']}/results?format=html",
+            "With an organiser's token:",
+            f"  export TOKEN=$({token})",
+            f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/competitions",
+            f"  curl -H \"Authorization: Bearer $TOKEN\" \"{base}/competitions/{board['id']}/events/"
+            f"{board['events'][0]['id']}/ranking?format=html\""]
+
+
+def load_studios(args, gateway, secret):
+    """The studios part of the demo; prints what it left and returns the lines to explore it."""
+    plan = demo_studios.build(args.seed, args.studios, args.results_per_studio)
+    results = sum(len(s["results"]) for s in plan["studios"]) + len(plan["duplicates"])
+    notice = (f"a public notice of {args.notice_seconds:g} s" if args.notice_seconds is not None
+              else "the public notice open for the configured days")
+    print(f"Loading {CITY}'s innovation studios into {gateway.base_url}: {args.studios} studios, "
+          f"{len(plan['alliances'])} alliances, {results:,} results, one rating round of the period "
+          f"{plan['period']['from']} to {plan['period']['to']} with {notice}, seed {args.seed}", flush=True)
+    started = time.monotonic()
+    try:
+        loaded = demo_studios.load(gateway, secret, plan, args.workers, args.notice_seconds)
+    except (ApiError, OSError, http.client.HTTPException) as error:
+        raise _stopped(error) from None
+    elapsed = time.monotonic() - started
+    round_, best = loaded["round"], loaded["best"]
+    effect = ("the ratings are IN EFFECT and the leads of 3 stars or more in the talent pool"
+              if round_["status"] == "closed" else
+              f"the notice closes at {round_['notice']['closes_at']}, then the ratings take effect")
+    print(f"\nStudios done in {elapsed:.0f} s. State left: {loaded['studios']} studios ACTIVE "
+          f"({loaded['levels']}; {loaded['members']:,} members with their leads), "
+          f"{loaded['alliances']} alliances (convenor rotated once, a joint project each), "
+          f"{loaded['results']:,} results submitted ({loaded['patents']} patents, {loaded['evidence']} "
+          f"with an evidence file, {loaded['near_duplicates']:,} shown near duplicates): "
+          f"{loaded['verified']:,} verified ({loaded['reworked']} after rework), {loaded['returned']} "
+          f"returned for rework, {loaded['duplicates']} rejected as duplicates of another studio's "
+          f"result ({loaded['duplicates_shown']} found among their near duplicates). Rating round "
+          f"{round_['id']} of {round_['studio_count']} studios: proposals {loaded['stars']}, shown "
+          f"in the public notice; {effect}.\n", flush=True)
+    base = gateway.base_url
+    token = _token_command(
+        args, f"--role reviewer --subject demo-union --enterprise {demo_studios.UNION_NAME}")
+    return [f"Public notice (公示) of {round_['name']}:",
+            f"  {base}/public/rating-rounds/{round_['id']}/notice?format=html&limit=500",
+            "Rated studios, for everyone (once the notice has closed and the ratings took effect):",
+            f"  {base}/public/studios?format=html&limit=500",
+            "With a reviewer's token:",
+            f"  export REVIEWER=$({token})",
+            f"  curl -H \"Authorization: Bearer $REVIEWER\" \"{base}/ratings/{best['id']}?format=html\""
+            f"   # {best['studio_name']}, {best['proposal']['points']} points",
+            f"  curl -H \"Authorization: Bearer $REVIEWER\" \"{base}/results?status=returned\"",
+            f"  curl -H \"Authorization: Bearer $REVIEWER\" {base}/talents"]
+
+
+def _token_command(args, claims):
+    command = f".venv/bin/python -m cli token {claims}"
+    if args.config != DEFAULT_CONFIG_PATH:
+        command += f" --config {args.config}"
+    return command
+
+
+def main(args):
+    if args.contestants < 1 or args.chains < 1 or args.trades < 1 or args.workers < 1:
+        raise SystemExit("demo-data: --contestants, --chains, --trades and --workers must be at least 1")
+    if args.chains > len(CHAINS):
+        raise SystemExit(f"demo-data: there are {len(CHAINS)} industry chains, not {args.chains}")
+    if args.studios < 2 or args.results_per_studio < 1:
+        raise SystemExit("demo-data: --studios must be at least 2 and --results-per-studio at least 1")
+    if args.notice_seconds is not None and not 1 <= args.notice_seconds <= 86_400:
+        raise SystemExit("demo-data: --notice-seconds must be from 1 to 86400")
+    if args.skip_competitions and args.skip_studios:
+        raise SystemExit("demo-data: nothing to load with both --skip-competitions and --skip-studios")
+    config, secret = load_settings(args.config, "demo-data")
+    gateway = Gateway(args.gateway or gateway_url(config))
+    if not args.skip_competitions:
+        check_gateway(gateway, issue_token(secret, "demo-organiser", "organizer", unit=UNIT),
+                      "/competitions?limit=1")
+    if not args.skip_studios:
+        check_gateway(gateway, issue_token(secret, "demo-union", "reviewer"), "/studios?limit=1")
+    started = time.monotonic()
+    explore = []
+    if not args.skip_competitions:
+        explore += load_competitions(args, gateway, secret)
+    if not args.skip_studios:
+        explore += load_studios(args, gateway, secret)
+    print(f"Done in {time.monotonic() - started:.0f} s.\n")
+    print("\n".join(explore))
+    print(f"API description: {gateway.base_url}/openapi.json")
     return 0
 
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "demo-data", help="load a city's competition programme into a running system",
-        description="Load a realistic skills-competition programme through the gateway's API "
-                    "(the system must be running: make run).")
+        "demo-data", help="load a city's competition programme and innovation studios into a running system",
+        description="Load a realistic skills-competition programme and a city union's innovation "
+                    "studios through the gateway's API (the system must be running: make run).")
     parser.add_argument("--gateway", help="the gateway's base URL (default: the address config.yaml "
                                           "gives it, GATEWAY_ADDRESS)")
     parser.add_argument("--contestants", type=int, default=3000)
     parser.add_argument("--chains", type=int, default=len(CHAINS), help="industry chains (at most 9)")
     parser.add_argument("--trades", type=int, default=30, help="trade events spread over the chains")
+    parser.add_argument("--studios", type=int, default=170, help="innovation studios of the city union")
+    parser.add_argument("--results-per-studio", type=int, default=20,
+                        help="innovation results per studio on average (the strongest file more)")
+    parser.add_argument("--notice-seconds", type=float,
+                        help="close the rating round's public notice this many seconds after it "
+                             "opens and wait for the ratings to take effect (default: the notice "
+                             "stays open for the configured days, 7)")
+    parser.add_argument("--skip-competitions", action="store_true", help="load the studios only")
+    parser.add_argument("--skip-studios", action="store_true", help="load the competitions only")
     parser.add_argument("--workers", type=int, default=8, help="concurrent HTTP connections")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--config", default=DEFAULT_CONFIG_PATH, help="for TOKEN_SECRET")

@@ -1,7 +1,9 @@
 import pytest
 
 from common.testing.http import Api
-from tests.processes import COMPETITIONS, GATEWAY, Broker, isolated_system
+from services.studios.service import StudiosService
+from services.talent_pool.service import TalentPoolService
+from tests.processes import COMPETITIONS, GATEWAY, STUDIOS, TALENT_POOL, Broker, isolated_system
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +20,16 @@ def system(broker, tmp_path):
         system.wait_for_competitions()
         system.wait_for_gateway()
         yield system
+
+
+@pytest.fixture
+def studios(system):
+    """The studios service and the talent pool beside the rest, their queues declared first."""
+    system.declare_topology([TalentPoolService, StudiosService])
+    system.start(STUDIOS, TALENT_POOL)
+    system.wait_for_studios()
+    system.wait_for_talent_pool()
+    return system
 
 
 class Http(Api):

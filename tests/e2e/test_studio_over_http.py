@@ -16,10 +16,8 @@ from common.auth import issue_token
 from common.clock import utc_datetime
 from common.testing import callers, factories
 from common.testing.waiting import wait_until
-from services.studios.service import StudiosService
-from services.talent_pool.service import TalentPoolService
 from tests.e2e.test_competition_over_http import poll
-from tests.processes import STUDIOS, TALENT_POOL, TOKEN_SECRET
+from tests.processes import TOKEN_SECRET
 
 pytestmark = pytest.mark.slow
 
@@ -31,16 +29,6 @@ PANEL = [{"expert": f"专家{n}", "score": score} for n, score in enumerate((8, 
 
 def token(role, subject, **claims):
     return issue_token(TOKEN_SECRET, subject, role, **claims)
-
-
-@pytest.fixture
-def studios(system):
-    """The studios service and the talent pool beside the rest, their queues declared first."""
-    system.declare_topology([TalentPoolService, StudiosService])
-    system.start(STUDIOS, TALENT_POOL)
-    system.wait_for_studios()
-    system.wait_for_talent_pool()
-    return system
 
 
 def test_a_studio_from_its_registration_to_its_lead_in_the_talent_pool(studios, http):
