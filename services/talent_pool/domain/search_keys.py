@@ -30,6 +30,9 @@ def _clean(value):
     return str(value).replace(SEPARATOR, "/")
 
 
+HONOUR_FAMILIES = (("劳动模范", "劳模"), ("劳模", "劳模"), ("工匠", "工匠"))
+
+
 def keys_of(talent):
     """The search keys of a talent (a sorted list, without duplicates)."""
     chains = [_clean(c) for c in talent.get("industry_chains") or ()]
@@ -55,8 +58,11 @@ def keys_of(talent):
             if value:
                 keys.add(f"h:{value}")
     for studio_honour in talent.get("studio_honours") or ():
-        if studio_honour.get("lead_honour"):
-            keys.add(f"h:{studio_honour['lead_honour']}")
+        lead_honour = studio_honour.get("lead_honour")
+        if lead_honour:
+            keys.add(f"h:{lead_honour}")
+            # 市级劳动模范 is found as 劳模 too, 省级工匠 as 工匠: how unions ask for them.
+            keys.update(f"h:{family}" for word, family in HONOUR_FAMILIES if word in lead_honour)
     keys.update(f"u:{unit}" for unit in talent.get("units") or ())
     if talent.get("needs_review"):
         keys.add("x:needs_review")

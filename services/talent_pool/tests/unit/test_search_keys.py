@@ -97,3 +97,14 @@ def test_a_separator_inside_a_value_cannot_fake_a_combination():
     keys = keys_of({"industry_chains": ["a|b"], "trades": ["c"], "skill_level": None, "status": "active"})
     assert "ct:a/b|c" in keys
     assert query({"industry_chain": "a|b", "trade": "c"}) == {"search_keys": {"$eq": "ct:a/b|c"}}
+
+
+def test_a_studio_leads_honour_is_found_by_its_family_too():
+    talent = {"industry_chains": [], "trades": [], "skill_level": None, "status": "active",
+              "region_code": "", "employer": "", "name": "", "honours": [], "units": [],
+              "needs_review": None, "studio_honours": [{"lead_honour": "市级劳动模范"},
+                                                       {"lead_honour": "省级工匠"}]}
+
+    keys = keys_of(talent)
+
+    assert {"h:市级劳动模范", "h:劳模", "h:省级工匠", "h:工匠"} <= set(keys)
