@@ -57,7 +57,7 @@ def rating_view(rating, caller):
 
 
 def _counts(store, round_id):
-    return dict(collections.Counter(r["status"] for r in store.ratings_of(round_id)))
+    return store.rating_statuses(round_id)
 
 
 # the round
@@ -117,10 +117,10 @@ def _rating_of(store, round_, studio_id):
         return rules.new_rating(round_, store.studio(studio_id)), True
 
 
-def _store_rating(store, current, is_new, changed, record):
+def _store_rating(store, current, is_new, changed, record, returning=True):
     if is_new:
         return store.add_rating({**changed, "history": [record]})
-    return store.save_rating(current, changed, record)
+    return store.save_rating(current, changed, record, returning)
 
 
 @optimistic
@@ -136,16 +136,26 @@ def record_panel_scores(store, caller, round_id, payload):
 
 
 def compute_proposals(store, caller, round_id):
-    """Every studio's proposed rating, from the verified results of the period."""
+    """Every studio's proposed rating, from the verified results of the period.
+
+    Everything is read once, up front: the round's studios, their results, the alliances and
+    the ratings already stored (with the panel's scores); then each rating is written. A rating
+    that changed since it was read (the panel entering scores meanwhile) is proposed again from
+    the store."""
     access.require_union(caller, "only union reviewers compute a round's proposals")
     round_ = store.round(round_id)
     rules.require_open(round_)
-    studios = store.studios_by_id(round_["studio_ids"])
-    results = store.verified_results(list(studios), round_["period"])
+    studios = store.studios_to_rate(round_["unit"], round_["studio_ids"])
+    results = store.verified_results(round_["unit"], list(studios), round_["period"])
     memberships = _memberships(store.alliances_of(round_["unit"]))
+    held = {rating["studio_id"]: rating for rating in store.ratings_to_propose(round_id)}
     now = utc_now()
     for studio_id, studio in studios.items():
-        _propose(store, caller, round_, studio, results[studio_id], memberships, now)
+        read = (held[studio_id], False) if studio_id in held else (rules.new_rating(round_, studio), True)
+        try:
+            _propose(store, caller, round_, studio, results[studio_id], memberships, now, read)
+        except StaleWrite:
+            _propose_again(store, caller, round_, studio, results[studio_id], memberships, now)
     return round_view(store.round(round_id), _counts(store, round_id), caller)
 
 
@@ -158,9 +168,10 @@ def _memberships(alliances):
     return member, convenes
 
 
-@optimistic
-def _propose(store, caller, round_, studio, results, memberships, now):
-    rating, is_new = _rating_of(store, round_, studio["_id"])
+def _propose(store, caller, round_, studio, results, memberships, now, read=None):
+    """Compute and store the studio's proposal on its rating as ``read`` (``(rating, is new)``),
+    or as the store holds it now. StaleWrite when the rating changed since."""
+    rating, is_new = read or _rating_of(store, round_, studio["_id"])
     member, convenes = memberships
     facts = {**studio, "alliances": member.get(studio["_id"], []),
              "convenes": convenes.get(studio["_id"], 0)}
@@ -174,7 +185,10 @@ def _propose(store, caller, round_, studio, results, memberships, now):
     computed.pop("studio_id", None)
     computed["revocation"] = outcome["revocation"]
     changed = rules.propose(round_, rating, computed, outcome["outcome"], previous)
-    _store_rating(store, rating, is_new, changed, history_entry(caller, "propose", now))
+    _store_rating(store, rating, is_new, changed, history_entry(caller, "propose", now), returning=False)
+
+
+_propose_again = optimistic(_propose)
 
 
 def _result_facts(result):

@@ -128,6 +128,35 @@ def round_rules_studios(service, round_):
     return service.store().round(round_["id"])["studio_ids"]
 
 
+def test_a_proposal_written_on_a_stale_read_of_its_rating_is_computed_again_from_the_store(
+        service, monkeypatch):
+    studio = well_rated(service, "stale-union")
+    other = well_rated(service, "other-union")  # its results are no business of this round
+    round_ = service("open_round", REVIEWER, {"name": "2026年度星级评定", "unit": studio["unit"], "year": 2026,
+                                              "period": {"from": "2025-06-01", "to": "2026-05-31"}})
+    for item in ("site_visit", "expert_review"):
+        service("record_panel_scores", REVIEWER, round_["id"],
+                {"studio_id": studio["id"], "item": item, "scores": PANEL})
+    store = service.store()
+    read_before = store.ratings_to_propose(round_["id"])
+    # The panel changes its mind after the round's ratings were read for the proposals.
+    better = [{**score, "score": 10} for score in PANEL]
+    service("record_panel_scores", REVIEWER, round_["id"],
+            {"studio_id": studio["id"], "item": "site_visit", "scores": better})
+    monkeypatch.setattr(store, "ratings_to_propose", lambda round_id: read_before)
+
+    view = service("compute_proposals", REVIEWER, round_["id"])
+
+    assert view["counts"] == {"proposed": 1}
+    rating = store.rating(round_rules.rating_id_of(round_["id"], studio["id"]))
+    site_visit = next(i for i in rating["proposal"]["items"] if i["item"] == "site_visit")
+    assert site_visit["points"] == 10
+    assert [h["action"] for h in rating["history"]] == ["panel_scores"] * 3 + ["propose"]
+    counted = {r for item in rating["proposal"]["items"] for r in item["counted"]}
+    assert len(counted) == len(TITLES) and not counted & {
+        r["_id"] for r in store.results.find({"studio_id": other["id"]}, {"_id": 1})}
+
+
 def test_a_round_takes_effect_once_its_notice_closes_and_its_objections_are_answered(service):
     studio = well_rated(service, "effect-union")
     round_ = rated_round(service, studio)
