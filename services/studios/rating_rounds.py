@@ -13,6 +13,7 @@ rating changes nothing), so two instances never announce a rating twice, and one
 half way is finished by the next claim once its lease ends.
 """
 import collections
+import time
 
 from common.clock import utc_now
 from common.errors import BadRequest, Forbidden, NotFound
@@ -27,6 +28,8 @@ from services.studios.domain import rounds as rules
 from services.studios.domain import studio as studio_rules
 
 LEASE_SECONDS = 300
+# The effect job lets the other green threads of its process run after so many ratings.
+EFFECTS_BETWEEN_PAUSES = 50
 
 
 # views
@@ -276,14 +279,23 @@ def answer_objection(store, caller, rating_id, objection_id, payload):
 # the effect, when the notice closes
 
 
-def take_effect(store, holder, now=None, lease_seconds=LEASE_SECONDS, correlation_id=None):
+def take_effect(store, holder, now=None, lease_seconds=LEASE_SECONDS, correlation_id=None, within=0.0):
     """Put into effect every rating whose notice has closed and whose objections are answered,
-    round by round, each round claimed by ``holder`` first. Returns how many took effect."""
+    round by round, each round claimed by ``holder`` first. Returns how many took effect.
+
+    A notice that closes less than ``within`` seconds from now (the scheduler's interval: the
+    next run would come after it) is waited for, so that its round takes effect as it closes."""
     done = 0
     for round_ in store.rounds_in_notice():
         now_ = now or utc_now()
         if rules.notice_is_open(round_, now_):
-            continue
+            left = rules.seconds_to_close(round_, now_)
+            if now is not None or left >= within:
+                continue
+            time.sleep(left)
+            now_ = utc_now()
+            if rules.notice_is_open(round_, now_):
+                continue
         claimed = rules.claim(round_, holder, now_, lease_seconds)
         if claimed is None:
             continue  # another instance is at work on it
@@ -297,12 +309,17 @@ def take_effect(store, holder, now=None, lease_seconds=LEASE_SECONDS, correlatio
 
 def _effect_round(store, round_, now, correlation_id):
     done = 0
-    ratings = store.ratings_of(round_["_id"])
-    for rating in ratings:
+    for rating in store.ratings_to_effect(round_["_id"]):
         if rules.is_due(round_, rating, now):
             _effect_rating(store, round_, rating, now, correlation_id)
             done += 1
-    ended = rules.closed(round_, store.ratings_of(round_["_id"]))
+            if done % EFFECTS_BETWEEN_PAUSES == 0:
+                # A job that only computes and writes to the embedded store never lets the other
+                # green threads of its process run (nameko runs on eventlet, whose time.sleep
+                # yields): let the outbox relay send what was just written while the round goes
+                # on, rather than a thousand announcements once the last of them is written.
+                time.sleep(0)
+    ended = rules.closed(round_, store.ratings_to_effect(round_["_id"]))
     if ended is not None:
         store.save_round(store.round(round_["_id"]), ended)
     return done
@@ -323,7 +340,7 @@ def _apply_to_studio(store, studio_id, record, correlation_id, now):
     store.save_studio(studio, changed, {"at": now, "by": "rating", "role": "system",
                                         "action": "rated", "details": {"rating_id": record["rating_id"],
                                                                        "stars": record["stars"]}},
-                      envelopes)
+                      envelopes, returning=False)
 
 
 def _effect_rating(store, round_, rating, now, correlation_id):
@@ -332,4 +349,4 @@ def _effect_rating(store, round_, rating, now, correlation_id):
     # The studio first: if this stops half way, the next claim finds the rating still proposed,
     # the studio already holding it (no second announcement), and marks the rating.
     _apply_to_studio(store, rating["studio_id"], record, correlation_id, now)
-    store.save_rating(rating, changed)
+    store.save_rating(rating, changed, returning=False)

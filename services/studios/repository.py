@@ -24,8 +24,10 @@ BY_STUDIO_NAME = [("studio_name", ASCENDING), ("_id", ASCENDING)]
 RATED_FIELDS = ("_id", "studio_id", "kind", "title", "achieved_on", "economic_benefit",
                 "people_trained", "converted", "prior_award_level")
 RATED_STUDIO_FIELDS = ("_id", "name", "unit", "enterprise", "members", "founded_on", "rating")
-# What proposing reads of a rating already stored: the rest stays as stored, untouched.
+# What proposing and the effect read of a rating already stored: the rest stays as stored,
+# untouched (a write changes only the fields that differ from what was read).
 PROPOSING_FIELDS = ("_id", "round_id", "studio_id", "revision", "status", "panel_scores")
+EFFECT_FIELDS = ("_id", "round_id", "studio_id", "revision", "status", "objections", "proposal")
 CLAIMS = {"patent_claim": ("patent_number", "the same patent number is already claimed by result"),
           "title_claim": ("title", "the same studio already has this title in the same year: result")}
 
@@ -198,6 +200,10 @@ class StudiosRepository(Repository):
         """The round's stored ratings with what proposing reads of them (``PROPOSING_FIELDS``):
         enough to write a proposal on, since a write changes only the fields that differ."""
         return list(read_documents(self.ratings, {"round_id": round_id}, PROPOSING_FIELDS))
+
+    def ratings_to_effect(self, round_id):
+        """The round's stored ratings with what putting them into effect reads (``EFFECT_FIELDS``)."""
+        return list(read_documents(self.ratings, {"round_id": round_id}, EFFECT_FIELDS))
 
     def rating_statuses(self, round_id):
         """How many of the round's ratings are in each status."""

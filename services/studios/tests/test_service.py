@@ -2,6 +2,7 @@
 them, the events it announces received by a real consumer and read through their contracts, and
 the effect of a rating round, which runs once however many instances share the store."""
 import datetime
+import types
 
 import pytest
 from nameko.testing.services import entrypoint_hook
@@ -196,6 +197,33 @@ def test_an_objection_after_the_notice_is_refused(service):
     with pytest.raises(Conflict):
         service("file_objection", callers.organiser(), rating_id, {"text": "迟到的异议内容"})
     assert store.rating(rating_id)["objections"] == []
+
+
+def test_a_notice_that_closes_before_the_next_run_is_waited_for_and_takes_effect_as_it_closes(
+        service, monkeypatch):
+    studio = well_rated(service, "waiting-union")
+    round_ = rated_round(service, studio)
+    store = service.store()
+    closing = store.round(round_["id"])
+    closes = (utc_datetime() + datetime.timedelta(seconds=60)).isoformat(timespec="milliseconds")
+    store.save_round(closing, {**closing, "notice": {**closing["notice"], "closes_at": closes}})
+    clock = [utc_datetime()]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock[0] += datetime.timedelta(seconds=seconds)
+
+    monkeypatch.setattr(rating_rounds, "time", types.SimpleNamespace(sleep=sleep))
+    monkeypatch.setattr(rating_rounds, "utc_now", lambda: clock[0].isoformat(timespec="milliseconds"))
+
+    # Closing after the next run: left for it.
+    assert rating_rounds.take_effect(store, "instance-a", within=30) == 0 and slept == []
+    # Closing before it: waited for, then in effect at once.
+    assert rating_rounds.take_effect(store, "instance-a", within=90) == 1
+    assert len(slept) == 1 and 59 < slept[0] <= 60
+    rating = store.rating(round_rules.rating_id_of(round_["id"], studio["id"]))
+    assert rating["status"] == round_rules.EFFECTIVE and rating["effective_at"] >= closes
 
 
 def test_two_instances_put_a_round_into_effect_once_and_a_dead_claim_is_taken_over(service):
