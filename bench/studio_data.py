@@ -17,6 +17,8 @@ lead is admitted to the talent pool by the default policy. Titles are made by be
 """
 import datetime
 import random
+import sys
+import time
 
 from bench.bench_near_duplicates import TitleMaker
 from common.auth import Principal
@@ -26,6 +28,7 @@ from services.studios.domain import results as result_rules
 from services.studios.domain import studio as studio_rules
 from services.studios.domain.rating import rate_studio
 from services.studios.domain.rubric import rubric_from, thresholds_from
+from services.studios.domain.titles import normalise_title
 from services.studios.rating_rounds import _result_facts
 from services.studios.repository import StudiosRepository
 from services.studios.similar_titles import TITLE_KEYS
@@ -50,7 +53,8 @@ def rating_period(today):
     return {"from": (today - datetime.timedelta(days=365)).isoformat(), "to": today.isoformat()}
 
 
-def _day(period, rnd):
+def day_within(period, rnd):
+    """A day of ``period``, at random."""
     start = datetime.date.fromisoformat(period["from"])
     end = datetime.date.fromisoformat(period["to"])
     return (start + datetime.timedelta(days=rnd.randrange((end - start).days + 1))).isoformat()
@@ -98,11 +102,13 @@ def result_payload(kind, title, achieved_on, authors, n):
 
 
 def titles_for(maker, count):
-    """``count`` distinct titles (a studio's results of one year must differ)."""
-    titles = []
+    """``count`` titles distinct as the title claim compares them (a studio's results of one
+    year must differ)."""
+    titles, claimed = [], set()
     while len(titles) < count:
         title = "".join(maker.words())
-        if title not in titles:
+        if normalise_title(title) not in claimed:
+            claimed.add(normalise_title(title))
             titles.append(title)
     return titles
 
@@ -110,7 +116,7 @@ def titles_for(maker, count):
 def result_payloads(maker, rnd, period, authors, count=RESULTS_PER_STUDIO):
     """``count`` results of RESULT_MIX (in rotation), achieved within ``period``."""
     kinds = [kind for kind, n in RESULT_MIX.items() for _ in range(n)]
-    return [result_payload(kinds[n % len(kinds)], title, _day(period, rnd), authors, n)
+    return [result_payload(kinds[n % len(kinds)], title, day_within(period, rnd), authors, n)
             for n, title in enumerate(titles_for(maker, count))]
 
 
@@ -130,6 +136,19 @@ def verified(result, studio, now, today):
                         for step, comment in (("start_review", "开始审核"), ("verify", "材料齐全，效益经财务确认"))]
     done["revision"] = 4
     return done
+
+
+def progress_printer(label):
+    """A ``progress`` for ``seed_studios``: a line updated in place on a terminal, else the last
+    one only (a log keeps one line per seeding)."""
+    started = time.perf_counter()
+    interactive = sys.stdout.isatty()
+
+    def progress(done, count):
+        if interactive or done == count:
+            print(f"\r  {label}: {done:,} / {count:,} studios seeded "
+                  f"({time.perf_counter() - started:.0f} s)", end="\n" if done == count else "", flush=True)
+    return progress
 
 
 class SeededStudio:
