@@ -154,7 +154,7 @@ def run_round(system, number, studios, period, notice_seconds, pids, before_noti
             cluster.studios.open_notice(REVIEWER, round_id, {"closes_at": closes.isoformat(timespec="milliseconds")})
             figures["notice_call"] = time.perf_counter() - started
             system.wait_until(lambda: waiting_in(system, ADMITTED_TAP) - before >= len(studios),
-                              notice_seconds + ROUND_SECONDS, interval=0.1, message="the leads' admission")
+                              notice_seconds + ROUND_SECONDS, interval=0.25, message="the leads' admission")
     closed = closes.timestamp()
     occurred = {e["data"]["studio_id"]: parse_time(e["occurred_at"])
                 for e in system.drain_tap(RATED_TAP) if e["data"]["round_id"] == round_id}
