@@ -30,3 +30,42 @@ def test_the_repository_and_the_parked_messages_share_one_database_handle(contai
     parked = next(d for d in container.dependencies if isinstance(d, Parking)).lot.messages.parked
     assert repository.database is databases[0].database
     assert parked.database is databases[0].database
+
+
+# Reading many documents: plain conditions tested in Python find what the store's filter finds.
+
+import tempfile  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from common.storage import open_database, read_documents  # noqa: E402
+
+TEXTS = st.sampled_from(["a", "b", "c", "draft", ""])
+VALUES = st.one_of(TEXTS, st.none(), st.integers(0, 2), st.booleans(),
+                   st.lists(st.one_of(TEXTS, st.integers(0, 2), st.lists(TEXTS, max_size=2),
+                                      st.fixed_dictionaries({"a": TEXTS})), max_size=4))
+DOCUMENTS = st.lists(st.dictionaries(st.sampled_from(["k", "s"]), VALUES), max_size=12)
+SPECS = st.one_of(TEXTS, st.fixed_dictionaries({"$in": st.lists(TEXTS, max_size=3)}),
+                  st.fixed_dictionaries({"$ne": TEXTS}))
+CONDITIONS = st.one_of(
+    st.dictionaries(st.sampled_from(["k", "s"]), SPECS, max_size=2),
+    st.builds(lambda first, more: {**first, "$and": more},
+              st.dictionaries(st.sampled_from(["k", "s"]), SPECS, max_size=1),
+              st.lists(st.dictionaries(st.sampled_from(["k", "s"]), SPECS, min_size=1, max_size=2),
+                       min_size=1, max_size=2)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents=DOCUMENTS, condition=CONDITIONS)
+def test_a_plain_condition_read_in_python_finds_what_the_embedded_store_finds(documents, condition):
+    with tempfile.TemporaryDirectory() as directory:
+        database = open_database({"DATA_DIR": directory}, "reading")
+        things = database["things"]
+        things.create_index("k")
+        if documents:
+            things.insert_many([{"_id": n, **document} for n, document in enumerate(documents)])
+        found = sorted(d["_id"] for d in read_documents(things, condition, ("_id",)))
+        # The store's own filter, through the public API.
+        assert found == sorted(d["_id"] for d in things.find(condition, {"_id": 1}))
+        database.client.close()
