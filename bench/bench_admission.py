@@ -411,8 +411,10 @@ def report(rounds, winners):
     return ratio
 
 
-def report_profiles(system, winners, top=18):
-    for name, module in (("competitions", COMPETITIONS), ("talent pool", TALENT_POOL)):
+def report_profiles(system, winners, top=18,
+                    processes=(("competitions", COMPETITIONS), ("talent pool", TALENT_POOL))):
+    """Per event, by package and by function, for each of the ``processes`` ((name, process))."""
+    for name, module in processes:
         groups, functions = profile_groups(system.profiles[module])
         total = sum(groups.values())
         print(f"\n  {name}: CPU ms per event under cProfile, by package "

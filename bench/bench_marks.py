@@ -116,7 +116,7 @@ def _parse_response(buffer):
 
 
 class _Connection:
-    __slots__ = ("sock", "buffer", "index", "started")
+    __slots__ = ("sock", "buffer", "index", "started", "step")
 
     def __init__(self, address):
         self.sock = socket.create_connection(address, timeout=REQUEST_TIMEOUT)
@@ -124,6 +124,7 @@ class _Connection:
         self.buffer = bytearray()
         self.index = None
         self.started = 0.0
+        self.step = 0
 
     def close(self):
         with contextlib.suppress(OSError):
@@ -165,12 +166,17 @@ class LoadResult:
         return ", ".join(f"{count} x {status or 'no answer'}" for status, count in sorted(counts.items()))
 
 
-def run_load(address, requests, clients, max_seconds, accept=None, keep_bodies=False):
+def run_load(address, requests, clients, max_seconds, accept=None, keep_bodies=False, follow_up=None):
     """Send ``requests`` (bytes) in order over ``clients`` keep-alive connections, each connection
     sending its next request as soon as its previous answer is in. Stops sending after
     ``max_seconds``; answers still awaited after that get REQUEST_TIMEOUT more.
 
     ``accept(status, body)`` says whether an answer counts as done (default: a 2xx status).
+
+    ``follow_up(index, step, status, body)``, if given, makes each of ``requests`` the first of a
+    unit of work: called with every answer (``step`` 0 for the first), it returns the unit's next
+    request, sent at once on the same connection, or None when the unit is over. A unit's
+    latency runs from its first request to its last answer, which ``accept`` judges.
     """
     accept = accept or (lambda status, body: 200 <= status < 300)
     result = LoadResult(len(requests))
@@ -184,10 +190,14 @@ def run_load(address, requests, clients, max_seconds, accept=None, keep_bodies=F
             return False
         connection.index = result.sent
         result.sent += 1
-        connection.buffer.clear()
         connection.started = time.perf_counter()
+        connection.step = 0
+        return send(connection, requests[connection.index])
+
+    def send(connection, request):
+        connection.buffer.clear()
         try:
-            connection.sock.sendall(requests[connection.index])
+            connection.sock.sendall(request)
         except OSError:
             finish(connection, 0, b"")
             return reconnect_and_send(connection)
@@ -242,6 +252,12 @@ def run_load(address, requests, clients, max_seconds, accept=None, keep_bodies=F
             if parsed is None:
                 continue
             _consumed, status, body, close = parsed
+            more = None if follow_up is None or close else follow_up(connection.index, connection.step,
+                                                                     status, body)
+            if more is not None:
+                connection.step += 1
+                send(connection, more)
+                continue
             finish(connection, status, body)
             if close:
                 reconnect_and_send(connection)
@@ -436,13 +452,15 @@ def mark_requests(host, path, codes, secret, seed):
 
 
 def ceiling_requests(host, marks):
-    """The same bodies to the ceiling's route (same size, no token: it checks nothing)."""
+    """The same requests to the ceiling's routes: the path's first segment becomes /ceiling
+    (``/competitions/<cid>/...`` -> ``/ceiling/<cid>/...``), the headers and the body stay as they
+    are (the same size; the ceiling checks nothing)."""
     requests = []
     for raw in marks:
         head, _, body = raw.partition(b"\r\n\r\n")
         line, _, headers = head.partition(b"\r\n")
         method, path, version = line.split(b" ")
-        path = path.replace(b"/competitions/", b"/ceiling/", 1)
+        path = b"/ceiling/" + path.split(b"/", 2)[2]
         requests.append(b" ".join((method, path, version)) + b"\r\n" + headers + b"\r\n\r\n" + body)
     return requests
 
@@ -536,9 +554,9 @@ def _package(filename, function):
 # ---------------------------------------------------------------------------------------------
 
 
-def _measure(name, address, requests, clients, seconds, accept, meter_pids):
+def _measure(name, address, requests, clients, seconds, accept, meter_pids, **load):
     with CpuMeter(meter_pids) as meter:
-        result = run_load(address, requests, clients, seconds, accept=accept)
+        result = run_load(address, requests, clients, seconds, accept=accept, **load)
     print(f"  {name}: {result.completed:,} in {result.elapsed:.1f} s, {result.rate:,.0f}/s, "
           f"{result.errors} errors", flush=True)
     return {"name": name, "result": result, "cpu": meter.used, "machine": meter.machine}
@@ -673,11 +691,11 @@ def _median_of(phases, kind, key):
     return statistics.median(values) if values else None
 
 
-def report(phases, args):
-    print(f"\n{args.clients} concurrent keep-alive clients, {args.marks:,} requests per round, "
-          f"each mark a distinct (entry, aspect, judge) that must answer 200 with changed=true")
-    columns = ("gateway", "competitions", "broker", "load generator")
-    rows = [("phase", "req/s", "p50 ms", "p99 ms", "errors", "gateway ms", "service ms", "broker ms",
+def print_phases(phases, columns, rate="req/s"):
+    """A row per phase of ``_measure``: its rate, latency, errors, the CPU milliseconds each
+    process of ``columns`` (gateway, service, broker, load generator) used per completed request,
+    and how busy the machine was; then what failed, by status."""
+    rows = [("phase", rate, "p50 ms", "p99 ms", "errors", "gateway ms", "service ms", "broker ms",
              "client ms", "machine busy")]
     for phase in phases:
         result, cpu = phase["result"], phase["cpu"]
@@ -689,13 +707,20 @@ def report(phases, args):
                        for name in columns),
                      "-" if busy is None else f"{busy * 100:.0f} %"))
     print_table(rows)
+    for phase in phases:
+        if phase["result"].errors:
+            print(f"  {phase['name']}: {phase['result'].error_summary()}")
+
+
+def report(phases, args):
+    print(f"\n{args.clients} concurrent keep-alive clients, {args.marks:,} requests per round, "
+          f"each mark a distinct (entry, aspect, judge) that must answer 200 with changed=true")
+    columns = ("gateway", "competitions", "broker", "load generator")
+    print_phases(phases, columns)
     print("  gateway/service/broker/client ms: CPU milliseconds each process used per request. For the\n"
           "  ceiling, 'gateway' is its @http process and 'service' its @rpc process; for 'gateway + stub',\n"
           "  the real gateway in front of a competitions stub that answers at once. The broker also\n"
           "  serves anything else running on this machine, and 'machine busy' counts everything.")
-    for phase in phases:
-        if phase["result"].errors:
-            print(f"  {phase['name']}: {phase['result'].error_summary()}")
 
     def rate(kind):
         return _median_of(phases, kind, lambda p: p["result"].rate)

@@ -23,8 +23,10 @@ import json
 from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 
-# The same URL shape as the marks route, so the client sends requests of the same size.
+# The same URL shapes as the marks route and the results' routes (/studios/<id>/results,
+# /results/<id>/submission), so the client sends requests of the same size.
 PATH = "/ceiling/<competition_id>/events/<event_id>/marks"
+SHORT_PATH = "/ceiling/<object_id>/<action>"
 
 
 class CeilingBackend:
@@ -40,10 +42,17 @@ class CeilingGateway:
 
     backend = RpcProxy("bench_ceiling_backend")
 
-    @http("POST", PATH)
-    def submit(self, request, competition_id, event_id):
+    def _relayed(self, request):
         reply = self.backend.accept(request.get_data(as_text=True))
         return 200, {"Content-Type": "application/json"}, json.dumps(reply)
+
+    @http("POST", PATH)
+    def submit(self, request, competition_id, event_id):
+        return self._relayed(request)
+
+    @http("POST", SHORT_PATH)
+    def act(self, request, object_id, action):
+        return self._relayed(request)
 
     @http("GET", "/health")
     def health(self, request):

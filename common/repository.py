@@ -86,11 +86,13 @@ class Repository:
             self.outbox_written(collection, condition["_id"], entries)
         return result
 
-    def save_revision(self, collection, current, document, record=None, events=()):
+    def save_revision(self, collection, current, document, record=None, events=(), returning=True):
         """Store ``document``, the new state of ``current`` (read at its revision), with the
         history line ``record`` (if any) and ``events`` in the same write; returns what was
-        stored. Only the fields that changed are written, so the outbox stays the relay's.
-        StaleWrite if someone else changed it since it was read."""
+        stored, or None when not ``returning`` (nothing read back: on the embedded store that
+        saves a copy of the whole document, for callers that need nothing of it). Only the
+        fields that changed are written, so the outbox stays the relay's. StaleWrite if someone
+        else changed it since it was read."""
         kept = ("_id", "revision", "history", OUTBOX, DUE)
         update = {"$inc": {"revision": 1}}
         if record is not None:
@@ -103,10 +105,10 @@ class Repository:
         if gone:
             update["$unset"] = {key: "" for key in gone}
         stored = self.update(collection, {"_id": current["_id"], "revision": current["revision"]},
-                             update, events, returning=True)
-        if stored is None:
+                             update, events, returning=returning)
+        if not stored:  # None read back, or no document matched
             raise StaleWrite(current["_id"])
-        return stored
+        return stored if returning else None
 
 
 def history_entry(caller, action, now, **details):

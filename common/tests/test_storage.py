@@ -1,5 +1,9 @@
 """The service's store: one database handle per service process, whoever uses it."""
+import tempfile
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from common.consumer import Parking, reliable_event_handler
 from common.storage import Database, Store, open_database, read_documents, read_holding_any
@@ -49,3 +53,36 @@ def test_reading_what_holds_any_value_finds_what_the_engines_in_finds(tmp_path, 
     query = {"keys": {"$in": values}, **({"$and": [condition]} if condition else {})}
     expected = list(read_documents(things, query, ("_id", "year")))
     assert list(read_holding_any(things, "keys", values, ("_id", "year"), condition)) == expected
+
+
+# Reading many documents: plain conditions tested in Python find what the store's filter finds.
+
+
+TEXTS = st.sampled_from(["a", "b", "c", "draft", ""])
+VALUES = st.one_of(TEXTS, st.none(), st.integers(0, 2), st.booleans(),
+                   st.lists(st.one_of(TEXTS, st.integers(0, 2), st.lists(TEXTS, max_size=2),
+                                      st.fixed_dictionaries({"a": TEXTS})), max_size=4))
+DOCUMENTS = st.lists(st.dictionaries(st.sampled_from(["k", "s"]), VALUES), max_size=12)
+SPECS = st.one_of(TEXTS, st.fixed_dictionaries({"$in": st.lists(TEXTS, max_size=3)}),
+                  st.fixed_dictionaries({"$ne": TEXTS}))
+CONDITIONS = st.one_of(
+    st.dictionaries(st.sampled_from(["k", "s"]), SPECS, max_size=2),
+    st.builds(lambda first, more: {**first, "$and": more},
+              st.dictionaries(st.sampled_from(["k", "s"]), SPECS, max_size=1),
+              st.lists(st.dictionaries(st.sampled_from(["k", "s"]), SPECS, min_size=1, max_size=2),
+                       min_size=1, max_size=2)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents=DOCUMENTS, condition=CONDITIONS)
+def test_a_plain_condition_read_in_python_finds_what_the_embedded_store_finds(documents, condition):
+    with tempfile.TemporaryDirectory() as directory:
+        database = open_database({"DATA_DIR": directory}, "reading")
+        things = database["things"]
+        things.create_index("k")
+        if documents:
+            things.insert_many([{"_id": n, **document} for n, document in enumerate(documents)])
+        found = sorted(d["_id"] for d in read_documents(things, condition, ("_id",)))
+        # The store's own filter, through the public API.
+        assert found == sorted(d["_id"] for d in things.find(condition, {"_id": 1}))
+        database.client.close()

@@ -13,6 +13,7 @@ rating changes nothing), so two instances never announce a rating twice, and one
 half way is finished by the next claim once its lease ends.
 """
 import collections
+import time
 
 from common.clock import utc_now
 from common.errors import BadRequest, Forbidden, NotFound
@@ -27,6 +28,8 @@ from services.studios.domain import rounds as rules
 from services.studios.domain import studio as studio_rules
 
 LEASE_SECONDS = 300
+# The effect job lets the other green threads of its process run after so many ratings.
+EFFECTS_BETWEEN_PAUSES = 50
 
 
 # views
@@ -59,7 +62,7 @@ def rating_view(rating, caller):
 
 
 def _counts(store, round_id):
-    return dict(collections.Counter(r["status"] for r in store.ratings_of(round_id)))
+    return store.rating_statuses(round_id)
 
 
 # the round
@@ -121,10 +124,10 @@ def _rating_of(store, round_, studio_id):
         return rules.new_rating(round_, store.studio(studio_id)), True
 
 
-def _store_rating(store, current, is_new, changed, record):
+def _store_rating(store, current, is_new, changed, record, returning=True):
     if is_new:
         return store.add_rating({**changed, "history": [record]})
-    return store.save_rating(current, changed, record)
+    return store.save_rating(current, changed, record, returning)
 
 
 @optimistic
@@ -140,16 +143,26 @@ def record_panel_scores(store, caller, round_id, payload):
 
 
 def compute_proposals(store, caller, round_id):
-    """Every studio's proposed rating, from the verified results of the period."""
+    """Every studio's proposed rating, from the verified results of the period.
+
+    Everything is read once, up front: the round's studios, their results, the alliances and
+    the ratings already stored (with the panel's scores); then each rating is written. A rating
+    that changed since it was read (the panel entering scores meanwhile) is proposed again from
+    the store."""
     access.require_union(caller, "only union reviewers compute a round's proposals")
     round_ = store.round(round_id)
     rules.require_open(round_)
-    studios = store.studios_by_id(round_["studio_ids"])
-    results = store.verified_results(list(studios), round_["period"])
+    studios = store.studios_to_rate(round_["unit"], round_["studio_ids"])
+    results = store.verified_results(round_["unit"], list(studios), round_["period"])
     memberships = _memberships(store.alliances_of(round_["unit"]))
+    held = {rating["studio_id"]: rating for rating in store.ratings_to_propose(round_id)}
     now = utc_now()
     for studio_id, studio in studios.items():
-        _propose(store, caller, round_, studio, results[studio_id], memberships, now)
+        read = (held[studio_id], False) if studio_id in held else (rules.new_rating(round_, studio), True)
+        try:
+            _propose(store, caller, round_, studio, results[studio_id], memberships, now, read)
+        except StaleWrite:
+            _propose_again(store, caller, round_, studio, results[studio_id], memberships, now)
     return round_view(store.round(round_id), _counts(store, round_id), caller)
 
 
@@ -162,9 +175,10 @@ def _memberships(alliances):
     return member, convenes
 
 
-@optimistic
-def _propose(store, caller, round_, studio, results, memberships, now):
-    rating, is_new = _rating_of(store, round_, studio["_id"])
+def _propose(store, caller, round_, studio, results, memberships, now, read=None):
+    """Compute and store the studio's proposal on its rating as ``read`` (``(rating, is new)``),
+    or as the store holds it now. StaleWrite when the rating changed since."""
+    rating, is_new = read or _rating_of(store, round_, studio["_id"])
     member, convenes = memberships
     facts = {**studio, "alliances": member.get(studio["_id"], []),
              "convenes": convenes.get(studio["_id"], 0)}
@@ -178,7 +192,10 @@ def _propose(store, caller, round_, studio, results, memberships, now):
     computed.pop("studio_id", None)
     computed["revocation"] = outcome["revocation"]
     changed = rules.propose(round_, rating, computed, outcome["outcome"], previous)
-    _store_rating(store, rating, is_new, changed, history_entry(caller, "propose", now))
+    _store_rating(store, rating, is_new, changed, history_entry(caller, "propose", now), returning=False)
+
+
+_propose_again = optimistic(_propose)
 
 
 def _result_facts(result):
@@ -266,14 +283,23 @@ def answer_objection(store, caller, rating_id, objection_id, payload):
 # the effect, when the notice closes
 
 
-def take_effect(store, holder, now=None, lease_seconds=LEASE_SECONDS, correlation_id=None):
+def take_effect(store, holder, now=None, lease_seconds=LEASE_SECONDS, correlation_id=None, within=0.0):
     """Put into effect every rating whose notice has closed and whose objections are answered,
-    round by round, each round claimed by ``holder`` first. Returns how many took effect."""
+    round by round, each round claimed by ``holder`` first. Returns how many took effect.
+
+    A notice that closes less than ``within`` seconds from now (the scheduler's interval: the
+    next run would come after it) is waited for, so that its round takes effect as it closes."""
     done = 0
     for round_ in store.rounds_in_notice():
         now_ = now or utc_now()
         if rules.notice_is_open(round_, now_):
-            continue
+            left = rules.seconds_to_close(round_, now_)
+            if now is not None or left >= within:
+                continue
+            time.sleep(left)
+            now_ = utc_now()
+            if rules.notice_is_open(round_, now_):
+                continue
         claimed = rules.claim(round_, holder, now_, lease_seconds)
         if claimed is None:
             continue  # another instance is at work on it
@@ -287,11 +313,16 @@ def take_effect(store, holder, now=None, lease_seconds=LEASE_SECONDS, correlatio
 
 def _effect_round(store, round_, now, correlation_id):
     done = 0
-    ratings = store.ratings_of(round_["_id"])
-    for rating in ratings:
+    for rating in store.ratings_to_effect(round_["_id"]):
         if rules.is_due(round_, rating, now):
             done += _effect_rating(store, round_, rating, now, correlation_id)
-    ended = rules.closed(round_, store.ratings_of(round_["_id"]))
+            if done and done % EFFECTS_BETWEEN_PAUSES == 0:
+                # A job that only computes and writes to the embedded store never lets the other
+                # green threads of its process run (nameko runs on eventlet, whose time.sleep
+                # yields): let the outbox relay send what was just written while the round goes
+                # on, rather than a thousand announcements once the last of them is written.
+                time.sleep(0)
+    ended = rules.closed(round_, store.ratings_to_effect(round_["_id"]))
     if ended is not None:
         store.save_round(store.round(round_["_id"]), ended)
     return done
@@ -312,7 +343,7 @@ def _apply_to_studio(store, studio_id, record, correlation_id, now):
     store.save_studio(studio, changed, {"at": now, "by": "rating", "role": "system",
                                         "action": "rated", "details": {"rating_id": record["rating_id"],
                                                                        "stars": record["stars"]}},
-                      envelopes)
+                      envelopes, returning=False)
 
 
 def _effect_rating(store, round_, rating, now, correlation_id):
@@ -324,5 +355,5 @@ def _effect_rating(store, round_, rating, now, correlation_id):
     # The studio first: if this stops half way, the next claim finds the rating still proposed,
     # the studio already holding it (no second announcement), and marks the rating.
     _apply_to_studio(store, rating["studio_id"], record, correlation_id, now)
-    store.save_rating(rating, changed)
+    store.save_rating(rating, changed, returning=False)
     return 1

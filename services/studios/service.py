@@ -16,6 +16,8 @@ from services.studios import reporting
 from services.studios.repository import StudiosRepository
 from services.studios.settings import Settings
 
+EFFECT_INTERVAL = 5  # seconds between two runs of the effect job
+
 
 class StudiosService:
     name = "studios"
@@ -178,10 +180,11 @@ class StudiosService:
         return rating_rounds.answer_objection(self.store, caller_from(caller), rating_id,
                                               objection_id, payload)
 
-    @timer(interval=5)
+    @timer(interval=EFFECT_INTERVAL)
     def take_effect(self):
-        """Put into effect the ratings whose public notice has closed."""
-        rating_rounds.take_effect(self.store, self.settings.instance)
+        """Put into effect the ratings whose public notice has closed, or closes before the next
+        run (waited for: the round takes effect as its notice closes)."""
+        rating_rounds.take_effect(self.store, self.settings.instance, within=EFFECT_INTERVAL)
 
     # reports
 

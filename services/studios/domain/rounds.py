@@ -149,6 +149,11 @@ def notice_is_open(round_, now):
     return round_["status"] == NOTICE and _instant(now) < _instant(round_["notice"]["closes_at"])
 
 
+def seconds_to_close(round_, now):
+    """How long until the round's notice closes (0 once it has)."""
+    return max(0.0, (_instant(round_["notice"]["closes_at"]) - _instant(now)).total_seconds())
+
+
 def file_objection(round_, rating, filer, text, now):
     """``(rating, objection)``: a signed objection filed during the notice. ``filer`` is who
     signed it (kept, never shown but to admins)."""
@@ -192,9 +197,9 @@ def is_due(round_, rating, now):
 
 def in_effect(round_, rating, now):
     """``(rating, the studio's rating record)`` once ``rating`` takes effect."""
-    changed = copy.deepcopy(rating)
-    changed["status"] = EFFECTIVE
-    changed["effective_at"] = now
+    # Only top-level fields change: a shallow copy leaves the rating given as it was, without
+    # copying its breakdown (a round puts a thousand of them into effect at once).
+    changed = {**rating, "status": EFFECTIVE, "effective_at": now}
     proposal = rating["proposal"]
     record = {"rating_id": rating["_id"], "round_id": round_["_id"], "round_name": round_["name"],
               "year": round_["year"], "stars": proposal["stars"], "points": proposal["points"],

@@ -190,7 +190,8 @@ def rated(studio, record):
     current = studio.get("rating") or {}
     if current.get("rating_id") == record["rating_id"]:
         return studio, []
-    changed = copy.deepcopy(studio)
+    # Only the rating changes: a shallow copy leaves the studio given as it was.
+    changed = dict(studio)
     held = 0 if current.get("revoked") else current.get("stars") or 0
     if record["stars"]:
         changed["rating"] = dict(record)

@@ -2,6 +2,7 @@
 them, the events it announces received by a real consumer and read through their contracts, and
 the effect of a rating round, which runs once however many instances share the store."""
 import datetime
+import types
 
 import pytest
 from nameko.testing.services import entrypoint_hook
@@ -128,6 +129,35 @@ def round_rules_studios(service, round_):
     return service.store().round(round_["id"])["studio_ids"]
 
 
+def test_a_proposal_written_on_a_stale_read_of_its_rating_is_computed_again_from_the_store(
+        service, monkeypatch):
+    studio = well_rated(service, "stale-union")
+    other = well_rated(service, "other-union")  # its results are no business of this round
+    round_ = service("open_round", REVIEWER, {"name": "2026年度星级评定", "unit": studio["unit"], "year": 2026,
+                                              "period": {"from": "2025-06-01", "to": "2026-05-31"}})
+    for item in ("site_visit", "expert_review"):
+        service("record_panel_scores", REVIEWER, round_["id"],
+                {"studio_id": studio["id"], "item": item, "scores": PANEL})
+    store = service.store()
+    read_before = store.ratings_to_propose(round_["id"])
+    # The panel changes its mind after the round's ratings were read for the proposals.
+    better = [{**score, "score": 10} for score in PANEL]
+    service("record_panel_scores", REVIEWER, round_["id"],
+            {"studio_id": studio["id"], "item": "site_visit", "scores": better})
+    monkeypatch.setattr(store, "ratings_to_propose", lambda round_id: read_before)
+
+    view = service("compute_proposals", REVIEWER, round_["id"])
+
+    assert view["counts"] == {"proposed": 1}
+    rating = store.rating(round_rules.rating_id_of(round_["id"], studio["id"]))
+    site_visit = next(i for i in rating["proposal"]["items"] if i["item"] == "site_visit")
+    assert site_visit["points"] == 10
+    assert [h["action"] for h in rating["history"]] == ["panel_scores"] * 3 + ["propose"]
+    counted = {r for item in rating["proposal"]["items"] for r in item["counted"]}
+    assert len(counted) == len(TITLES) and not counted & {
+        r["_id"] for r in store.results.find({"studio_id": other["id"]}, {"_id": 1})}
+
+
 def test_a_round_takes_effect_once_its_notice_closes_and_its_objections_are_answered(service):
     studio = well_rated(service, "effect-union")
     round_ = rated_round(service, studio)
@@ -167,6 +197,33 @@ def test_an_objection_after_the_notice_is_refused(service):
     with pytest.raises(Conflict):
         service("file_objection", callers.organiser(), rating_id, {"text": "迟到的异议内容"})
     assert store.rating(rating_id)["objections"] == []
+
+
+def test_a_notice_that_closes_before_the_next_run_is_waited_for_and_takes_effect_as_it_closes(
+        service, monkeypatch):
+    studio = well_rated(service, "waiting-union")
+    round_ = rated_round(service, studio)
+    store = service.store()
+    closing = store.round(round_["id"])
+    closes = (utc_datetime() + datetime.timedelta(seconds=60)).isoformat(timespec="milliseconds")
+    store.save_round(closing, {**closing, "notice": {**closing["notice"], "closes_at": closes}})
+    clock = [utc_datetime()]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock[0] += datetime.timedelta(seconds=seconds)
+
+    monkeypatch.setattr(rating_rounds, "time", types.SimpleNamespace(sleep=sleep))
+    monkeypatch.setattr(rating_rounds, "utc_now", lambda: clock[0].isoformat(timespec="milliseconds"))
+
+    # Closing after the next run: left for it.
+    assert rating_rounds.take_effect(store, "instance-a", within=30) == 0 and slept == []
+    # Closing before it: waited for, then in effect at once.
+    assert rating_rounds.take_effect(store, "instance-a", within=90) == 1
+    assert len(slept) == 1 and 59 < slept[0] <= 60
+    rating = store.rating(round_rules.rating_id_of(round_["id"], studio["id"]))
+    assert rating["status"] == round_rules.EFFECTIVE and rating["effective_at"] >= closes
 
 
 def test_two_instances_put_a_round_into_effect_once_and_a_dead_claim_is_taken_over(service):
