@@ -26,6 +26,7 @@ from services.studios.api import (NoticeSchema, ObjectionAnswerSchema, Objection
 from services.studios.domain import rating as arithmetic
 from services.studios.domain import rounds as rules
 from services.studios.domain import studio as studio_rules
+from services.studios.views import history_view
 
 LEASE_SECONDS = 300
 # The effect job lets the other green threads of its process run after so many ratings.
@@ -40,8 +41,7 @@ def round_view(round_, counts, caller):
                                          "notice", "rubric", "thresholds", "revision")}
     view.update(id=round_["_id"], studio_count=len(round_["studio_ids"]), counts=counts)
     if access.is_union(caller):
-        view["history"] = [{k: e[k] for k in ("at", "by", "role", "action") if k in e}
-                           for e in round_.get("history", ())]
+        view["history"] = history_view(round_)
     return view
 
 

@@ -21,7 +21,7 @@ def _member(member):
     return view
 
 
-def _history(document):
+def history_view(document):
     return [{key: entry[key] for key in ("at", "by", "role", "action") if key in entry}
             | ({"reason": entry["reason"]} if entry.get("reason") else {})
             | ({"details": entry["details"]} if entry.get("details") else {})
@@ -55,7 +55,7 @@ def studio_view(studio, caller, summary=False):
     view["members"] = [_member(m) for m in studio["members"]]
     view["former_members"] = [_member(m) for m in studio.get("former_members", ())]
     if access.is_union(caller) or access.is_lead_of(caller, studio["_id"]):
-        view["history"] = _history(studio)
+        view["history"] = history_view(studio)
     return view
 
 
@@ -73,7 +73,7 @@ def alliance_view(alliance, caller):
                                            "convenors", "projects", "revision")}
     view["id"] = alliance["_id"]
     if access.is_union(caller):
-        view["history"] = _history(alliance)
+        view["history"] = history_view(alliance)
     return view
 
 
