@@ -168,22 +168,22 @@ def read_holding_any(collection, field, values, fields, condition=None):
 
     The embedded store checks every document its index gives against the whole filter with
     mongomock's matcher, which costs as much as reading the document; for this one condition the
-    check here is exact, and only ``condition`` goes through the matcher.
+    check here is exact, and ``condition`` is tested as ``read_documents`` tests it (in Python
+    when it is plain, else by the matcher).
     """
-    wanted = {value for value in values if isinstance(value, str)}
-    query = {field: {"$in": sorted(wanted)}}
+    query = {field: {"$in": sorted({value for value in values if isinstance(value, str)})}}
     if condition:
         query["$and"] = [condition]
     store = getattr(collection, "_store", None) if is_embedded(collection) and "." not in field else None
     if store is None or not hasattr(store, "find_candidates"):
         yield from read_documents(collection, query, fields)
         return
+    holds = _value_test(query[field])
+    test = (_plain_test(condition) or (lambda document: filter_applies(condition, document))) if condition else None
     for document in store.find_candidates(query):  # the index's superset: each is checked
-        held = document.get(field)
-        held = held if isinstance(held, list) else [held]
-        if not any(isinstance(value, str) and value in wanted for value in held):
+        if not holds(document.get(field, _MISSING)):
             continue
-        if condition and not filter_applies(condition, document):
+        if test is not None and not test(document):
             continue
         yield {key: document.get(key) for key in fields if key in document}
 
