@@ -6,8 +6,9 @@ is unset), each a document of the size a studio's result has (kind, title, descr
 benefit, evidence, history), with realistic Chinese titles made from lists of the words such
 titles use (equipment, parts, faults, fixes: 一种数控车床主轴温升补偿装置, 降低压铸机模具磨损的工艺攻关,
 基于PLC的空压机能耗监测系统, 王建国刮研操作法...), common words far more often than rare ones. Documents
-carry their title keys (``TitleIndex.keys_for``) and are inserted in chunks, each chunk counted
-(``TitleIndex.counted``), as a studios repository stores them.
+carry their title keys (``TitleIndex.keys_for``) and are inserted in chunks, as a studios
+repository stores them; then the index is opened as after a restart (``TitleIndex.load``: every
+stored title read into memory), and that time reported.
 
 Then checks ``--checks`` titles of each group with ``TitleIndex.find_similar`` (limit 5,
 threshold 0.6), as a submission does: near duplicates planted from stored titles (one character
@@ -22,21 +23,20 @@ title with every stored result.
 
     .venv/bin/python -m bench.bench_near_duplicates [--results N] [--checks C] [--exhaustive E]
     .venv/bin/python -m bench.bench_near_duplicates --results 20000 --checks 50   # a quick run
-    .venv/bin/python -m bench.bench_near_duplicates --lean   # documents of only what the index reads
 """
 import argparse
 import random
-import statistics
 import tempfile
 import time
 
 from bench.bench_talent_search import percentiles
 from common.storage import open_database
 from services.studios.domain.kinds import KINDS
-from services.studios.domain.titles import near_duplicates, similarity
+from services.studios.domain.titles import near_duplicates, similarity, title_keys
 from services.studios.similar_titles import TitleIndex
 
 AIM_P95_MS = 50.0
+IN_SCOPE = {"status": {"$ne": "draft"}}  # as the studios repository asks: every result submitted
 THRESHOLD = 0.6
 LIMIT = 5
 
@@ -142,13 +142,10 @@ class TitleMaker:
         return "".join(chars)
 
 
-def result_document(rnd, n, title, year, lean=False):
-    """A stored result as a studios repository would keep it (about 2.5 KB of BSON), or with
-    ``lean`` only what the index reads."""
+def result_document(rnd, n, title, year):
+    """A stored result as a studios repository would keep it (about 2.5 KB of BSON)."""
     document = {"_id": f"res-{n:012x}", "studio_id": f"std-{rnd.randrange(800):012x}", "year": year,
                 "title": title, "title_keys": TitleIndex.keys_for(title)}
-    if lean:
-        return document
     return {
         **document, "kind": rnd.choice(KINDS),
         "description": f"针对{title}中存在的问题，工作室成员经过反复试验，提出改进方案并实施，" * 3,
@@ -165,7 +162,7 @@ def result_document(rnd, n, title, year, lean=False):
     }
 
 
-def build(index, count, chunk, seed, lean=False):
+def build(index, count, chunk, seed):
     """Stores ``count`` results through the index; their (id, title, words, keys)."""
     maker, rnd = TitleMaker(seed), random.Random(seed + 1)
     stored = []
@@ -174,11 +171,10 @@ def build(index, count, chunk, seed, lean=False):
         batch = []
         for n in range(first, min(count, first + chunk)):
             words = maker.words()
-            document = result_document(rnd, n, "".join(words), 2019 + n % 7, lean)
+            document = result_document(rnd, n, "".join(words), 2019 + n % 7)
             batch.append(document)
             stored.append((document["_id"], document["title"], words, frozenset(document["title_keys"])))
         index.collection.insert_many(batch)
-        index.counted(added=[document["title"] for document in batch])
         rate = len(stored) / (time.monotonic() - started)
         print(f"\r  built and stored {len(stored):,} / {count:,} results ({rate:,.0f}/s)", end="", flush=True)
     print()
@@ -194,8 +190,8 @@ def timed(function, *args, **kwargs):
 
 def exhaustive(title, stored):
     """The near duplicates of ``title`` found by comparing it with every stored result."""
-    return near_duplicates(title, ({"_id": i, "title": t, "title_keys": keys} for i, t, _, keys in stored),
-                           THRESHOLD, LIMIT)
+    return [{"result_id": result_id, "similarity": score} for result_id, score in
+            near_duplicates(title_keys(title), ((i, keys) for i, _, _, keys in stored), THRESHOLD, LIMIT)]
 
 
 def main(argv=None):
@@ -206,20 +202,18 @@ def main(argv=None):
                         help="checks also compared with every stored result")
     parser.add_argument("--chunk", type=int, default=5_000)
     parser.add_argument("--budget", type=int, default=None, help="the index's candidate budget")
-    parser.add_argument("--lean", action="store_true",
-                        help="documents with only what the index reads, to show what their size costs")
     parser.add_argument("--seed", type=int, default=20261202)
     args = parser.parse_args(argv)
     options = {"budget": args.budget} if args.budget else {}
 
     with tempfile.TemporaryDirectory(prefix="bench-near-duplicates-") as directory:
-        index = TitleIndex(open_database({"DATA_DIR": directory}, "studios")["results"], **options)
-        stored, build_seconds = build(index, args.results, args.chunk, args.seed, args.lean)
+        index = TitleIndex(open_database({"DATA_DIR": directory}, "studios")["results"], IN_SCOPE)
+        stored, build_seconds = build(index, args.results, args.chunk, args.seed)
 
-        # A restarted service rebuilds the store's in-memory index from the file on its first read.
+        # A restarted service reads every stored title into the index it keeps in memory.
         started = time.perf_counter()
-        index = TitleIndex(open_database({"DATA_DIR": directory}, "studios")["results"], **options)
-        index.collection.find_one({index.field: ""}, {"_id": 1})
+        index = TitleIndex(open_database({"DATA_DIR": directory}, "studios")["results"], IN_SCOPE, **options)
+        index.load()
         warm_up = time.perf_counter() - started
 
         maker, rnd = TitleMaker(args.seed + 2), random.Random(args.seed + 3)
@@ -267,14 +261,14 @@ def main(argv=None):
     everything = [ms for group in latencies.values() for ms in group]
     c50, c95, c99 = percentiles(ceiling)
     p50, p95, p99 = percentiles(everything)
-    estimated = [estimate for _, estimate, _ in plans]
-    complete = sum(1 for _, _, whole in plans if whole)
-    print(f"{args.results:,} results ({'lean documents' if args.lean else 'full documents'}) built and "
+    print(f"{args.results:,} results built and "
           f"stored in {build_seconds:.1f} s; after a restart, the "
-          f"store's index rebuilt from the file in {warm_up:.1f} s")
-    print(f"{len(checks)} checks, limit {LIMIT}, threshold {THRESHOLD}: candidates asked for (estimated) "
-          f"median {statistics.median(estimated):,.0f}, max {max(estimated):,}; exhaustive plans "
-          f"{complete} of {len(plans)} (budget {index.budget:,}, at most {index.max_candidates:,} read)")
+          f"titles read into the index in memory in {warm_up:.1f} s")
+    brought = sorted(candidates for _, candidates, _ in plans)
+    complete = sum(1 for _, _, whole in plans if whole)
+    print(f"{len(checks)} checks, limit {LIMIT}, threshold {THRESHOLD}: candidates the keys asked for "
+          f"bring, median {brought[len(brought) // 2]:,}, max {brought[-1]:,}; exhaustive plans {complete} of "
+          f"{len(plans)} (budget {index.budget:,}, at most {index.max_candidates:,} compared)")
     print(f"{'what':<52}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   aim p95 < {AIM_P95_MS:g} ms")
     print(f"{'raw ceiling: find_one by _id':<52}{c50:>9.2f}{c95:>9.2f}{c99:>9.2f}")
     for group in MUTATIONS + ("new titles",):

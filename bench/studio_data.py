@@ -194,7 +194,6 @@ def seed_studios(database, unit, count, period, results_per_studio=RESULTS_PER_S
             pending.append(document)
         if len(pending) >= INSERT_CHUNK or number == count - 1:
             repository.results.insert_many(pending)
-            repository.titles.counted(added=[document["title"] for document in pending])
             pending = []
             if progress:
                 progress(number + 1, count)

@@ -161,31 +161,10 @@ def read_documents(collection, condition, fields):
         yield {key: document.get(key) for key in fields if key in document}
 
 
-def read_holding_any(collection, field, values, fields, condition=None):
-    """Every document whose ``field`` (at the top level) holds any of the strings ``values`` (its
-    value, or one of its array's: ``{field: {"$in": values}}``) and that matches ``condition``, with only
-    ``fields``, read once.
-
-    The embedded store checks every document its index gives against the whole filter with
-    mongomock's matcher, which costs as much as reading the document; for this one condition the
-    check here is exact, and ``condition`` is tested as ``read_documents`` tests it (in Python
-    when it is plain, else by the matcher).
-    """
-    query = {field: {"$in": sorted({value for value in values if isinstance(value, str)})}}
-    if condition:
-        query["$and"] = [condition]
-    store = getattr(collection, "_store", None) if is_embedded(collection) and "." not in field else None
-    if store is None or not hasattr(store, "find_candidates"):
-        yield from read_documents(collection, query, fields)
-        return
-    holds = _value_test(query[field])
-    test = (_plain_test(condition) or (lambda document: filter_applies(condition, document))) if condition else None
-    for document in store.find_candidates(query):  # the index's superset: each is checked
-        if not holds(document.get(field, _MISSING)):
-            continue
-        if test is not None and not test(document):
-            continue
-        yield {key: document.get(key) for key in fields if key in document}
+def document_test(condition):
+    """``condition`` as a test of a document in hand, as the engines mean it: in Python when it is
+    plain (see ``_plain_test``), else by mongomock's matcher."""
+    return _plain_test(condition) or (lambda document: filter_applies(condition, document))
 
 
 _MISSING = object()

@@ -32,6 +32,9 @@ EFFECT_FIELDS = ("_id", "round_id", "studio_id", "revision", "status", "objectio
 REPORTED_STUDIO = ("_id", "name", "unit", "industry_chain", "region_code", "level", "status", "rating")
 REPORTED_RESULT = ("studio_id", "kind", "year", "economic_benefit", "people_trained", "converted")
 REPORTED_ALLIANCE = ("_id", "name", "unit", "members")
+# The results a submitter or reviewer may be shown as near duplicates: drafts are their studio's
+# own business.
+SUBMITTED_SO_FAR = {"status": {"$ne": "draft"}}
 CLAIMS = {"patent_claim": ("patent_number", "the same patent number is already claimed by result"),
           "title_claim": ("title", "the same studio already has this title in the same year: result")}
 
@@ -53,7 +56,7 @@ class StudiosRepository(Repository):
         self.ratings.create_index("round_id")
         for claim in CLAIMS:
             self.results.create_index(claim, unique=True, sparse=True)
-        self.titles = TitleIndex(self.results)
+        self.titles = TitleIndex(self.results, SUBMITTED_SO_FAR)
         super().__init__(database)
         # The embedded store rebuilds a collection's in-memory index from its file on the first
         # read after start-up (some 4 s for 100,000 results): pay for it here, while the service
@@ -61,6 +64,7 @@ class StudiosRepository(Repository):
         # round it serves.
         for collection in (self.studios, self.results, self.ratings):
             collection.find_one({"status": ""}, {"_id": 1})
+        self.titles.load()
 
     @property
     def outbox_collections(self):
@@ -105,7 +109,7 @@ class StudiosRepository(Repository):
     def add_result(self, result, record):
         stored = self.insert(self.results, {**result, TITLE_KEYS: self.titles.keys_for(result["title"]),
                                             "history": [record]})
-        self.titles.counted(added=[result["title"]])
+        self.titles.track(stored)
         return stored
 
     def result(self, result_id):
@@ -116,8 +120,7 @@ class StudiosRepository(Repository):
 
     def save_result(self, current, result, record=None, events=()):
         """Store the new state of a result; a claim another result holds is a 409 naming it."""
-        retitled = result["title"] != current["title"]
-        if retitled:
+        if result["title"] != current["title"]:
             result = {**result, TITLE_KEYS: self.titles.keys_for(result["title"])}
         try:
             stored = self.save_revision(self.results, current, result, record, events)
@@ -131,14 +134,16 @@ class StudiosRepository(Repository):
                     raise Conflict(f"{message} {holder['_id']}",
                                    {field: [f"duplicate of {holder['_id']}"]}) from None
             raise
-        if retitled:
-            self.titles.counted(added=[result["title"]], removed=[current["title"]])
+        # Nothing yields to another worker between the write and this (the embedded store, where
+        # the index is kept in memory, writes without waiting on a socket): the index never
+        # holds a result as written before a later write of it.
+        self.titles.track(stored)
         return stored
 
     def similar_results(self, title, exclude=None):
         """The results submitted so far whose titles are most like ``title`` (drafts are their
         studio's own business)."""
-        return self.titles.find_similar(title, exclude_id=exclude, scope={"status": {"$ne": "draft"}})
+        return self.titles.find_similar(title, exclude_id=exclude)
 
     def find_results(self, condition, limit, offset):
         return find_page(self.results, condition, BY_CREATION, limit, offset, NOT_STATE)

@@ -144,12 +144,12 @@ def title_keys(title):
 
 
 def dice(a, b):
-    """The Dice coefficient of two sets: twice what they share over their sizes; 1.0 for two empty
-    ones."""
+    """The Dice coefficient of a set ``a`` and a collection ``b`` of distinct keys: twice what they
+    share over their sizes; 1.0 for two empty ones."""
     size = len(a) + len(b)
     if not size:
         return 1.0
-    return 2 * len(a & b) / size
+    return 2 * len(a.intersection(b)) / size
 
 
 def similarity(a, b):
@@ -166,21 +166,19 @@ def min_overlap(size, threshold):
     return max(1, math.ceil(threshold * size / (2 - threshold) - 1e-9))
 
 
-def near_duplicates(title, candidates, threshold=DEFAULT_THRESHOLD, limit=5):
-    """The ``limit`` candidates most similar to ``title`` with a similarity of at least
-    ``threshold``, most similar first (ties in the order given): each candidate (a dict with a
-    ``title``, and its ``title_keys`` when they are at hand) copied with its ``similarity``
-    (rounded to 3 places) and without its keys."""
-    wanted = set(title_keys(title))
+def near_duplicates(keys, candidates, threshold=DEFAULT_THRESHOLD, limit=5):
+    """The ``limit`` candidates most similar to a title of ``keys`` (its :func:`title_keys`) with a
+    similarity of at least ``threshold``, most similar first (ties in the order given), as
+    ``(candidate, similarity rounded to 3 places)``. ``candidates``: ``(candidate, its title's
+    keys)`` pairs."""
+    wanted = frozenset(keys)
     scored = []
-    for order, candidate in enumerate(candidates):
-        keys = candidate.get("title_keys")
-        score = dice(wanted, set(title_keys(candidate["title"]) if keys is None else keys))
+    for order, (candidate, held) in enumerate(candidates):
+        score = dice(wanted, held)
         if score >= threshold:
             scored.append((score, -order, candidate))
     best = heapq.nlargest(limit, scored, key=lambda item: item[:2])
-    return [{**{k: v for k, v in candidate.items() if k != "title_keys"}, "similarity": round(score, 3)}
-            for score, _, candidate in best]
+    return [(candidate, round(score, 3)) for score, _, candidate in best]
 
 
 # Patent numbers (专利申请号, ZC 0006-2003): since 1 October 2003 twelve digits, the year (4), the

@@ -192,13 +192,12 @@ def test_whatever_is_similar_enough_shares_at_least_min_overlap_keys(a, b, thres
 
 
 def test_near_duplicates_are_ranked_most_similar_first_within_threshold_and_limit():
-    candidates = [{"result_id": "r1", "title": "焊接机器人焊缝气孔控制方法"},
-                  {"result_id": "r2", "title": "数控车床主轴温升补偿装置改造"},
-                  {"result_id": "r3", "title": "数控车床主轴温升补偿装置"},
-                  {"result_id": "r4", "title": "数控车床主轴温升补偿装置改造",
-                   "title_keys": title_keys("数控车床主轴温升补偿装置改造")}]
-    found = near_duplicates("数控车床主轴温升补偿装置", candidates, threshold=0.6, limit=5)
-    assert [m["result_id"] for m in found] == ["r3", "r2", "r4"]  # ties in the order given
-    assert found[0]["similarity"] == 1.0 and "title_keys" not in found[2]
-    assert [m["result_id"] for m in near_duplicates("数控车床主轴温升补偿装置", candidates, 0.6, 1)] == ["r3"]
-    assert near_duplicates("数控车床主轴温升补偿装置", candidates, threshold=1.01) == []
+    titles = [("r1", "焊接机器人焊缝气孔控制方法"), ("r2", "数控车床主轴温升补偿装置改造"),
+              ("r3", "数控车床主轴温升补偿装置"), ("r4", "数控车床主轴温升补偿装置改造")]
+    candidates = [(result_id, title_keys(title)) for result_id, title in titles]
+    keys = title_keys("数控车床主轴温升补偿装置")
+    found = near_duplicates(keys, candidates, threshold=0.6, limit=5)
+    assert [result_id for result_id, _ in found] == ["r3", "r2", "r4"]  # ties in the order given
+    assert found[0] == ("r3", 1.0) and found[1][1] == found[2][1] < 1
+    assert near_duplicates(keys, candidates, 0.6, 1) == [("r3", 1.0)]
+    assert near_duplicates(keys, candidates, threshold=1.01) == []
