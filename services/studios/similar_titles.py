@@ -90,12 +90,15 @@ class _Postings:
     def frequencies(self, keys):
         return {key: len(self.holding[key]) for key in keys if key in self.holding}
 
-    def holders(self, probes, most):
-        """The ids of the results holding one of ``probes``, in order, at most ``most``."""
+    def candidates(self, probes, most, exclude_id):
+        """``(result id, its keys)`` of the results holding one of ``probes`` but
+        ``exclude_id``, in the order of their ids, at most ``most``."""
         found = set()
         for key in probes:
             found.update(self.holding.get(key, ()))
-        return sorted(found)[:most]
+        found.discard(exclude_id)
+        results = self.results
+        return [(result_id, results[result_id][2]) for result_id in sorted(found)[:most]]
 
 
 class TitleIndex:
@@ -168,8 +171,7 @@ class TitleIndex:
                      "studio_id": document.get("studio_id"), "similarity": score} for document, score in found]
         results = self._postings.results
         probes, _, _ = plan_probes(keys, self._postings.frequencies(keys), threshold, self.budget)
-        candidates = ((result_id, results[result_id][2])
-                      for result_id in self._postings.holders(probes, self.max_candidates) if result_id != exclude_id)
+        candidates = self._postings.candidates(probes, self.max_candidates, exclude_id)
         return [{"result_id": result_id, "title": results[result_id][0], "studio_id": results[result_id][1],
                  "similarity": score} for result_id, score in near_duplicates(keys, candidates, threshold, limit)]
 
