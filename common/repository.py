@@ -89,9 +89,8 @@ class Repository:
     def save_revision(self, collection, current, document, record=None, events=(), returning=True):
         """Store ``document``, the new state of ``current`` (read at its revision), with the
         history line ``record`` (if any) and ``events`` in the same write; returns what was
-        stored, or None when not ``returning`` (nothing read back: on the embedded store that
-        saves a copy of the whole document, for callers that need nothing of it). Only the
-        fields that changed are written, so the outbox stays the relay's. StaleWrite if someone
+        stored (without its outbox), or None when not ``returning``. A ``current`` that holds its
+        history counts as read whole. Only the fields that changed are written, so the outbox stays the relay's. StaleWrite if someone
         else changed it since it was read."""
         kept = ("_id", "revision", "history", OUTBOX, DUE)
         update = {"$inc": {"revision": 1}}
@@ -104,11 +103,20 @@ class Repository:
         gone = [key for key in current if key not in document and key not in kept]
         if gone:
             update["$unset"] = {key: "" for key in gone}
-        stored = self.update(collection, {"_id": current["_id"], "revision": current["revision"]},
-                             update, events, returning=returning)
-        if not stored:  # None read back, or no document matched
+        condition = {"_id": current["_id"], "revision": current["revision"]}
+        # Read whole (its history with it), the update applied to what was read is what the store
+        # holds now, since the write matched the revision read: nothing is read back, which on the
+        # embedded store copies the whole document field by field. Read in part, it is read back.
+        whole = returning and "history" in current
+        stored = self.update(collection, condition, update, events, returning=returning and not whole)
+        if not stored:  # no document matched (or none read back)
             raise StaleWrite(current["_id"])
-        return stored if returning else None
+        if not whole:
+            return stored if returning else None
+        stored = {key: value for key, value in document.items() if key not in kept}
+        stored.update(_id=current["_id"], revision=current["revision"] + 1,
+                      history=current["history"] + ([record] if record is not None else []))
+        return stored
 
 
 def history_entry(caller, action, now, **details):

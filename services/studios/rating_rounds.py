@@ -348,7 +348,8 @@ def _apply_to_studio(store, studio_id, record, correlation_id, now):
 
 def _effect_rating(store, round_, rating, now, correlation_id):
     if store.studio(rating["studio_id"])["status"] == studio_rules.REVOKED:
-        store.save_rating(rating, rules.withdrawn(rating, "the studio ended before the notice closed", now))
+        store.save_rating(rating, rules.withdrawn(rating, "the studio ended before the notice closed", now),
+                          returning=False)
         return 0
     changed, record = rules.in_effect(round_, rating, now)
     record["revocation"] = rating["proposal"].get("revocation")
