@@ -192,7 +192,7 @@ def submit(result, studio, today, window_years):
     if result["status"] not in EDITABLE:
         raise Conflict(f"a {result['status']} result cannot be submitted",
                        {"status": [f"only {' or '.join(EDITABLE)} results are submitted"]})
-    changed = copy.deepcopy(result)
+    changed = dict(result)  # only top-level fields change: the rest stays shared with ``result``
     check_submission(changed, studio, today, window_years)
     changed["status"] = SUBMITTED if result["status"] == DRAFT else RESUBMITTED
     # Claims held while the result is open or verified: the store keeps each one unique.
