@@ -15,6 +15,7 @@ recognised here, in :func:`outage`, and nowhere else.
 """
 import errno
 import fcntl
+import operator
 import os
 import pathlib
 import sqlite3
@@ -200,20 +201,41 @@ def _any_of(wanted, value):
 
 
 def _value_test(spec):
-    """A test of one field's value for ``spec`` (text, ``{"$in": [texts]}`` or ``{"$ne": text}``)
-    as MongoDB means it: an array matches when one of its elements does; None for any other spec."""
+    """A test of one field's value for ``spec`` (text, or a dict of the operators
+    ``_operator_test`` knows, all of which must hold) as MongoDB means it: an array matches when
+    one of its elements does; None for any other spec."""
     if type(spec) is str:
         return lambda value: value == spec or (type(value) is list and spec in value)
-    if type(spec) is not dict or len(spec) != 1:
+    if type(spec) is not dict or not spec:
         return None
-    (operator, argument), = spec.items()
-    if operator == "$in" and type(argument) in (list, tuple) and all(type(v) is str for v in argument):
+    tests = [_operator_test(operator, argument) for operator, argument in spec.items()]
+    if None in tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda value: all(test(value) for test in tests)
+
+
+# Ranges of texts (ISO days and instants are texts in these documents).
+_ORDERINGS = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
+
+
+def _operator_test(name, argument):
+    """A test for one operator of a spec: ``{"$in": [texts]}``, ``{"$ne": text}``, or a
+    comparison with a text (``$gt``, ``$gte``, ``$lt``, ``$lte``); None for any other."""
+    if name == "$in" and type(argument) in (list, tuple) and all(type(v) is str for v in argument):
         wanted = frozenset(argument)
         return lambda value: (value in wanted if type(value) is str
                               else type(value) is list and _any_of(wanted, value))
-    if operator == "$ne" and type(argument) is str:
+    if name == "$ne" and type(argument) is str:
         equal = _value_test(argument)
         return lambda value: not equal(value)
+    compare = _ORDERINGS.get(name)
+    if compare is not None and type(argument) is str:
+        # A text compares only with a text (MongoDB's type bracketing), an array by its elements:
+        # each operator of a range may hold for a different element, as MongoDB has it.
+        return lambda value: (compare(value, argument) if type(value) is str else type(value) is list
+                              and any(type(v) is str and compare(v, argument) for v in value))
     return None
 
 

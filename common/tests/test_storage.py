@@ -64,7 +64,10 @@ VALUES = st.one_of(TEXTS, st.none(), st.integers(0, 2), st.booleans(),
                                       st.fixed_dictionaries({"a": TEXTS})), max_size=4))
 DOCUMENTS = st.lists(st.dictionaries(st.sampled_from(["k", "s"]), VALUES), max_size=12)
 SPECS = st.one_of(TEXTS, st.fixed_dictionaries({"$in": st.lists(TEXTS, max_size=3)}),
-                  st.fixed_dictionaries({"$ne": TEXTS}))
+                  st.fixed_dictionaries({"$ne": TEXTS}),
+                  # a range of texts, as of ISO days, alone or beside another operator
+                  st.dictionaries(st.sampled_from(["$gt", "$gte", "$lt", "$lte", "$ne"]), TEXTS,
+                                  min_size=1, max_size=3))
 CONDITIONS = st.one_of(
     st.dictionaries(st.sampled_from(["k", "s"]), SPECS, max_size=2),
     st.builds(lambda first, more: {**first, "$and": more},
