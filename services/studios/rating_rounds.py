@@ -214,7 +214,7 @@ def open_notice(store, caller, round_id, payload=None):
     access.require_union(caller, "only union reviewers open a round's public notice")
     data = load(NoticeSchema(), payload or {})
     round_ = store.round(round_id)
-    ratings = store.ratings_of(round_id)
+    ratings = store.ratings_to_notice(round_id)
     for rating in ratings:
         if rating["proposal"] is not None:
             arithmetic.require_complete(rating["proposal"])
