@@ -15,6 +15,8 @@ BENCHMARKS = {
     "rating": "bench.bench_rating",  # the star rating of a round: 1,000 studios x 50 verified results
     "near_duplicates": "bench.bench_near_duplicates",  # a title checked for near duplicates among 100,000 results
     "studio_report": "bench.bench_studio_report",  # the yearly studio report: 1,000 studios x 50 verified results
+    "studio_rating": "bench.bench_studio_rating",  # a rating round of 1,000 studios into the talent pool vs the raw event hop
+    "results": "bench.bench_results",  # results drafted and submitted through the gateway vs two @http + RPC requests
 }
 
 

@@ -15,6 +15,7 @@ import pymongo
 
 from common.errors import Conflict
 from common.outbox import DUE, OUTBOX, index_outbox, new_with_outbox, outbox_entries, with_outbox
+from common.storage import update_one
 
 MAX_ATTEMPTS = 8
 # What a read leaves out unless it asks for it: the relay's business, not the use case's.
@@ -81,7 +82,7 @@ class Repository:
                                                     return_document=pymongo.ReturnDocument.AFTER)
             done = result is not None
         else:
-            done = result = collection.update_one(condition, update).matched_count == 1
+            done = result = update_one(collection, condition, update)
         if done and entries:
             self.outbox_written(collection, condition["_id"], entries)
         return result

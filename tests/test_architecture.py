@@ -18,7 +18,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 FRAMEWORKS = {"nameko", "kombu", "amqp", "pymongo", "litemongo", "marshmallow", "werkzeug",
               "eventlet", "apispec", "yaml", "requests", "jwt", "cryptography", "openpyxl"}
 # The kit's modules that domain rules may use: each is itself free of any framework.
-FRAMEWORK_FREE_KIT = {"common.errors", "common.vocabulary", "common.clock", "common.ids"}
+FRAMEWORK_FREE_KIT = {"common.errors", "common.vocabulary", "common.clock", "common.ids", "common.collector"}
 
 
 def imports_of(path):

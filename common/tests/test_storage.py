@@ -1,12 +1,14 @@
 """The service's store: one database handle per service process, whoever uses it."""
+import datetime
 import tempfile
 
+import pymongo.errors
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.consumer import Parking, reliable_event_handler
-from common.storage import Database, Store, document_test, open_database, read_documents
+from common.storage import Database, Store, document_test, open_database, read_documents, update_one
 
 
 class Things:
@@ -62,7 +64,10 @@ VALUES = st.one_of(TEXTS, st.none(), st.integers(0, 2), st.booleans(),
                                       st.fixed_dictionaries({"a": TEXTS})), max_size=4))
 DOCUMENTS = st.lists(st.dictionaries(st.sampled_from(["k", "s"]), VALUES), max_size=12)
 SPECS = st.one_of(TEXTS, st.fixed_dictionaries({"$in": st.lists(TEXTS, max_size=3)}),
-                  st.fixed_dictionaries({"$ne": TEXTS}))
+                  st.fixed_dictionaries({"$ne": TEXTS}),
+                  # a range of texts, as of ISO days, alone or beside another operator
+                  st.dictionaries(st.sampled_from(["$gt", "$gte", "$lt", "$lte", "$ne"]), TEXTS,
+                                  min_size=1, max_size=3))
 CONDITIONS = st.one_of(
     st.dictionaries(st.sampled_from(["k", "s"]), SPECS, max_size=2),
     st.builds(lambda first, more: {**first, "$and": more},
@@ -84,3 +89,65 @@ def test_a_plain_condition_read_in_python_finds_what_the_embedded_store_finds(do
         # The store's own filter, through the public API.
         assert found == sorted(d["_id"] for d in things.find(condition, {"_id": 1}))
         database.client.close()
+
+
+# Updating one document: what the embedded store holds after update_one is what the engine's own
+# update leaves, whether the update is applied by update_one or by the engine.
+
+
+FIELDS = st.sampled_from(["a", "n", "items", "at"])
+STORED = st.one_of(TEXTS, st.none(), st.integers(-2, 2), st.floats(-2, 2), st.booleans(),
+                   st.lists(st.one_of(TEXTS, st.integers(0, 2)), max_size=3),
+                   st.fixed_dictionaries({"a": TEXTS}),
+                   st.datetimes(timezones=st.sampled_from([datetime.timezone.utc,
+                                                           datetime.timezone(datetime.timedelta(hours=8))])))
+UPDATES = st.dictionaries(
+    st.sampled_from(["$set", "$unset", "$inc", "$push", "$min"]),
+    st.dictionaries(st.one_of(FIELDS, st.sampled_from(["_id", "x.y"])),
+                    st.one_of(STORED, st.fixed_dictionaries({"$each": st.lists(TEXTS, max_size=2)}))),
+    max_size=3)
+UPDATED = st.lists(st.dictionaries(FIELDS, STORED), min_size=1, max_size=4)
+
+
+def _stored(things):
+    return sorted(things.find({}), key=lambda document: document["_id"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents=UPDATED, update=UPDATES, which=st.integers(0, 4), revision=st.sampled_from([None, 1, 2]))
+def test_an_update_of_one_document_leaves_what_the_engines_own_update_leaves(documents, update, which,
+                                                                                revision):
+    with tempfile.TemporaryDirectory() as directory:
+        stores = []
+        for name in ("here", "engine"):
+            database = open_database({"DATA_DIR": directory}, name)
+            things = database["things"]
+            things.insert_many([{"_id": f"d{n}", "revision": 1 + n % 2, **document}
+                                for n, document in enumerate(documents)])
+            stores.append((database, things))
+        condition = {"_id": f"d{which}", **({} if revision is None else {"revision": revision})}
+        outcomes = []
+        for (database, things), update_with in zip(stores, (
+                update_one, lambda c, q, u: c.update_one(q, u).matched_count == 1)):
+            try:
+                outcomes.append((update_with(things, condition, update), None))
+            except Exception as error:  # both refuse it, the same way
+                outcomes.append((None, type(error).__name__))
+        assert outcomes[0] == outcomes[1]
+        assert _stored(stores[0][1]) == _stored(stores[1][1])
+        for database, _ in stores:
+            database.client.close()
+
+
+def test_an_update_that_breaks_a_unique_index_leaves_the_document_as_it_was(tmp_path):
+    things = open_database({"DATA_DIR": str(tmp_path)}, "things")["things"]
+    things.create_index("claim", unique=True, sparse=True)
+    things.insert_many([{"_id": "a", "claim": "x", "revision": 1}, {"_id": "b", "claim": "y", "revision": 1}])
+
+    with pytest.raises(pymongo.errors.DuplicateKeyError):
+        update_one(things, {"_id": "b", "revision": 1}, {"$set": {"claim": "x"}, "$inc": {"revision": 1}})
+
+    assert things.find_one({"_id": "b"}) == {"_id": "b", "claim": "y", "revision": 1}
+    assert [d["_id"] for d in things.find({"claim": "y"})] == ["b"]  # its index entry too
+    assert update_one(things, {"_id": "b", "revision": 1}, {"$set": {"claim": "z"}, "$inc": {"revision": 1}})
+    assert things.find_one({"claim": "z"}) == {"_id": "b", "claim": "z", "revision": 2}

@@ -16,6 +16,7 @@ import collections
 import time
 
 from common.clock import utc_now
+from common.collector import collector_paused
 from common.errors import BadRequest, Forbidden, NotFound
 from common.repository import StaleWrite, history_entry, optimistic
 from common.schemas import page
@@ -148,21 +149,23 @@ def compute_proposals(store, caller, round_id):
     Everything is read once, up front: the round's studios, their results, the alliances and
     the ratings already stored (with the panel's scores); then each rating is written. A rating
     that changed since it was read (the panel entering scores meanwhile) is proposed again from
-    the store."""
+    the store. The garbage collector waits meanwhile: the results read (50,000 for a round of
+    1,000 studios) stay alive until the last rating is written."""
     access.require_union(caller, "only union reviewers compute a round's proposals")
     round_ = store.round(round_id)
     rules.require_open(round_)
-    studios = store.studios_to_rate(round_["unit"], round_["studio_ids"])
-    results = store.verified_results(round_["unit"], list(studios), round_["period"])
-    memberships = _memberships(store.alliances_of(round_["unit"]))
-    held = {rating["studio_id"]: rating for rating in store.ratings_to_propose(round_id)}
-    now = utc_now()
-    for studio_id, studio in studios.items():
-        read = (held[studio_id], False) if studio_id in held else (rules.new_rating(round_, studio), True)
-        try:
-            _propose(store, caller, round_, studio, results[studio_id], memberships, now, read)
-        except StaleWrite:
-            _propose_again(store, caller, round_, studio, results[studio_id], memberships, now)
+    with collector_paused():
+        studios = store.studios_to_rate(round_["unit"], round_["studio_ids"])
+        results = store.verified_results(round_["unit"], list(studios), round_["period"])
+        memberships = _memberships(store.alliances_of(round_["unit"]))
+        held = {rating["studio_id"]: rating for rating in store.ratings_to_propose(round_id)}
+        now = utc_now()
+        for studio_id, studio in studios.items():
+            read = (held[studio_id], False) if studio_id in held else (rules.new_rating(round_, studio), True)
+            try:
+                _propose(store, caller, round_, studio, results[studio_id], memberships, now, read)
+            except StaleWrite:
+                _propose_again(store, caller, round_, studio, results[studio_id], memberships, now)
     return round_view(store.round(round_id), _counts(store, round_id), caller)
 
 
@@ -214,7 +217,7 @@ def open_notice(store, caller, round_id, payload=None):
     access.require_union(caller, "only union reviewers open a round's public notice")
     data = load(NoticeSchema(), payload or {})
     round_ = store.round(round_id)
-    ratings = store.ratings_of(round_id)
+    ratings = store.ratings_to_notice(round_id)
     for rating in ratings:
         if rating["proposal"] is not None:
             arithmetic.require_complete(rating["proposal"])

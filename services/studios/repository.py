@@ -28,6 +28,8 @@ RATED_STUDIO_FIELDS = ("_id", "name", "unit", "enterprise", "members", "founded_
 # untouched (a write changes only the fields that differ from what was read).
 PROPOSING_FIELDS = ("_id", "round_id", "studio_id", "revision", "status", "panel_scores")
 EFFECT_FIELDS = ("_id", "round_id", "studio_id", "revision", "status", "objections", "proposal")
+# What opening a round's notice checks of each rating: proposed, and complete.
+NOTICE_FIELDS = ("studio_id", "status", "proposal")
 # What a report reads of a studio, a result and an alliance.
 REPORTED_STUDIO = ("_id", "name", "unit", "industry_chain", "region_code", "level", "status", "rating")
 REPORTED_RESULT = ("studio_id", "kind", "year", "economic_benefit", "people_trained", "converted")
@@ -203,8 +205,9 @@ class StudiosRepository(Repository):
             raise NotFound(f"no rating {rating_id}")
         return document
 
-    def ratings_of(self, round_id):
-        return list(self.ratings.find({"round_id": round_id}))
+    def ratings_to_notice(self, round_id):
+        """The round's stored ratings with what opening its notice checks (``NOTICE_FIELDS``)."""
+        return list(read_documents(self.ratings, {"round_id": round_id}, NOTICE_FIELDS))
 
     def ratings_to_propose(self, round_id):
         """The round's stored ratings with what proposing reads of them (``PROPOSING_FIELDS``):

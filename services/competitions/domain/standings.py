@@ -5,23 +5,11 @@ the cost of a 60,000-entry event is paid. Python's cyclic garbage collector is p
 the scores and ranked entries kept alive here form no cycles, yet without the pause they trigger
 several full collections, each walking every stored mark (a third of the pass's time, measured).
 """
-import contextlib
-import gc
+from common.collector import collector_paused
 
 from .awards import assign_awards
 from .ranking import DEFAULT_TIE_BREAK, rank
 from .scoring import score_entry
-
-
-@contextlib.contextmanager
-def collector_paused():
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def standings(index, entries, judging=None, tie_break=DEFAULT_TIE_BREAK, awards=None,
