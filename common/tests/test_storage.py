@@ -99,7 +99,7 @@ FIELDS = st.sampled_from(["a", "n", "items", "at"])
 STORED = st.one_of(TEXTS, st.none(), st.integers(-2, 2), st.floats(-2, 2), st.booleans(),
                    st.lists(st.one_of(TEXTS, st.integers(0, 2)), max_size=3),
                    st.fixed_dictionaries({"a": TEXTS}),
-                   # Within what BSON holds in any zone (year 1 at +08:00 is before its epoch range).
+                   # Within what converts to UTC in every zone (1-01-01 00:00 +08:00 is before year 1 in UTC).
                    st.datetimes(min_value=datetime.datetime(1900, 1, 1), max_value=datetime.datetime(2200, 1, 1),
                                 timezones=st.sampled_from([datetime.timezone.utc,
                                                            datetime.timezone(datetime.timedelta(hours=8))])))
