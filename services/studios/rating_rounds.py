@@ -27,39 +27,11 @@ from services.studios.api import (NoticeSchema, ObjectionAnswerSchema, Objection
 from services.studios.domain import rating as arithmetic
 from services.studios.domain import rounds as rules
 from services.studios.domain import studio as studio_rules
-from services.studios.views import history_view
+from services.studios.views import rating_view, round_view
 
 LEASE_SECONDS = 300
 # The effect job lets the other green threads of its process run after so many ratings.
 EFFECTS_BETWEEN_PAUSES = 50
-
-
-# views
-
-
-def round_view(round_, counts, caller):
-    view = {key: round_[key] for key in ("name", "unit", "year", "period", "notice_days", "status",
-                                         "notice", "rubric", "thresholds", "revision")}
-    view.update(id=round_["_id"], studio_count=len(round_["studio_ids"]), counts=counts)
-    if access.is_union(caller):
-        view["history"] = history_view(round_)
-    return view
-
-
-def rating_view(rating, caller):
-    view = {key: rating[key] for key in ("round_id", "studio_id", "studio_name", "status",
-                                         "proposal", "effective_at", "revision")}
-    view["id"] = rating["_id"]
-    if rating.get("withdrawn"):
-        view["withdrawn"] = rating["withdrawn"]
-    if access.is_union(caller) or access.is_lead_of(caller, rating["studio_id"]):
-        view["panel_scores"] = rating["panel_scores"]
-        view["objections"] = [
-            {key: o[key] for key in ("objection_id", "filed_at", "text", "answer")}
-            # The objector's identity is confidential: admins alone may need to contact them.
-            | ({"filer": o["filer"]} if caller.is_admin else {})
-            for o in rating["objections"]]
-    return view
 
 
 def _counts(store, round_id):

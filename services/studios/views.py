@@ -1,7 +1,8 @@
 """What callers are shown: stored documents shaped for the api's response schemas.
 
 ID numbers appear only masked; person keys and encrypted numbers never leave the service. The
-history of a studio, alliance or result is shown to the union and the studio's own lead.
+history of a studio, alliance or result is shown to the union and the studio's own lead, a
+round's to the union; who filed an objection, to admins alone.
 """
 from services.studios import access
 from services.studios.domain.kinds import KIND_NAMES
@@ -101,3 +102,28 @@ def _actions_for(result, caller):
     if access.is_union(caller) and caller.enterprise != result["enterprise"]:
         return [a for a in actions if a not in ("edit", "submit", "resubmit")]
     return []
+
+
+def round_view(round_, counts, caller):
+    view = {key: round_[key] for key in ("name", "unit", "year", "period", "notice_days", "status",
+                                         "notice", "rubric", "thresholds", "revision")}
+    view.update(id=round_["_id"], studio_count=len(round_["studio_ids"]), counts=counts)
+    if access.is_union(caller):
+        view["history"] = history_view(round_)
+    return view
+
+
+def rating_view(rating, caller):
+    view = {key: rating[key] for key in ("round_id", "studio_id", "studio_name", "status",
+                                         "proposal", "effective_at", "revision")}
+    view["id"] = rating["_id"]
+    if rating.get("withdrawn"):
+        view["withdrawn"] = rating["withdrawn"]
+    if access.is_union(caller) or access.is_lead_of(caller, rating["studio_id"]):
+        view["panel_scores"] = rating["panel_scores"]
+        view["objections"] = [
+            {key: o[key] for key in ("objection_id", "filed_at", "text", "answer")}
+            # The objector's identity is confidential: admins alone may need to contact them.
+            | ({"filer": o["filer"]} if caller.is_admin else {})
+            for o in rating["objections"]]
+    return view
