@@ -275,6 +275,9 @@ def take_effect(store, holder, now=None, lease_seconds=LEASE_SECONDS, correlatio
             now_ = utc_now()
             if rules.notice_is_open(round_, now_):
                 continue
+        ratings = store.ratings_to_effect(round_["_id"])
+        if not any(rules.is_due(round_, r, now_) for r in ratings) and rules.closed(round_, ratings) is None:
+            continue  # waiting for answers to objections: no claim, no write, until one is due
         claimed = rules.claim(round_, holder, now_, lease_seconds)
         if claimed is None:
             continue  # another instance is at work on it

@@ -166,8 +166,12 @@ def test_a_round_takes_effect_once_its_notice_closes_and_its_objections_are_answ
                         {"text": "该工作室成果数量存疑"})
     store = service.store()
 
-    # The notice has closed, but an objection is unanswered: nothing takes effect.
+    # The notice has closed, but an objection is unanswered: nothing takes effect, and the job
+    # (every 5 s) leaves the round as it was.
+    revision = store.round(round_["id"])["revision"]
     assert rating_rounds.take_effect(store, "instance-a", now=week_later()) == 0
+    assert rating_rounds.take_effect(store, "instance-b", now=week_later()) == 0
+    assert store.round(round_["id"])["revision"] == revision
     service("answer_objection", REVIEWER, rating_id, objection["objection_id"],
             {"decision": "dismissed", "text": "经核实，成果真实"})
     assert rating_rounds.take_effect(store, "instance-a", now=week_later()) == 1
