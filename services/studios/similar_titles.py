@@ -27,7 +27,7 @@ measures how often (the recall) and how fast. Where the budget held every key th
 check is exhaustive.
 """
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from common.storage import document_test, is_embedded, read_documents
 from services.studios.domain.titles import DEFAULT_THRESHOLD, min_overlap, near_duplicates, title_keys
@@ -90,15 +90,29 @@ class _Postings:
     def frequencies(self, keys):
         return {key: len(self.holding[key]) for key in keys if key in self.holding}
 
-    def candidates(self, probes, most, exclude_id):
-        """``(result id, its keys)`` of the results holding one of ``probes`` but
-        ``exclude_id``, in the order of their ids, at most ``most``."""
-        found = set()
+    def candidates(self, keys, probes, needed, most, exclude_id):
+        """``(result id, its keys)`` of the results holding one of ``probes`` (at most ``most`` of
+        them, the first by id) but ``exclude_id`` that share at least ``needed`` of ``keys``, in
+        the order of their ids.
+
+        The keys shared are counted by intersecting each key's results with the candidates, in C:
+        most candidates share a common word or two, and a title needs ``needed`` keys in common
+        to be similar enough, so few are left to compare one by one."""
+        holding = self.holding
+        shared = Counter()
         for key in probes:
-            found.update(self.holding.get(key, ()))
-        found.discard(exclude_id)
+            shared.update(holding.get(key, ()))
+        shared.pop(exclude_id, None)
+        if len(shared) > most:
+            shared = Counter({result_id: shared[result_id] for result_id in sorted(shared)[:most]})
+        found = shared.keys()
+        for key in set(keys).difference(probes):
+            holders = holding.get(key)
+            if holders:
+                shared.update(holders & found)
         results = self.results
-        return [(result_id, results[result_id][2]) for result_id in sorted(found)[:most]]
+        return [(result_id, results[result_id][2])
+                for result_id in sorted(result_id for result_id, n in shared.items() if n >= needed)]
 
 
 class TitleIndex:
@@ -171,7 +185,8 @@ class TitleIndex:
                      "studio_id": document.get("studio_id"), "similarity": score} for document, score in found]
         results = self._postings.results
         probes, _, _ = plan_probes(keys, self._postings.frequencies(keys), threshold, self.budget)
-        candidates = self._postings.candidates(probes, self.max_candidates, exclude_id)
+        candidates = self._postings.candidates(keys, probes, min_overlap(len(keys), threshold),
+                                               self.max_candidates, exclude_id)
         return [{"result_id": result_id, "title": results[result_id][0], "studio_id": results[result_id][1],
                  "similarity": score} for result_id, score in near_duplicates(keys, candidates, threshold, limit)]
 
