@@ -167,7 +167,9 @@ class TitleIndex:
     def plan(self, title, threshold=DEFAULT_THRESHOLD):
         """``(probes, candidates they bring at most, exhaustive)`` for a check of ``title`` in
         memory (:func:`plan_probes`)."""
-        keys = title_keys(title)
+        return self._plan(title_keys(title), threshold)
+
+    def _plan(self, keys, threshold):
         return plan_probes(keys, self._postings.frequencies(keys), threshold, self.budget)
 
     def find_similar(self, title, exclude_id=None, limit=5, threshold=DEFAULT_THRESHOLD):
@@ -178,21 +180,21 @@ class TitleIndex:
         keys = title_keys(title)
         if not keys:
             return []
+        needed = min_overlap(len(keys), threshold)
         if self._postings is None:
-            found = near_duplicates(keys, self._stored_candidates(keys, min_overlap(len(keys), threshold),
-                                                                  exclude_id), threshold, limit)
-            return [{"result_id": document["_id"], "title": document["title"],
-                     "studio_id": document.get("studio_id"), "similarity": score} for document, score in found]
-        results = self._postings.results
-        probes, _, _ = plan_probes(keys, self._postings.frequencies(keys), threshold, self.budget)
-        candidates = self._postings.candidates(keys, probes, min_overlap(len(keys), threshold),
-                                               self.max_candidates, exclude_id)
-        return [{"result_id": result_id, "title": results[result_id][0], "studio_id": results[result_id][1],
+            entries = self._stored_candidates(keys, needed, exclude_id)
+            candidates = [(result_id, held) for result_id, (_, _, held) in entries.items()]
+        else:
+            entries = self._postings.results
+            probes, _, _ = self._plan(keys, threshold)
+            candidates = self._postings.candidates(keys, probes, needed, self.max_candidates, exclude_id)
+        return [{"result_id": result_id, "title": entries[result_id][0], "studio_id": entries[result_id][1],
                  "similarity": score} for result_id, score in near_duplicates(keys, candidates, threshold, limit)]
 
     def _stored_candidates(self, keys, needed, exclude_id):
-        """The candidates as MongoDB finds them, ``(document, its keys)``: those sharing
-        ``needed`` keys, counted by the server."""
+        """The candidates as MongoDB finds them, those sharing ``needed`` keys (counted by the
+        server), as ``_Postings.results`` holds them: ``{result id: (title, studio id, keys)}``,
+        in the order of their ids."""
         field = f"${self.field}"
         pipeline = [
             {"$match": {"$and": [{self.field: {"$in": keys}}, {"_id": {"$ne": exclude_id}}, self.scope]}},
@@ -202,5 +204,5 @@ class TitleIndex:
             {"$match": {"shared": {"$gte": needed}}},
             {"$sort": {"_id": 1}},
         ]
-        for document in self.collection.aggregate(pipeline):
-            yield document, document[self.field]
+        return {document["_id"]: (document["title"], document.get("studio_id"), document[self.field])
+                for document in self.collection.aggregate(pipeline)}
