@@ -26,10 +26,9 @@ from common.personal_id import PersonalDataProtector, make_id_number
 from common.repository import history_entry
 from services.studios.domain import results as result_rules
 from services.studios.domain import studio as studio_rules
-from services.studios.domain.rating import rate_studio
+from services.studios.domain.rating import rate_studio, result_facts
 from services.studios.domain.rubric import rubric_from, thresholds_from
 from services.studios.domain.titles import normalise_title
-from services.studios.rating_rounds import _result_facts
 from services.studios.repository import StudiosRepository
 from services.studios.similar_titles import TITLE_KEYS
 from tests.processes import PERSONAL_DATA_SECRET
@@ -198,6 +197,7 @@ def seed_studios(database, unit, count, period, results_per_studio=RESULTS_PER_S
             if progress:
                 progress(number + 1, count)
     repository.studios.insert_many(studios)
+    repository.record_rated_facts([result for own in results.values() for result in own])
     return seeded, results
 
 
@@ -210,7 +210,7 @@ def check_stars(seeded, results, period, least=3):
     for studio in seeded:
         facts = {**studio.studio, "alliances": [], "convenes": 0}
         panel = {item: [s["score"] for s in panel_scores(studio.number)] for item in ("site_visit", "expert_review")}
-        rating = rate_studio(facts, [_result_facts(r) for r in results[studio.studio_id]], panel, rubric,
+        rating = rate_studio(facts, [result_facts(r) for r in results[studio.studio_id]], panel, rubric,
                              thresholds, period)
         if rating["stars"] < least:
             raise ValueError(f"studio {studio.number} earns {rating['stars']} stars ({rating['points']} points), "

@@ -159,7 +159,7 @@ def _propose(store, caller, round_, studio, results, memberships, now, read=None
              "convenes": convenes.get(studio["_id"], 0)}
     panel = {item: [s["score"] for s in scores] for item, scores in rating["panel_scores"].items()}
     thresholds = rules.thresholds_of(round_)
-    computed = arithmetic.rate_studio(facts, [_result_facts(r) for r in results], panel,
+    computed = arithmetic.rate_studio(facts, results, panel,
                                       round_["rubric"], thresholds, round_["period"])
     held = studio.get("rating")
     previous = None if held is None else (0 if held.get("revoked") else held["stars"])
@@ -171,17 +171,6 @@ def _propose(store, caller, round_, studio, results, memberships, now, read=None
 
 
 _propose_again = optimistic(_propose)
-
-
-def _result_facts(result):
-    """What the rating arithmetic reads of a stored result."""
-    benefit = result["economic_benefit"]
-    return {"_id": result["_id"], "kind": result["kind"], "title": result["title"],
-            "achieved_on": result["achieved_on"], "people_trained": result["people_trained"],
-            "converted": result["converted"], "award_level": result.get("prior_award_level"),
-            "economic_benefit": {"cost_saved": benefit["cost_saved"],
-                                 "value_created": benefit["value_created"],
-                                 "confirmed": benefit["confirmation"] is not None}}
 
 
 @optimistic

@@ -299,10 +299,22 @@ _RULES = {COUNT: _count, BENEFIT_BANDS: _benefit_bands, SUM: _sum, CONVERTED: _c
           PANEL: _panel}
 
 
+def result_facts(result):
+    """What ``rate_studio`` reads of a verified result (a result document of ``results.py``)."""
+    benefit = result["economic_benefit"]
+    return {"_id": result["_id"], "kind": result["kind"], "title": result["title"],
+            "achieved_on": result["achieved_on"], "people_trained": result["people_trained"],
+            "converted": result["converted"], "award_level": result.get("prior_award_level"),
+            "economic_benefit": {"cost_saved": benefit["cost_saved"],
+                                 "value_created": benefit["value_created"],
+                                 "confirmed": benefit["confirmation"] is not None}}
+
+
 def rate_studio(studio, results, panel_scores, rubric, thresholds, period):
     """The rating of ``studio`` for ``period`` ({from, to}: dates or ISO dates).
 
-    ``results`` are its verified results (any period: those outside it are left out),
+    ``results`` are its verified results as ``result_facts`` gives them (any period: those
+    outside it are left out),
     ``panel_scores`` ``{item code: [each expert's score, 0..the item's max]}`` (or None), ``rubric``
     and ``thresholds`` from ``rubric_from`` and ``thresholds_from``. Returns::
 
