@@ -295,9 +295,10 @@ def _effect_round(store, round_, now, correlation_id):
     return done
 
 
-@optimistic
-def _apply_to_studio(store, studio_id, record, correlation_id, now):
-    studio = store.studio(studio_id)
+def _apply_to_studio(store, studio_id, record, correlation_id, now, studio=None):
+    """Put ``record`` into effect on the studio as ``studio`` (as read), or as the store holds it
+    now; StaleWrite when it changed since."""
+    studio = studio or store.studio(studio_id)
     changed, announcements = studio_rules.rated(studio, record)
     if changed is studio:
         return
@@ -313,8 +314,12 @@ def _apply_to_studio(store, studio_id, record, correlation_id, now):
                       envelopes, returning=False)
 
 
+_apply_to_studio_again = optimistic(_apply_to_studio)
+
+
 def _effect_rating(store, round_, rating, now, correlation_id):
-    if store.studio(rating["studio_id"])["status"] == studio_rules.REVOKED:
+    studio = store.studio(rating["studio_id"])
+    if studio["status"] == studio_rules.REVOKED:
         store.save_rating(rating, rules.withdrawn(rating, "the studio ended before the notice closed", now),
                           returning=False)
         return 0
@@ -322,6 +327,9 @@ def _effect_rating(store, round_, rating, now, correlation_id):
     record["revocation"] = rating["proposal"].get("revocation")
     # The studio first: if this stops half way, the next claim finds the rating still proposed,
     # the studio already holding it (no second announcement), and marks the rating.
-    _apply_to_studio(store, rating["studio_id"], record, correlation_id, now)
+    try:
+        _apply_to_studio(store, rating["studio_id"], record, correlation_id, now, studio)
+    except StaleWrite:
+        _apply_to_studio_again(store, rating["studio_id"], record, correlation_id, now)
     store.save_rating(rating, changed, returning=False)
     return 1

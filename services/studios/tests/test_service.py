@@ -10,11 +10,12 @@ from nameko.testing.services import entrypoint_hook
 from common.clock import utc_datetime, utc_now
 from common.errors import Conflict
 from common.outbox import OUTBOX
+from common.repository import NOT_STATE
 from common.personal_id import PersonalDataProtector
 from common.storage import Store
 from common.testing import callers
 from common.testing.events import event_recorder
-from common.testing.factories import result_payload, studio_payload
+from common.testing.factories import result_payload, studio_member, studio_payload
 from common.testing.personal_data import assert_cannot_rebuild
 from common.testing.waiting import wait_until
 from services.studios import events, rating_rounds
@@ -253,6 +254,28 @@ def test_two_instances_put_a_round_into_effect_once_and_a_dead_claim_is_taken_ov
                message="the outbox emptied")
     assert [e["event_type"] for e in ANNOUNCED].count(events.STUDIO_RATED) == 1
     assert [h["action"] for h in first_store.studio(studio["id"])["history"]].count("rated") == 1
+
+
+def test_a_studio_changed_after_the_effect_read_it_is_rated_as_the_store_holds_it(service, monkeypatch):
+    studio = well_rated(service, "changing-union")
+    rated_round(service, studio)
+    store = service.store()
+    read_before = store.studio(studio["id"])
+    # The lead adds a member after the effect job read the studio, before it writes.
+    service("add_members", callers.studio_lead(studio["id"]), studio["id"],
+            {"members": [studio_member(name="李新")]})
+    reads = iter([read_before])
+    monkeypatch.setattr(store, "studio", lambda studio_id: next(reads, None) or
+                        store.studios.find_one({"_id": studio_id}, NOT_STATE))
+
+    assert rating_rounds.take_effect(store, "instance-a", now=week_later()) == 1
+
+    rated = store.studios.find_one({"_id": studio["id"]})
+    assert "李新" in [m["name"] for m in rated["members"]] and rated["rating"]["stars"] >= 3
+    assert [h["action"] for h in rated["history"]].count("rated") == 1
+    wait_until(lambda: not store.studios.find_one({"_id": studio["id"]}).get(OUTBOX),
+               message="the outbox emptied")
+    assert [e["event_type"] for e in ANNOUNCED].count(events.STUDIO_RATED) == 1
 
 
 def test_a_studio_that_ends_loses_its_stars_and_says_so(service):
