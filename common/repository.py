@@ -15,11 +15,12 @@ import pymongo
 
 from common.errors import Conflict
 from common.outbox import DUE, OUTBOX, index_outbox, new_with_outbox, outbox_entries, with_outbox
-from common.storage import update_one
+from common.storage import read_document, update_one
 
 MAX_ATTEMPTS = 8
 # What a read leaves out unless it asks for it: the relay's business, not the use case's.
-NOT_STATE = {OUTBOX: 0, DUE: 0}
+RELAY_FIELDS = (OUTBOX, DUE)
+NOT_STATE = {field: 0 for field in RELAY_FIELDS}
 
 
 class StaleWrite(Exception):
@@ -66,6 +67,11 @@ class Repository:
         if entries:
             self.outbox_written(collection, document["_id"], entries)
         return document
+
+    def read(self, collection, document_id, without=()):
+        """The document ``document_id`` of ``collection`` without its outbox (nor the fields
+        ``without``), or None."""
+        return read_document(collection, document_id, RELAY_FIELDS + tuple(without))
 
     def update(self, collection, condition, update, events=(), *, returning=False):
         """Apply ``update`` to the one document that matches ``condition`` (which names its

@@ -1,6 +1,11 @@
-"""A revision saved: what it returns is what the store holds, and a stale one changes nothing."""
+"""A revision saved: what it returns is what the store holds, and a stale one changes nothing; a
+document read by its id is what the engine finds, without its outbox."""
+import datetime
+
 import pytest
 
+from common.events import make_event
+from common.outbox import OUTBOX
 from common.repository import NOT_STATE, Repository, StaleWrite
 from common.storage import open_database
 
@@ -43,3 +48,18 @@ def test_a_save_at_a_stale_revision_changes_nothing(repository, things):
         repository.save_revision(things, current, {**current, "name": "c"}, record("edit"))
     assert things.find_one({"_id": "t1"}, NOT_STATE) == {"_id": "t1", "name": "b", "revision": 2,
                                                          "history": [record("edit")]}
+
+
+def test_a_read_by_id_is_what_the_engine_finds_without_the_outbox_and_is_the_callers_own(repository, things):
+    when = datetime.datetime(2026, 12, 3, 8, 0, 0, 123000)
+    repository.insert(things, {"_id": "t1", "name": "a", "at": when, "nested": {"tags": ["x"]},
+                               "revision": 1, "history": [record("create")]},
+                      events=[make_event("thing.created", {"id": "t1"}, source="things")])
+    assert things.find_one({"_id": "t1"})[OUTBOX]
+    read = repository.read(things, "t1")
+    assert read == things.find_one({"_id": "t1"}, NOT_STATE) and read["at"] == when
+    assert repository.read(things, "t1", ("history",)) == things.find_one({"_id": "t1"},
+                                                                          {**NOT_STATE, "history": 0})
+    read["nested"]["tags"].append("y")  # changing what was read changes nothing stored
+    assert repository.read(things, "t1")["nested"] == {"tags": ["x"]}
+    assert repository.read(things, "t2") is None

@@ -46,8 +46,7 @@ class CompetitionRepository(Repository):
 
     def competition(self, competition_id, with_history=False):
         # The history grows with every change; most reads (every mark) never look at it.
-        projection = NOT_STATE if with_history else {**NOT_STATE, "history": 0}
-        document = self.competitions.find_one({"_id": competition_id}, projection)
+        document = self.read(self.competitions, competition_id, () if with_history else ("history",))
         if document is None:
             raise NotFound(f"no competition {competition_id}")
         return document

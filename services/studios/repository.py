@@ -96,7 +96,7 @@ class StudiosRepository(Repository):
         return self.insert(self.studios, {**studio, "history": [record]})
 
     def studio(self, studio_id):
-        document = self.studios.find_one({"_id": studio_id}, NOT_STATE)
+        document = self.read(self.studios, studio_id)
         if document is None:
             raise NotFound(f"no studio {studio_id}")
         return document
@@ -133,7 +133,7 @@ class StudiosRepository(Repository):
         return stored
 
     def result(self, result_id):
-        document = self.results.find_one({"_id": result_id}, NOT_STATE)
+        document = self.read(self.results, result_id)
         if document is None:
             raise NotFound(f"no result {result_id}")
         return document

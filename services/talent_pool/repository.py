@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common.errors import Conflict, NotFound
 from common.outbox import DUE, OUTBOX
-from common.repository import NOT_STATE, Repository, StaleWrite
+from common.repository import Repository, StaleWrite
 from common.storage import find_by_ids, find_page, read_documents, sorted_ids
 from services.talent_pool.domain.talent import talent_id_of
 
@@ -49,13 +49,13 @@ class TalentRepository(Repository):
     # talents
 
     def talent(self, talent_id):
-        document = self.talents.find_one({"_id": talent_id}, NOT_STATE)
+        document = self.read(self.talents, talent_id)
         if document is None:
             raise NotFound(f"no talent {talent_id}")
         return document
 
     def talent_by_person(self, person_key):
-        talent = self.talents.find_one({"_id": talent_id_of(person_key)}, NOT_STATE)
+        talent = self.read(self.talents, talent_id_of(person_key))
         if talent is not None and talent["person_key"] != person_key:
             # Two people whose ids collide (80 bits of a hash): never merge them.
             raise Conflict(f"talent {talent['_id']} belongs to another person; the id derivation "

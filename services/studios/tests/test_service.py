@@ -10,7 +10,6 @@ from nameko.testing.services import entrypoint_hook
 from common.clock import utc_datetime, utc_now
 from common.errors import Conflict
 from common.outbox import OUTBOX
-from common.repository import NOT_STATE
 from common.personal_id import PersonalDataProtector
 from common.storage import Store
 from common.testing import callers
@@ -266,7 +265,7 @@ def test_a_studio_changed_after_the_effect_read_it_is_rated_as_the_store_holds_i
             {"members": [studio_member(name="李新")]})
     reads = iter([read_before])
     monkeypatch.setattr(store, "studio", lambda studio_id: next(reads, None) or
-                        store.studios.find_one({"_id": studio_id}, NOT_STATE))
+                        store.read(store.studios, studio_id))
 
     assert rating_rounds.take_effect(store, "instance-a", now=week_later()) == 1
 
