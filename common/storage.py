@@ -29,6 +29,7 @@ from litemongo._vendor.mongomock.filtering import filter_applies
 from pymongo.collection import Collection
 from nameko.extensions import DependencyProvider, SharedExtension
 
+from common.collector import freeze_start_up
 from common.outbox import MAX_UNROUTABLE_ATTEMPTS, OutboxRelay
 
 DATABASE_NAME = "jiangxin"
@@ -495,6 +496,8 @@ class Store(DependencyProvider):
         self.repository.outbox_written = self.relay.written
 
     def start(self):
+        # The repository's indexes in memory are built and live as long as the process.
+        freeze_start_up()
         self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
 
     def stop(self):
