@@ -78,7 +78,7 @@ class StudiosRepository(Repository):
         # read after start-up (some 4 s for 100,000 results): pay for it here, while the service
         # is being set up, rather than in the first submission, near-duplicate check or rating
         # round it serves.
-        for collection in (self.studios, self.results, self.ratings):
+        for collection in (self.studios, self.results, self.ratings, self.rated_results):
             collection.find_one({"status": ""}, {"_id": 1})
         self.titles.load()
         if self.rated_results.find_one({}, {"_id": 1}) is None:
