@@ -174,12 +174,21 @@ def read_document(collection, document_id, without=()):
     store = getattr(collection, "_store", None) if is_embedded(collection) else None
     if not isinstance(store, sqlite_store.CollectionStore) or type(document_id) is not str:
         return collection.find_one({"_id": document_id}, {key: 0 for key in without} or None)
-    document = next((found for found in store.find_candidates({"_id": document_id})
-                     if found["_id"] == document_id), None)
+    document = _stored(store, document_id)
     if document is not None:
         for key in without:
             document.pop(key, None)
     return document
+
+
+def _stored(store, document_id):
+    """The embedded store's document ``document_id`` as it decodes it from its file, or None:
+    straight from its table by key, without asking the query index (which checks the file for
+    other writers' changes first)."""
+    try:
+        return store[document_id]
+    except KeyError:
+        return None
 
 
 def document_test(condition):
@@ -330,9 +339,8 @@ def update_one(collection, condition, update):
     change = _top_level_update(update) if isinstance(store, sqlite_store.CollectionStore) else None
     if change is None or type(condition.get("_id")) is not str:
         return collection.update_one(condition, update).matched_count == 1
-    current = next((document for document in store.find_candidates({"_id": condition["_id"]})
-                    if filter_applies(condition, document)), None)
-    if current is None:
+    current = _stored(store, condition["_id"])
+    if current is None or not filter_applies(condition, current):
         return False
     changed = change(current)
     if changed is None:  # not applicable to the document as it stands: the engine says why
