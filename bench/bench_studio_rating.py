@@ -13,7 +13,8 @@ gateway calls it, each round:
 - opens a rating round of the union's studios;
 - records the panel's scores of every studio, both panel items of the default rubric (5 experts);
 - computes the proposals (``compute_proposals``): every studio's rating from its verified results
-  of the period, read from the embedded store. Its wall time is the *computation*;
+  of the period (their rated facts, kept by studio), read from the embedded store. Its wall time
+  is the *computation*, beside the raw read of the round's results themselves;
 - opens the public notice with ``closes_at`` ``--notice-seconds`` ahead.
 
 When the notice closes the studios' effect job (a 5-second timer) puts each rating into effect
@@ -284,8 +285,8 @@ def report(phases, studios, results):
           f"read once from the same store\n  in the benchmark's process (read_documents by unit, ids only)")
     compute = statistics.median(p["compute"] for p in rounds)
     ceiling = statistics.median(p["raw_read"] for p in rounds)
-    print(f"the computation (compute_proposals, reading {studios * results:,} results from the embedded "
-          f"store): {compute:.2f} s (median), {compute / ceiling:.1f}x its raw read ({ceiling:.2f} s); "
+    print(f"the computation (compute_proposals, rating {studios:,} studios with {results} verified results "
+          f"each): {compute:.2f} s (median), {compute / ceiling:.1f}x its raw read ({ceiling:.2f} s); "
           f"aim < {AIM_COMPUTE_SECONDS:g} s -> {'met' if compute < AIM_COMPUTE_SECONDS else 'NOT met'}")
 
     print("\ndelivery: from the notice's close (raw hop: from the call that starts it) until the last "
