@@ -7,4 +7,6 @@
 - factories: small valid competition data (schemes, awards, workers)
 - scenarios: a competition driven through the gateway up to its published results
 - events: recording the events a service publishes, from the real broker
+- receivers: a real webhook receiver and a real SMTP server, each in its own process
+  (webhook_receiver, smtp_server and records are those processes' own code)
 """

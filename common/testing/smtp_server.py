@@ -1,0 +1,93 @@
+"""A real SMTP server, run as its own process: ``python -m common.testing.smtp_server --port P
+--log FILE --control FILE``. Started by :class:`common.testing.receivers.SmtpServer`.
+
+aiosmtpd's ``SMTP`` protocol on an asyncio loop of this process's own: eventlet's monkeypatch in
+the test process breaks asyncio there. Plain SMTP, SMTPUTF8 offered, no AUTH. Each accepted
+message is written to the log as one JSON line (sender, recipients, the raw bytes in base64),
+flushed before the 250 answer, so a sender that was answered finds its message recorded.
+
+How to answer is read from the control file at each message: ``{"serial", "code", "message",
+"at", "times"}`` refuses the next ``times`` messages (every one if null) with ``code message`` at
+``RCPT`` or ``DATA``. A new serial starts a new count; a 2xx code, or no file, accepts. The test
+process replaces the file whole (write, then rename), so it is never read half-written.
+"""
+import asyncio
+import base64
+import json
+
+from aiosmtpd.smtp import SMTP
+
+from common.testing.records import Log, command_line
+
+RCPT = "RCPT"
+DATA = "DATA"
+
+
+class Refusals:
+    """The refusal the control file asks for, counted per message, read afresh for each."""
+
+    def __init__(self, control_path):
+        self.control_path = control_path
+        self.serial = None
+        self.left = None
+
+    def take(self, stage):
+        """``code message`` if this message is to be refused at ``stage``, else None."""
+        try:
+            with open(self.control_path, encoding="utf-8") as control:
+                told = json.load(control)
+        except FileNotFoundError:
+            return None
+        if told["serial"] != self.serial:
+            self.serial, self.left = told["serial"], told.get("times")
+        if told.get("at", DATA) != stage or int(told["code"]) < 300 or self.left == 0:
+            return None
+        if self.left is not None:
+            self.left -= 1
+        return f"{told['code']} {told.get('message') or 'refused'}"
+
+
+class Recorder:
+    """aiosmtpd handler: accepts, or refuses as told, and records what it accepts."""
+
+    def __init__(self, log, refusals):
+        self.log = log
+        self.refusals = refusals
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # Decided once per message: every recipient of a refused message is refused alike.
+        if not hasattr(envelope, "refusal"):
+            envelope.refusal = self.refusals.take(RCPT)
+        if envelope.refusal:
+            return envelope.refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        refusal = self.refusals.take(DATA)
+        if refusal:
+            return refusal
+        self.log.write({
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": list(envelope.rcpt_tos),
+            "data": base64.b64encode(envelope.original_content or envelope.content).decode("ascii"),
+        })
+        return "250 Message accepted for delivery"
+
+
+async def serve(host, port, log_path, control_path):
+    handler = Recorder(Log(log_path), Refusals(control_path))
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(handler, enable_SMTPUTF8=True, decode_data=False), host, port)
+    async with server:
+        await server.serve_forever()
+
+
+def main(argv=None):
+    arguments = command_line(__doc__, argv, control=True)
+    asyncio.run(serve(arguments.host, arguments.port, arguments.log, arguments.control))
+
+
+if __name__ == "__main__":
+    main()
