@@ -2,7 +2,6 @@
 exchange as the competitions service's relay publishes them, curators' and organisers' RPC calls,
 and the events the pool announces received by a real consumer."""
 import pytest
-from kombu import Connection, Producer
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from common.clock import utc_datetime
@@ -11,10 +10,9 @@ from common.personal_id import PersonalDataProtector, make_id_number
 from common.storage import Store
 from common.testing import callers, contracts
 from common.testing.contracts import award, envelope, nothing
-from common.testing.events import event_recorder
+from common.testing.events import event_recorder, publish_event
 from common.testing.personal_data import assert_cannot_rebuild
 from common.testing.waiting import wait_until
-from common.topology import event_exchange
 from services.talent_pool import admission, curation, search, studio_records
 from services.talent_pool.service import TalentPoolService
 from tests.processes import settled
@@ -56,15 +54,6 @@ HANDLERS = {
     contracts.RATING_REVOKED: ("studios", "studio_rating_revoked"),
     contracts.RESULT_VERIFIED: ("studios", "result_verified"),
 }
-
-
-def publish_event(amqp_uri, body):
-    """Publish as the publisher's outbox relay does: to <source>.events, keyed by the type."""
-    source, _ = HANDLERS[body["event_type"]]
-    with Connection(amqp_uri) as connection:
-        Producer(connection.channel()).publish(
-            body, exchange=event_exchange(source), routing_key=body["event_type"],
-            serializer="json", declare=[event_exchange(source)])
 
 
 def deliver(pool, *bodies):
