@@ -20,6 +20,7 @@ SERVICES = (
     Process("competitions", "services.competitions.service:CompetitionsService"),
     Process("talent_pool", "services.talent_pool.service:TalentPoolService", consumes_events=True),
     Process("studios", "services.studios.service:StudiosService"),
+    Process("notifications", "services.notifications.service:NotificationsService", consumes_events=True),
 )
 GATEWAY = Process("gateway", "gateway.service:GatewayService")
 PROCESSES = SERVICES + (GATEWAY,)

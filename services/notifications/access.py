@@ -1,8 +1,10 @@
 """Who may hear of what: a topic's audience (domain/topics.py) applied to a subscriber's role and
-scope, when they subscribe and again for every event, since a role may change meanwhile."""
+scope, when they subscribe and again for every event, since a role may change meanwhile; and
+whose a subscription or an inbox item is: its subscriber's alone."""
 from common.auth import ADMIN, ORGANIZER, REVIEWER, STUDIO_LEAD, UNIT_ROLES
-from common.errors import Forbidden
+from common.errors import Forbidden, NotFound
 from services.notifications.domain.topics import PUBLIC, TALENT_READERS, TOPICS
+from services.notifications.repository import subscriber_id_of
 
 UNION_ROLES = frozenset({ADMIN, REVIEWER})
 
@@ -29,3 +31,11 @@ def require_may_subscribe(subscriber, topics):
     if refused:
         raise Forbidden(f"a {subscriber['role']} does not hear of {', '.join(refused)}",
                         {"topics": [f"not for a {subscriber['role']}: {', '.join(refused)}"]})
+
+
+def require_own(caller, document, missing):
+    """``document`` (a subscription, an inbox item) if it is the caller's; else NotFound worded
+    as ``missing``, exactly as for one that does not exist."""
+    if document["subscriber_id"] != subscriber_id_of(caller.subject):
+        raise NotFound(missing)
+    return document

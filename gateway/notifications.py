@@ -1,0 +1,73 @@
+"""The notifications' routes: the caller as a subscriber, their subscriptions and preferences,
+and their inbox.
+
+Every signed-in caller is a subscriber; each route acts on the caller's own subscriber, so no
+route takes another's id: an item or a subscription of someone else answers 404, as one that
+does not exist. What a subscriber may hear of is decided by the service.
+"""
+from common.rpc import ServiceRpc
+from common.web import route
+from services.notifications import api
+
+SUBSCRIBERS = ["notification subscribers"]
+INBOX = ["notification inbox"]
+
+
+class NotificationRoutes:
+    notifications = ServiceRpc("notifications")
+
+    @route("GET", "/topics", response=api.TopicListView, tags=SUBSCRIBERS,
+           summary="The topics one may subscribe to, and the filters each takes")
+    def list_topics(self, request, principal):
+        return self.notifications.list_topics(principal.to_dict())
+
+    @route("GET", "/subscriber", response=api.SubscriberView, tags=SUBSCRIBERS,
+           summary="The caller as a subscriber: how they are reached, their preferences")
+    def get_subscriber(self, request, principal):
+        return self.notifications.get_subscriber(principal.to_dict())
+
+    @route("PUT", "/subscriber", body=api.SubscriberSchema, response=api.SubscriberView,
+           tags=SUBSCRIBERS, summary="Set the language of the caller's messages and their email")
+    def update_subscriber(self, request, principal, payload):
+        return self.notifications.update_subscriber(principal.to_dict(), payload)
+
+    @route("PUT", "/subscriber/preferences", body=api.PreferencesSchema, response=api.SubscriberView,
+           tags=SUBSCRIBERS, summary="Mute everything, a topic or a channel; digest a busy topic")
+    def set_preferences(self, request, principal, payload):
+        return self.notifications.set_preferences(principal.to_dict(), payload)
+
+    @route("POST", "/subscriptions", body=api.SubscriptionSchema, response=api.SubscriptionView,
+           status=201, tags=SUBSCRIBERS, summary="Subscribe to topics, with filters")
+    def subscribe(self, request, principal, payload):
+        return self.notifications.subscribe(principal.to_dict(), payload)
+
+    @route("GET", "/subscriptions", query=api.PageQuery, response=api.SubscriptionPageSchema,
+           tags=SUBSCRIBERS, summary="The caller's subscriptions")
+    def list_subscriptions(self, request, principal, query):
+        return self.notifications.list_subscriptions(principal.to_dict(), query)
+
+    @route("GET", "/subscriptions/<subscription_id>", response=api.SubscriptionView,
+           tags=SUBSCRIBERS, summary="One of the caller's subscriptions")
+    def get_subscription(self, request, principal, subscription_id):
+        return self.notifications.get_subscription(principal.to_dict(), subscription_id)
+
+    @route("DELETE", "/subscriptions/<subscription_id>", status=204, tags=SUBSCRIBERS,
+           summary="End one of the caller's subscriptions")
+    def unsubscribe(self, request, principal, subscription_id):
+        self.notifications.unsubscribe(principal.to_dict(), subscription_id)
+        return 204, None
+
+    @route("GET", "/inbox", query=api.InboxQuerySchema, response=api.InboxPageSchema, tags=INBOX,
+           summary="The caller's inbox, newest first")
+    def list_inbox(self, request, principal, query):
+        return self.notifications.list_inbox(principal.to_dict(), query)
+
+    @route("GET", "/inbox/unread", response=api.UnreadView, tags=INBOX,
+           summary="How many of the caller's inbox items are not read yet")
+    def unread(self, request, principal):
+        return self.notifications.unread(principal.to_dict())
+
+    @route("POST", "/inbox/<item_id>/read", response=api.InboxItemView, tags=INBOX,
+           summary="Mark one of the caller's inbox items read")
+    def mark_read(self, request, principal, item_id):
+        return self.notifications.mark_read(principal.to_dict(), item_id)

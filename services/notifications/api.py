@@ -1,0 +1,113 @@
+"""The notifications service's public API: what it accepts and what it answers, in marshmallow.
+
+The gateway imports this module and nothing else of the service. A subscriber is the caller: the
+gateway's verified principal, as the service last saw it (its role and scope decide what it may
+hear of).
+"""
+from marshmallow import fields, validate
+
+from common.schemas import Out, PageQuery, Strict, page_of
+from services.notifications.domain.preferences import CHANNELS, DAILY
+from services.notifications.domain.subscriptions import MAX_FILTER_VALUES, MAX_VALUE_LENGTH
+from services.notifications.domain.templates import LANGUAGES
+from services.notifications.domain.topics import FILTERS, TOPICS
+
+TOPIC = validate.OneOf(list(TOPICS))
+FILTER_VALUES = fields.List(fields.String(validate=validate.Length(min=1, max=MAX_VALUE_LENGTH)),
+                            validate=validate.Length(min=1, max=MAX_FILTER_VALUES))
+
+# --- requests
+
+
+class SubscriberSchema(Strict):
+    """How the caller is reached: the language of their messages, the email they gave."""
+    language = fields.String(load_default="zh-CN", validate=validate.OneOf(LANGUAGES))
+    email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
+
+
+class FiltersSchema(Strict):
+    """Each filter: the values of which the event must carry one."""
+    unit = FILTER_VALUES
+    competition_id = FILTER_VALUES
+    studio_id = FILTER_VALUES
+    industry_chain = FILTER_VALUES
+
+
+class SubscriptionSchema(Strict):
+    topics = fields.List(fields.String(validate=TOPIC), required=True,
+                         validate=validate.Length(min=1, max=len(TOPICS)),
+                         metadata={"description": "event types: GET /topics lists them"})
+    filters = fields.Nested(FiltersSchema, load_default=dict)
+
+
+class TopicPreferenceSchema(Strict):
+    muted = fields.Boolean(load_default=False)
+    digest = fields.String(allow_none=True, load_default=None, validate=validate.OneOf([DAILY]))
+
+
+class ChannelPreferenceSchema(Strict):
+    muted = fields.Boolean(load_default=False)
+
+
+class PreferencesSchema(Strict):
+    """Mutes on three levels: everything, a topic, a channel; a topic's busy messages in a digest."""
+    muted = fields.Boolean(load_default=False)
+    topics = fields.Dict(keys=fields.String(validate=TOPIC), values=fields.Nested(TopicPreferenceSchema),
+                         load_default=dict)
+    channels = fields.Dict(keys=fields.String(validate=validate.OneOf(CHANNELS)),
+                           values=fields.Nested(ChannelPreferenceSchema), load_default=dict)
+
+
+class InboxQuerySchema(PageQuery):
+    unread = fields.Boolean(load_default=False, metadata={"description": "only what is not read yet"})
+
+
+# --- responses
+
+
+class TopicView(Out):
+    topic = fields.String(required=True)
+    name_zh = fields.String(required=True)
+    name_en = fields.String(required=True)
+    filters = fields.List(fields.String(validate=validate.OneOf(FILTERS)), required=True)
+
+
+class TopicListView(Out):
+    items = fields.List(fields.Nested(TopicView), required=True)
+
+
+class SubscriberView(Out):
+    id = fields.String(required=True)
+    role = fields.String(required=True)
+    unit = fields.String(allow_none=True)
+    studio = fields.String(allow_none=True)
+    language = fields.String(required=True)
+    email = fields.String(allow_none=True)
+    preferences = fields.Nested(PreferencesSchema, required=True)
+
+
+class SubscriptionView(Out):
+    id = fields.String(required=True)
+    topics = fields.List(fields.String(), required=True)
+    filters = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+    created_at = fields.String(required=True)
+
+
+class InboxItemView(Out):
+    id = fields.String(required=True)
+    topic = fields.String(required=True)
+    subject = fields.String(required=True)
+    text = fields.String(required=True)
+    language = fields.String(required=True)
+    event_id = fields.String(required=True)
+    occurred_at = fields.String(required=True)
+    received_at = fields.String(required=True)
+    read_at = fields.String(allow_none=True)
+
+
+class UnreadView(Out):
+    unread = fields.Integer(required=True)
+
+
+SubscriptionPageSchema = page_of(SubscriptionView)
+InboxPageSchema = page_of(InboxItemView)
