@@ -11,6 +11,7 @@ from services.notifications import api
 
 SUBSCRIBERS = ["notification subscribers"]
 INBOX = ["notification inbox"]
+ENDPOINTS = ["webhook endpoints"]
 
 
 class NotificationRoutes:
@@ -71,3 +72,25 @@ class NotificationRoutes:
            summary="Mark one of the caller's inbox items read")
     def mark_read(self, request, principal, item_id):
         return self.notifications.mark_read(principal.to_dict(), item_id)
+
+    @route("POST", "/endpoints", body=api.EndpointSchema, response=api.EndpointCreatedView,
+           status=201, tags=ENDPOINTS,
+           summary="Register a webhook endpoint; its signing secret is shown this once")
+    def register_endpoint(self, request, principal, payload):
+        return self.notifications.register_endpoint(principal.to_dict(), payload)
+
+    @route("GET", "/endpoints", query=api.PageQuery, response=api.EndpointPageSchema, tags=ENDPOINTS,
+           summary="The caller's webhook endpoints with their health (an admin's: every one)")
+    def list_endpoints(self, request, principal, query):
+        return self.notifications.list_endpoints(principal.to_dict(), query)
+
+    @route("GET", "/endpoints/<endpoint_id>", response=api.EndpointView, tags=ENDPOINTS,
+           summary="One webhook endpoint and its health")
+    def get_endpoint(self, request, principal, endpoint_id):
+        return self.notifications.get_endpoint(principal.to_dict(), endpoint_id)
+
+    @route("GET", "/endpoints/<endpoint_id>/deliveries", query=api.PageQuery,
+           response=api.DeliveryPageSchema, tags=ENDPOINTS,
+           summary="An endpoint's deliveries, newest first, each with every attempt")
+    def list_deliveries(self, request, principal, query, endpoint_id):
+        return self.notifications.list_deliveries(principal.to_dict(), endpoint_id, query)

@@ -16,6 +16,8 @@ def system_config(amqp_uri, data_dir, port):
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
         "RPC_TIMEOUT": 10,
         "CHECK_RESPONSES": True,
+        # The tests' webhook receiver listens on loopback, which a deployment refuses by default.
+        "NOTIFICATIONS_ALLOWED_NETWORKS": ["127.0.0.1/32"],
     }
 
 

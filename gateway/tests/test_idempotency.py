@@ -119,6 +119,12 @@ def _subscription(api):
     return "/subscriptions", body, ORG, {**body, "filters": {"industry_chain": ["另一个不同的请求"]}}
 
 
+def _endpoint(api):
+    # Registered, not called: the address is only checked (loopback is allowed in the tests).
+    body = {"url": "http://127.0.0.1:9/hooks/idem", "description": "人事系统"}
+    return "/endpoints", body, ORG, {**body, "description": "另一个不同的请求"}
+
+
 CREATES = {
     "create_competition": _competition,
     "add_event": _event,
@@ -132,6 +138,7 @@ CREATES = {
     "open_round": _round,
     "file_objection": _objection,
     "subscribe": _subscription,
+    "register_endpoint": _endpoint,
 }
 # Creates whose body is a multipart form, retried the same way.
 UPLOADS = {"add_evidence"}

@@ -1,10 +1,13 @@
 """Notifications through the gateway, as subscribers reach them over HTTP: a subscription, a
 competition published through the gateway, and the subscriber's inbox telling of it in Chinese,
-by events alone; each subscriber reaches only their own, and bad input is a JSON 4xx."""
+and the partner system's webhook receiving it signed, by events alone; each subscriber reaches
+only their own, and bad input is a JSON 4xx."""
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 from common.testing import callers, factories, scenarios
 from common.testing.http import assert_json_error
+from common.testing.receivers import WebhookReceiver
 from common.testing.waiting import wait_until
 from gateway.tests import organiser_token, token, token_of
 
@@ -12,8 +15,27 @@ ORG = organiser_token(callers.UNIT, "org-notified")
 STRANGER = token("subscriber", "partner-hr")
 
 
+PARTNER = token("subscriber", "city-portal")
+
+
 @pytest.fixture(scope="module")
-def told(gateway_system):
+def receiver(tmp_path_factory):
+    with WebhookReceiver(tmp_path_factory.mktemp("webhooks")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def partner(gateway_system, receiver):
+    """The city portal's endpoint (as registered: with its secret) and its subscription."""
+    api = gateway_system
+    endpoint = api.ok("POST", "/endpoints", as_=PARTNER, json={"url": receiver.url("/portal"), "description": "市门户"})
+    api.ok("POST", "/subscriptions", as_=PARTNER,
+           json={"topics": ["competition.results_published"], "endpoint_ids": [endpoint["id"]]})
+    return endpoint
+
+
+@pytest.fixture(scope="module")
+def told(gateway_system, partner):
     """The organiser's subscription, and their inbox once a competition of theirs is published."""
     api = gateway_system
     subscription = api.ok("POST", "/subscriptions", as_=ORG,
@@ -22,6 +44,29 @@ def told(gateway_system):
     scenarios.publish_competition(api, token_of, workers, name="2026年建湖县数控车工职业技能竞赛")
     inbox = wait_until(lambda: api.ok("GET", "/inbox", as_=ORG)["items"], message="the inbox told")
     return subscription, inbox
+
+
+def test_the_partners_webhook_receives_the_publication_signed_and_its_log_shows_it(gateway_system, told,
+                                                                                  partner, receiver):
+    api = gateway_system
+    [received] = receiver.wait_for(1, "/portal")
+    payload = Webhook(partner["secret"]).verify(received.body.encode("utf-8"), received.headers)
+    assert payload["type"] == "competition.results_published"
+    assert payload["data"]["competition_name"] == "2026年建湖县数控车工职业技能竞赛"
+    assert "id_number" not in received.body
+    log = wait_until(lambda: [d for d in api.ok("GET", f"/endpoints/{partner['id']}/deliveries", as_=PARTNER)["items"]
+                              if d["status"] == "delivered"], message="the delivery logged")
+    assert log[0]["event_id"] == received.headers["webhook-id"] and log[0]["attempts"][0]["status"] == 200
+    assert "secret" not in api.ok("GET", f"/endpoints/{partner['id']}", as_=PARTNER)
+    assert_json_error(api.request("GET", f"/endpoints/{partner['id']}", as_=ORG), 404)
+    assert api.ok("GET", "/endpoints", as_=token("admin", "admin-1"))["total"] >= 1
+
+
+def test_a_private_target_is_refused_and_a_bad_url_is_a_400(gateway_system):
+    api = gateway_system
+    for url in ("http://169.254.169.254/latest/meta-data", "http://10.0.0.8/hook", "ftp://example.com/x"):
+        fault = assert_json_error(api.request("POST", "/endpoints", as_=PARTNER, json={"url": url}), 400)
+        assert "url" in fault["fields"]
 
 
 def test_a_published_competition_reaches_the_subscribers_inbox_in_chinese(gateway_system, told):

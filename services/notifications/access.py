@@ -2,7 +2,7 @@
 scope, when they subscribe and again for every event, since a role may change meanwhile; and
 whose a subscription or an inbox item is: its subscriber's alone."""
 from common.auth import ADMIN, ORGANIZER, REVIEWER, STUDIO_LEAD, UNIT_ROLES
-from common.errors import Forbidden, NotFound
+from common.errors import BadRequest, Forbidden, NotFound
 from services.notifications.domain.topics import PUBLIC, TALENT_READERS, TOPICS
 from services.notifications.repository import subscriber_id_of
 
@@ -39,3 +39,13 @@ def require_own(caller, document, missing):
     if document["subscriber_id"] != subscriber_id_of(caller.subject):
         raise NotFound(missing)
     return document
+
+
+def require_own_endpoints(own_endpoints, endpoint_ids):
+    """BadRequest naming each of ``endpoint_ids`` not among ``own_endpoints`` (the caller's):
+    someone else's is named as one that does not exist."""
+    own = {endpoint["_id"] for endpoint in own_endpoints}
+    unknown = [endpoint_id for endpoint_id in endpoint_ids if endpoint_id not in own]
+    if unknown:
+        raise BadRequest("the subscription names webhook endpoints the caller does not have",
+                         {"endpoint_ids": [f"no webhook endpoint {e}" for e in unknown]})

@@ -9,10 +9,12 @@ from marshmallow import fields, validate
 from common.schemas import Out, PageQuery, Strict, page_of
 from services.notifications.domain.preferences import CHANNELS, DAILY
 from services.notifications.domain.subscriptions import MAX_FILTER_VALUES, MAX_VALUE_LENGTH
+from services.notifications.domain.targets import MAX_URL_LENGTH
 from services.notifications.domain.templates import LANGUAGES
 from services.notifications.domain.topics import FILTERS, TOPICS
 
 TOPIC = validate.OneOf(list(TOPICS))
+MAX_ENDPOINTS = 10
 FILTER_VALUES = fields.List(fields.String(validate=validate.Length(min=1, max=MAX_VALUE_LENGTH)),
                             validate=validate.Length(min=1, max=MAX_FILTER_VALUES))
 
@@ -38,6 +40,15 @@ class SubscriptionSchema(Strict):
                          validate=validate.Length(min=1, max=len(TOPICS)),
                          metadata={"description": "event types: GET /topics lists them"})
     filters = fields.Nested(FiltersSchema, load_default=dict)
+    endpoint_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                               load_default=list, validate=validate.Length(max=MAX_ENDPOINTS),
+                               metadata={"description": "the caller's webhook endpoints to call"})
+
+
+class EndpointSchema(Strict):
+    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH),
+                        metadata={"description": "an http or https URL; private addresses are refused"})
+    description = fields.String(load_default="", validate=validate.Length(max=200))
 
 
 class TopicPreferenceSchema(Strict):
@@ -90,6 +101,45 @@ class SubscriptionView(Out):
     id = fields.String(required=True)
     topics = fields.List(fields.String(), required=True)
     filters = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+    endpoint_ids = fields.List(fields.String(), required=True)
+    created_at = fields.String(required=True)
+
+
+class EndpointView(Out):
+    """A webhook endpoint and its health; its secret is never shown again after creation."""
+    id = fields.String(required=True)
+    url = fields.String(required=True)
+    description = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "active or disabled"})
+    failing_since = fields.String(allow_none=True)
+    disabled_at = fields.String(allow_none=True)
+    enable_after = fields.String(allow_none=True)
+    disabled_reason = fields.String(allow_none=True)
+    created_at = fields.String(required=True)
+
+
+class EndpointCreatedView(EndpointView):
+    secret = fields.String(required=True, metadata={"description": "whsec_...: shown this once"})
+
+
+class AttemptView(Out):
+    at = fields.String(required=True)
+    reason = fields.String(required=True, metadata={"description": "scheduled, manual or replay"})
+    status = fields.Integer(allow_none=True, metadata={"description": "the HTTP status answered"})
+    latency_ms = fields.Float(required=True)
+    response_body = fields.String(required=True, metadata={"description": "at most 20 KB of it"})
+    error = fields.String(allow_none=True)
+    outcome = fields.String(required=True)
+
+
+class DeliveryView(Out):
+    id = fields.String(required=True)
+    endpoint_id = fields.String(required=True)
+    event_id = fields.String(required=True, metadata={"description": "the webhook-id"})
+    topic = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "pending, delivered, held, failed"})
+    next_attempt_at = fields.String(allow_none=True)
+    attempts = fields.List(fields.Nested(AttemptView), required=True)
     created_at = fields.String(required=True)
 
 
@@ -110,4 +160,6 @@ class UnreadView(Out):
 
 
 SubscriptionPageSchema = page_of(SubscriptionView)
+EndpointPageSchema = page_of(EndpointView)
+DeliveryPageSchema = page_of(DeliveryView)
 InboxPageSchema = page_of(InboxItemView)

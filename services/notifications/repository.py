@@ -1,8 +1,13 @@
 """Where the notifications live: one document per subscriber (how they are reached, their
-preferences, their role and scope as last seen), per subscription, and per inbox item.
+preferences, their role and scope as last seen), per subscription, per inbox item, per webhook
+endpoint (its target, secrets and health) and per webhook delivery (its body, status, next
+attempt and every attempt so far).
 
-An inbox item's id is made of its event's id and its subscriber's, so that an event delivered
-twice, replayed, or heard of through two subscriptions lands once (a unique key, no transaction).
+An inbox item's id is made of its event's id and its subscriber's, a delivery's of its event's
+and its endpoint's, so that an event delivered twice, replayed, or heard of through two
+subscriptions lands once (a unique key, no transaction). A delivery is claimed by moving its
+``next_attempt_at`` to the end of a lease, conditioned on the value read: of two instances that
+read it due, one claims it; if that one dies, the lease ends and it is due again.
 """
 import hashlib
 
@@ -15,6 +20,7 @@ from common.storage import find_page, read_documents
 
 NEWEST_FIRST = [("occurred_at", DESCENDING), ("_id", ASCENDING)]
 BY_CREATION = [("created_at", ASCENDING), ("_id", ASCENDING)]
+NEWEST_CREATED = [("created_at", DESCENDING), ("_id", ASCENDING)]
 HEARING_FIELDS = ("_id", "role", "unit", "studio", "language", "preferences")
 
 
@@ -27,11 +33,20 @@ def inbox_item_id(event_id, subscriber_id):
     return "inb-" + hashlib.sha256(f"{event_id}\n{subscriber_id}".encode("utf-8")).hexdigest()[:24]
 
 
+def delivery_id(event_id, endpoint_id):
+    return "dlv-" + hashlib.sha256(f"{event_id}\n{endpoint_id}".encode("utf-8")).hexdigest()[:24]
+
+
 class NotificationsRepository(Repository):
     def __init__(self, database):
         self.subscribers = database["subscribers"]
         self.subscriptions = database["subscriptions"]
         self.inbox = database["inbox"]
+        self.endpoints = database["endpoints"]
+        self.deliveries = database["deliveries"]
+        self.endpoints.create_index("subscriber_id")
+        self.deliveries.create_index("endpoint_id")
+        self.deliveries.create_index("next_attempt_at", sparse=True)
         self.subscriptions.create_index("topics")
         self.subscriptions.create_index("subscriber_id")
         self.inbox.create_index("subscriber_id")
@@ -59,10 +74,7 @@ class NotificationsRepository(Repository):
         return self.insert(self.subscriptions, subscription)
 
     def subscription(self, subscription_id):
-        document = self.read(self.subscriptions, subscription_id)
-        if document is None:
-            raise NotFound(f"no subscription {subscription_id}")
-        return document
+        return self._found(self.subscriptions, subscription_id, "subscription")
 
     def remove_subscription(self, subscription_id):
         self.subscriptions.delete_one({"_id": subscription_id})
@@ -74,23 +86,16 @@ class NotificationsRepository(Repository):
     def subscriptions_to(self, topic):
         """Every subscription to ``topic``."""
         return list(read_documents(self.subscriptions, {"topics": topic},
-                                   ("_id", "subscriber_id", "topics", "filters")))
+                                   ("_id", "subscriber_id", "topics", "filters", "endpoint_ids")))
 
     # the inbox
 
     def add_inbox_item(self, item):
         """Store the item; False when it is there already (the same event, heard of again)."""
-        try:
-            self.insert(self.inbox, item)
-        except DuplicateKeyError:
-            return False
-        return True
+        return self._insert_once(self.inbox, item)
 
     def inbox_item(self, item_id):
-        document = self.read(self.inbox, item_id)
-        if document is None:
-            raise NotFound(f"no inbox item {item_id}")
-        return document
+        return self._found(self.inbox, item_id, "inbox item")
 
     def mark_read(self, item_id, read_at):
         """The item read at ``read_at``, unless it was read before (its first reading stays)."""
@@ -106,3 +111,70 @@ class NotificationsRepository(Repository):
     def unread_count(self, subscriber_id):
         return sum(1 for _ in read_documents(self.inbox, {"subscriber_id": subscriber_id, "read_at": None},
                                              ("_id",)))
+
+    # webhook endpoints
+
+    def add_endpoint(self, endpoint):
+        return self.insert(self.endpoints, endpoint)
+
+    def endpoint(self, endpoint_id):
+        return self._found(self.endpoints, endpoint_id, "webhook endpoint")
+
+    def endpoints_of(self, subscriber_id):
+        return list(read_documents(self.endpoints, {"subscriber_id": subscriber_id},
+                                   ("_id", "subscriber_id", "status")))
+
+    def find_endpoints(self, condition, limit, offset):
+        return find_page(self.endpoints, condition, BY_CREATION, limit, offset, {"secrets": 0})
+
+    def save_endpoint(self, current, endpoint):
+        return self.save_revision(self.endpoints, current, endpoint, returning=False)
+
+    # webhook deliveries
+
+    def add_delivery(self, delivery):
+        """Store the delivery; False when it is there already (the same event, again)."""
+        return self._insert_once(self.deliveries, delivery)
+
+    def delivery(self, delivery_id):
+        return self._found(self.deliveries, delivery_id, "delivery")
+
+    def due_deliveries(self, now, limit):
+        """Deliveries whose next attempt is due at ``now`` (ISO), the longest waiting first."""
+        found = read_documents(self.deliveries, {"next_attempt_at": {"$lte": now}}, ("_id", "next_attempt_at"))
+        return sorted(found, key=lambda d: (d["next_attempt_at"], d["_id"]))[:limit]
+
+    def claim_delivery(self, due, until):
+        """Whether this caller claimed the delivery ``due`` (as read) until ``until``."""
+        return self.update(self.deliveries, {"_id": due["_id"], "next_attempt_at": due["next_attempt_at"]},
+                           {"$set": {"next_attempt_at": until}})
+
+    def record_attempt(self, delivery_id, attempt, changed):
+        """The attempt (if one was made) logged on the delivery with what it changed (a delivery no longer due
+        loses its ``next_attempt_at``, and leaves the index of those due)."""
+        update = {} if attempt is None else {"$push": {"attempts": attempt}}
+        kept = {key: value for key, value in changed.items() if value is not None}
+        if kept:
+            update["$set"] = kept
+        gone = [key for key, value in changed.items() if value is None]
+        if gone:
+            update["$unset"] = {key: "" for key in gone}
+        self.update(self.deliveries, {"_id": delivery_id}, update)
+
+    def find_deliveries(self, endpoint_id, limit, offset):
+        return find_page(self.deliveries, {"endpoint_id": endpoint_id}, NEWEST_CREATED, limit, offset,
+                         {"body": 0})
+
+    def _found(self, collection, document_id, what):
+        document = self.read(collection, document_id)
+        if document is None:
+            raise NotFound(f"no {what} {document_id}")
+        return document
+
+    def _insert_once(self, collection, document):
+        """Insert ``document``; False when its id is stored already (what made it came again)."""
+        try:
+            self.insert(collection, document)
+        except DuplicateKeyError:
+            return False
+        return True

@@ -17,7 +17,7 @@ from services.notifications.repository import subscriber_id_of
 from services.notifications.views import (subscriber_view, subscription_view, topic_views)
 
 
-def _as_seen(store, caller):
+def as_seen(store, caller):
     """The caller's subscriber document, its role and scope as this call shows them (not stored)."""
     subscriber_id = subscriber_id_of(caller.subject)
     known = store.subscriber(subscriber_id) or {
@@ -32,27 +32,29 @@ def list_topics():
 
 
 def get_subscriber(store, caller):
-    return subscriber_view(_as_seen(store, caller))
+    return subscriber_view(as_seen(store, caller))
 
 
 def update_subscriber(store, caller, payload):
     data = load(SubscriberSchema(), payload)
-    return subscriber_view(store.save_subscriber({**_as_seen(store, caller), **data}))
+    return subscriber_view(store.save_subscriber({**as_seen(store, caller), **data}))
 
 
 def set_preferences(store, caller, payload):
     preferences = check_preferences(load(PreferencesSchema(), payload))
-    return subscriber_view(store.save_subscriber({**_as_seen(store, caller), "preferences": preferences}))
+    return subscriber_view(store.save_subscriber({**as_seen(store, caller), "preferences": preferences}))
 
 
 def subscribe(store, caller, payload):
     data = load(SubscriptionSchema(), payload)
     topics, filters = check_subscription(data["topics"], data["filters"])
-    subscriber = _as_seen(store, caller)
+    subscriber = as_seen(store, caller)
     access.require_may_subscribe(subscriber, topics)
+    endpoint_ids = sorted(set(data["endpoint_ids"]))
+    access.require_own_endpoints(store.endpoints_of(subscriber["_id"]), endpoint_ids)
     store.save_subscriber(subscriber)
     subscription = {"_id": new_id("sub"), "subscriber_id": subscriber["_id"], "topics": topics,
-                    "filters": filters, "created_at": utc_now()}
+                    "filters": filters, "endpoint_ids": endpoint_ids, "created_at": utc_now()}
     return subscription_view(store.add_subscription(subscription))
 
 

@@ -14,7 +14,23 @@ def subscriber_view(subscriber):
 
 def subscription_view(subscription):
     return {"id": subscription["_id"], "topics": subscription["topics"],
-            "filters": subscription["filters"], "created_at": subscription["created_at"]}
+            "filters": subscription["filters"], "endpoint_ids": subscription.get("endpoint_ids", []),
+            "created_at": subscription["created_at"]}
+
+
+def endpoint_view(endpoint):
+    return {"id": endpoint["_id"], **{key: endpoint.get(key) for key in (
+        "url", "description", "status", "failing_since", "disabled_at", "enable_after",
+        "disabled_reason", "created_at")}}
+
+
+_ATTEMPT = ("at", "reason", "status", "latency_ms", "response_body", "error", "outcome")
+
+
+def delivery_view(delivery):
+    return {"id": delivery["_id"], "next_attempt_at": delivery.get("next_attempt_at"),
+            **{key: delivery[key] for key in ("endpoint_id", "event_id", "topic", "status", "created_at")},
+            "attempts": [{key: a.get(key) for key in _ATTEMPT} for a in delivery["attempts"]]}
 
 
 def inbox_item_view(item):

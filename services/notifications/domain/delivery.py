@@ -117,3 +117,21 @@ def enable(endpoint, now):
                        {"enable_after": [endpoint["enable_after"].isoformat()]})
     return {**endpoint, "status": ACTIVE, "failing_since": None, "disabled_at": None,
             "enable_after": None, "disabled_reason": None}
+
+
+PENDING, HELD = "pending", "held"
+
+
+def after_attempt(record, attempt, now, schedule=DEFAULT_SCHEDULE, jitter=0.0):
+    """The delivery ``record`` after ``attempt`` (from a channel's sender): delivered, due again
+    on the schedule, or failed once the schedule is spent (kept, to be replayed). Returns the
+    changed fields."""
+    if attempt["outcome"] == DELIVERED:
+        return {"status": DELIVERED, "next_attempt_at": None}
+    failures = record.get("failed_attempts", 0) + 1
+    if attempt["outcome"] == GONE:  # the endpoint is disabled: the message waits for a replay
+        return {"status": HELD, "next_attempt_at": None, "failed_attempts": failures}
+    when = None if attempt["outcome"] == FAILED else next_attempt(failures, attempt, now, schedule, jitter)
+    if when is None:
+        return {"status": FAILED, "next_attempt_at": None, "failed_attempts": failures}
+    return {"status": PENDING, "next_attempt_at": when, "failed_attempts": failures}
