@@ -85,3 +85,19 @@ def test_a_410_disables_at_once_and_the_owner_enables_it_only_after_the_cooldown
     with pytest.raises(Conflict):
         enable(enabled, NOW + datetime.timedelta(hours=2))
     assert gone["status"] == "disabled"  # the rules change nothing they are given
+
+
+def test_after_an_attempt_a_delivery_is_delivered_due_again_held_or_failed():
+    schedule = (10, 20)
+    delivered = {"outcome": DELIVERED, "at_least": 0}
+    retry = answer_outcome(500)
+    assert delivery.after_attempt({}, delivered, NOW, schedule) == {"status": DELIVERED, "next_attempt_at": None}
+    first = delivery.after_attempt({}, retry, NOW, schedule)
+    assert first == {"status": "pending", "next_attempt_at": NOW + datetime.timedelta(seconds=10),
+                     "failed_attempts": 1}
+    second = delivery.after_attempt(first, retry, NOW, schedule)
+    assert second["next_attempt_at"] == NOW + datetime.timedelta(seconds=20)
+    assert delivery.after_attempt(second, retry, NOW, schedule)["status"] == "failed"  # spent
+    assert delivery.after_attempt({}, answer_outcome(410), NOW, schedule)["status"] == "held"
+    final = {"outcome": delivery.FAILED, "at_least": 0}  # an SMTP 5xx
+    assert delivery.after_attempt({}, final, NOW, schedule)["status"] == "failed"
