@@ -37,9 +37,9 @@ def hear(store, envelope):
             added += store.add_inbox_item(new_item(
                 envelope["event_id"], subscriber_id, topic, envelope["occurred_at"],
                 render(topic, subscriber["language"], facts), now))
-        if WEBHOOK not in at_once:
-            continue
         named = {e for s in subscriptions if s["subscriber_id"] == subscriber_id for e in s.get("endpoint_ids", ())}
+        if WEBHOOK not in at_once or not named:  # no endpoint to read for those who named none
+            continue
         for endpoint in store.endpoints_of(subscriber_id):
             if endpoint["_id"] in named:
                 added += store.add_delivery(_delivery(envelope, topic, body, endpoint, now))
