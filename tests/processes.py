@@ -47,6 +47,7 @@ COMPETITIONS = "competitions"
 GATEWAY = "gateway"
 TALENT_POOL = "talent_pool"
 STUDIOS = "studios"
+NOTIFICATIONS = "notifications"
 
 TOKEN_SECRET = "e2e-token-secret-0123456789abcdef0123456789"
 PERSONAL_DATA_SECRET = "e2e-personal-data-secret-0123456789abcdef"
@@ -377,17 +378,26 @@ class System:
 
     def wait_for_talent_pool(self, timeout=60):
         """Until the talent pool answers an RPC and consumes its events."""
-        self.wait_for_rpc(TALENT_POOL, lambda cluster: cluster.talent_pool.list_parked(
-            PROBE, {"limit": 1}), timeout)
-        from common.topology import subscriptions
         from services.talent_pool.service import TalentPoolService
-        self.wait_for_consumers(TALENT_POOL, [q for _, _, q in subscriptions(TalentPoolService)],
-                                timeout)
+        self._wait_for_consuming(TALENT_POOL, TalentPoolService, timeout)
 
     def wait_for_studios(self, timeout=60):
         """Until the studios service answers an RPC."""
         self.wait_for_rpc(STUDIOS, lambda cluster: cluster.studios.list_studios(
             PROBE, {"limit": 1}), timeout)
+
+    def wait_for_notifications(self, timeout=60):
+        """Until the notifications service answers an RPC and consumes its events."""
+        from services.notifications.service import NotificationsService
+        self._wait_for_consuming(NOTIFICATIONS, NotificationsService, timeout)
+
+    def _wait_for_consuming(self, name, service_class, timeout):
+        """Until the consuming service ``name`` answers an RPC (its parked messages) and has a
+        consumer on every queue it subscribes."""
+        self.wait_for_rpc(name, lambda cluster: getattr(cluster, name).list_parked(
+            PROBE, {"limit": 1}), timeout)
+        from common.topology import subscriptions
+        self.wait_for_consumers(name, [q for _, _, q in subscriptions(service_class)], timeout)
 
     def wait_for_gateway(self, timeout=60):
         self.wait_until(lambda: requests.get(f"{self.base_url}/health", timeout=2).status_code == 200,
