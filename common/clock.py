@@ -21,6 +21,11 @@ def utc_now(now=None):
     return (now or utc_datetime()).astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+def instant(value):
+    """An instant as stored (``utc_now``'s text) as an aware datetime; None for None."""
+    return datetime.datetime.fromisoformat(value) if value else None
+
+
 def beijing_today(now=None):
     """Beijing's calendar date at ``now`` (default: this instant)."""
     return (now or utc_datetime()).astimezone(BEIJING).date()

@@ -88,6 +88,15 @@ class IsoDate(fields.String):
         raise self.make_error("invalid_date")
 
 
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 instant with its offset, kept as instants are stored (``common.clock.utc_now``:
+    UTC, to the millisecond), so that instants from anyone compare as text and cross RPC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        return instant.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds")
+
+
 class MaskedIdNumber(fields.String):
     """An ID number as shown to people: first 3 and last 4 characters, the rest ``*``. It masks
     again on the way out, so even a service's mistake could not put a full number on the wire."""

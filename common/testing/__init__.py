@@ -7,6 +7,7 @@
 - factories: small valid competition data (schemes, awards, workers)
 - scenarios: a competition driven through the gateway up to its published results
 - events: recording the events a service publishes, from the real broker
+- services: a service in real containers, called as the gateway calls it
 - receivers: a real webhook receiver and a real SMTP server, each in its own process
   (webhook_receiver, smtp_server and records are those processes' own code)
 """

@@ -10,12 +10,11 @@ Published, through the outbox, with source ``talent_pool``: ``talent.admitted`` 
 ``talent.updated`` v1. Both carry the talent as it is after the change. No ID number travels in
 them, not even masked: a person is named by the protected person key, as in every event.
 """
-import datetime
-
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from common.events import Contract, make_event
 from common.personal_id import mask_id_number
+from common.schemas import Instant
 from services.talent_pool.domain.talent import ADMITTED, UPDATED
 
 SOURCE = "talent_pool"
@@ -53,15 +52,6 @@ STARS = validate.Range(min=0, max=5)
 class _Reading(Schema):
     class Meta:
         unknown = EXCLUDE
-
-
-class Instant(fields.AwareDateTime):
-    """An ISO 8601 instant with its offset, read as the pool stores instants (UTC, milliseconds),
-    so that instants from any publisher compare as text."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        instant = super()._deserialize(value, attr, data, **kwargs)
-        return instant.astimezone(datetime.timezone.utc).isoformat(timespec="milliseconds")
 
 
 class Day(fields.Date):
