@@ -1,5 +1,5 @@
 """The notifications' routes: the caller as a subscriber, their subscriptions and preferences,
-and their inbox.
+their inbox and emails, and their webhook endpoints with each one's delivery log and replays.
 
 Every signed-in caller is a subscriber; each route acts on the caller's own subscriber, so no
 route takes another's id: an item or a subscription of someone else answers 404, as one that
@@ -58,6 +58,11 @@ class NotificationRoutes:
         self.notifications.unsubscribe(principal.to_dict(), subscription_id)
         return 204, None
 
+    @route("GET", "/subscriber/emails", query=api.PageQuery, response=api.EmailPageSchema,
+           tags=SUBSCRIBERS, summary="The caller's emails, newest first, each with every attempt")
+    def list_emails(self, request, principal, query):
+        return self.notifications.list_emails(principal.to_dict(), query)
+
     @route("GET", "/inbox", query=api.InboxQuerySchema, response=api.InboxPageSchema, tags=INBOX,
            summary="The caller's inbox, newest first")
     def list_inbox(self, request, principal, query):
@@ -84,6 +89,11 @@ class NotificationRoutes:
     def list_endpoints(self, request, principal, query):
         return self.notifications.list_endpoints(principal.to_dict(), query)
 
+    @route("GET", "/endpoints/health", response=api.HealthView, tags=ENDPOINTS,
+           summary="For admins: how many endpoints are active, failing, disabled, and those not healthy")
+    def endpoints_health(self, request, principal):
+        return self.notifications.endpoints_health(principal.to_dict())
+
     @route("GET", "/endpoints/<endpoint_id>", response=api.EndpointView, tags=ENDPOINTS,
            summary="One webhook endpoint and its health")
     def get_endpoint(self, request, principal, endpoint_id):
@@ -94,3 +104,27 @@ class NotificationRoutes:
            summary="An endpoint's deliveries, newest first, each with every attempt")
     def list_deliveries(self, request, principal, query, endpoint_id):
         return self.notifications.list_deliveries(principal.to_dict(), endpoint_id, query)
+
+    # A rotation retried with its Idempotency-Key answers the same secret: rotating twice would
+    # drop the secret the receiver still verifies with.
+    @route("POST", "/endpoints/<endpoint_id>/secret", response=api.SecretRotatedView, tags=ENDPOINTS,
+           creates=True, summary="Rotate the signing secret: the new one is shown this once, the "
+                                 "previous one signs beside it for a day")
+    def rotate_secret(self, request, principal, endpoint_id):
+        return self.notifications.rotate_secret(principal.to_dict(), endpoint_id)
+
+    @route("POST", "/endpoints/<endpoint_id>/enable", response=api.EndpointView, tags=ENDPOINTS,
+           summary="Call a disabled endpoint again, once its cooldown has passed (409 before)")
+    def enable_endpoint(self, request, principal, endpoint_id):
+        return self.notifications.enable_endpoint(principal.to_dict(), endpoint_id)
+
+    @route("POST", "/endpoints/<endpoint_id>/deliveries/<delivery_id>/replay", response=api.DeliveryView,
+           tags=ENDPOINTS, summary="Send one message again now (409 while the endpoint is disabled)")
+    def replay_delivery(self, request, principal, endpoint_id, delivery_id):
+        return self.notifications.replay_delivery(principal.to_dict(), endpoint_id, delivery_id)
+
+    @route("POST", "/endpoints/<endpoint_id>/replay", body=api.ReplayRangeSchema, response=api.ReplayedView,
+           tags=ENDPOINTS, summary="Send again the failed and held messages made in a time range, "
+                                   "at most 10,000 in one call")
+    def replay_failed(self, request, principal, payload, endpoint_id):
+        return self.notifications.replay_failed(principal.to_dict(), endpoint_id, payload)

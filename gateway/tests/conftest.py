@@ -22,7 +22,14 @@ def system_config(amqp_uri, data_dir, port):
 
 
 @pytest.fixture(scope="module")
-def gateway_system(request, vhost_pipeline, tmp_path_factory):
+def system_settings():
+    """Settings a test module gives its system beyond ``system_config`` (a module overrides this
+    fixture: the SMTP server its emails go to, say)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def gateway_system(request, vhost_pipeline, tmp_path_factory, system_settings):
     """Every service and the gateway (services/__init__.py) running for a whole test module;
     yields an Api."""
     # Imported here, after `nameko test` has monkey-patched eventlet.
@@ -34,8 +41,8 @@ def gateway_system(request, vhost_pipeline, tmp_path_factory):
     broker = urlparse(request.config.getoption("RABBIT_AMQP_URI"))
     with vhost_pipeline.get() as vhost:
         port = find_free_port()
-        config = system_config(f"{broker.scheme}://{broker.netloc}/{vhost}",
-                               tmp_path_factory.mktemp("gateway-data"), port)
+        config = {**system_config(f"{broker.scheme}://{broker.netloc}/{vhost}",
+                                  tmp_path_factory.mktemp("gateway-data"), port), **system_settings}
         runner = ServiceRunner(config)
         for service_cls in service_classes():
             runner.add_service(service_cls)

@@ -6,8 +6,8 @@ hear of).
 """
 from marshmallow import fields, validate
 
-from common.schemas import Out, PageQuery, Strict, page_of
-from services.notifications.domain.preferences import CHANNELS, DAILY
+from common.schemas import Instant, Out, PageQuery, Strict, page_of
+from services.notifications.domain.preferences import CHANNELS, DAILY, PERSONAL_CHANNELS
 from services.notifications.domain.subscriptions import MAX_FILTER_VALUES, MAX_VALUE_LENGTH
 from services.notifications.domain.targets import MAX_URL_LENGTH
 from services.notifications.domain.templates import LANGUAGES
@@ -40,6 +40,11 @@ class SubscriptionSchema(Strict):
                          validate=validate.Length(min=1, max=len(TOPICS)),
                          metadata={"description": "event types: GET /topics lists them"})
     filters = fields.Nested(FiltersSchema, load_default=dict)
+    channels = fields.List(fields.String(validate=validate.OneOf(PERSONAL_CHANNELS)),
+                           load_default=lambda: ["inbox"],
+                           validate=validate.Length(max=len(PERSONAL_CHANNELS)),
+                           metadata={"description": "inbox and/or email (the address PUT /subscriber "
+                                                    "gave); webhooks go to the endpoints named"})
     endpoint_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
                                load_default=list, validate=validate.Length(max=MAX_ENDPOINTS),
                                metadata={"description": "the caller's webhook endpoints to call"})
@@ -49,6 +54,12 @@ class EndpointSchema(Strict):
     url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH),
                         metadata={"description": "an http or https URL; private addresses are refused"})
     description = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class ReplayRangeSchema(Strict):
+    """The failed and held messages made in a time range, to be sent again."""
+    since = Instant(required=True, metadata={"description": "from this instant on (ISO 8601, with its offset)"})
+    until = Instant(required=True, metadata={"description": "up to, not including, this one"})
 
 
 class TopicPreferenceSchema(Strict):
@@ -101,6 +112,7 @@ class SubscriptionView(Out):
     id = fields.String(required=True)
     topics = fields.List(fields.String(), required=True)
     filters = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+    channels = fields.List(fields.String(), required=True)
     endpoint_ids = fields.List(fields.String(), required=True)
     created_at = fields.String(required=True)
 
@@ -122,25 +134,60 @@ class EndpointCreatedView(EndpointView):
     secret = fields.String(required=True, metadata={"description": "whsec_...: shown this once"})
 
 
+class SecretRotatedView(EndpointCreatedView):
+    previous_secret_until = fields.String(
+        required=True, metadata={"description": "until then the previous secret signs too"})
+
+
+class EndpointHealthView(EndpointView):
+    backlog = fields.Integer(required=True, metadata={"description": "messages pending or held"})
+
+
+class HealthView(Out):
+    """Every endpoint's health, for admins: how many are active, failing, disabled, and the ones
+    not healthy (failing or disabled), most backlogged first."""
+    active = fields.Integer(required=True)
+    failing = fields.Integer(required=True, metadata={"description": "active, but failing now"})
+    disabled = fields.Integer(required=True)
+    unhealthy = fields.List(fields.Nested(EndpointHealthView), required=True)
+
+
+class ReplayedView(Out):
+    replayed = fields.Integer(required=True, metadata={"description": "messages due again now"})
+    remaining = fields.Integer(required=True, metadata={
+        "description": "more in the range, past the most one replay sends: replay again"})
+
+
 class AttemptView(Out):
     at = fields.String(required=True)
     reason = fields.String(required=True, metadata={"description": "scheduled, manual or replay"})
-    status = fields.Integer(allow_none=True, metadata={"description": "the HTTP status answered"})
+    status = fields.Integer(allow_none=True, metadata={
+        "description": "the HTTP status a webhook's receiver answered, or the SMTP server's reply code"})
     latency_ms = fields.Float(required=True)
     response_body = fields.String(required=True, metadata={"description": "at most 20 KB of it"})
     error = fields.String(allow_none=True)
     outcome = fields.String(required=True)
 
 
-class DeliveryView(Out):
+class SentView(Out):
     id = fields.String(required=True)
-    endpoint_id = fields.String(required=True)
-    event_id = fields.String(required=True, metadata={"description": "the webhook-id"})
     topic = fields.String(required=True)
     status = fields.String(required=True, metadata={"description": "pending, delivered, held, failed"})
     next_attempt_at = fields.String(allow_none=True)
     attempts = fields.List(fields.Nested(AttemptView), required=True)
     created_at = fields.String(required=True)
+
+
+class DeliveryView(SentView):
+    endpoint_id = fields.String(required=True)
+    event_id = fields.String(required=True, metadata={"description": "the webhook-id"})
+
+
+class EmailView(SentView):
+    event_id = fields.String(required=True, metadata={"description": "the message's id (its Message-ID)"})
+    to = fields.String(required=True)
+    subject = fields.String(required=True)
+    language = fields.String(required=True)
 
 
 class InboxItemView(Out):
@@ -162,4 +209,5 @@ class UnreadView(Out):
 SubscriptionPageSchema = page_of(SubscriptionView)
 EndpointPageSchema = page_of(EndpointView)
 DeliveryPageSchema = page_of(DeliveryView)
+EmailPageSchema = page_of(EmailView)
 InboxPageSchema = page_of(InboxItemView)

@@ -1,12 +1,13 @@
-"""Sending the webhook deliveries that are due, in every instance of the service.
+"""Sending the deliveries that are due, webhooks and emails alike, in every instance of the service.
 
 Each run reads the deliveries due and claims each one (``repository.claim_delivery``: its next
 attempt moved to the end of a lease, conditioned on the time read), so two instances never send
 the same attempt; one that dies mid-attempt leaves the delivery to be claimed again when the lease
-ends, with the same ``webhook-id``. Claimed deliveries are sent side by side, each attempt logged
-on its delivery, the next one scheduled (``domain.delivery.after_attempt``), and the endpoint's
-health followed: one that is disabled (a 410, or failing for days) is no longer sent to, its
-deliveries held for a replay, and its owner told in their inbox, past every mute.
+ends, with the same ``webhook-id`` (or ``Message-ID``). Claimed deliveries are sent side by side,
+each attempt logged on its delivery with why it was made, the next one scheduled
+(``domain.delivery.after_attempt``), and a webhook endpoint's health followed: one that is
+disabled (a 410, or failing for ``disable_after``) is no longer sent to, its deliveries held for a
+replay, and its owner told in their inbox and by email, past every mute.
 """
 import datetime
 import random
@@ -14,26 +15,25 @@ from functools import partial
 
 import eventlet
 
-from common.clock import utc_datetime
+from common.clock import instant, utc_datetime, utc_now
 from common.repository import optimistic
 from services.notifications import channels
+from services.notifications.endpoints import as_stored, in_times
 from services.notifications.domain import delivery as rules
+from services.notifications.domain.preferences import EMAIL
+from services.notifications.domain.signing import signing_secrets
 from services.notifications.domain.templates import ENDPOINT_DISABLED, message_facts, render
+from services.notifications.emails import new_email
 from services.notifications.inbox import new_item
 
 BATCH = 1000
-_TIMES = ("failing_since", "disabled_at", "enable_after")
-
-
-def _iso(moment):
-    return moment.isoformat(timespec="milliseconds")
 
 
 def send_due(store, settings, session, now=None):
     """Claim and send every delivery due at ``now``; how many were attempted."""
     now = now or utc_datetime()
-    due = store.due_deliveries(_iso(now), BATCH)
-    until = _iso(now + datetime.timedelta(seconds=settings.lease_seconds))
+    due = store.due_deliveries(utc_now(now), BATCH)
+    until = utc_now(now + datetime.timedelta(seconds=settings.lease_seconds))
     claimed = [d["_id"] for d in due if store.claim_delivery(d, until)]
     pool = eventlet.GreenPool(settings.concurrency)
     for _ in pool.imap(partial(_send, store, settings, session, now), claimed):
@@ -43,27 +43,38 @@ def send_due(store, settings, session, now=None):
 
 def _send(store, settings, session, now, delivery_id):
     delivery = store.delivery(delivery_id)
+    reason = delivery.get("next_reason") or rules.SCHEDULED
+    if delivery.get("channel") == EMAIL:
+        mail = channels.email_message(settings.smtp["sender"], delivery["to"], delivery["subject"],
+                                      delivery["text"], delivery["event_id"])
+        _record(store, settings, delivery, channels.send_email(settings.smtp, mail, now, reason), now)
+        return
     endpoint = store.endpoint(delivery["endpoint_id"])
     if endpoint["status"] != rules.ACTIVE:
         store.record_attempt(delivery_id, None, {"status": rules.HELD, "next_attempt_at": None})
         return
+    secrets = signing_secrets(endpoint["secrets"], instant(endpoint.get("previous_secret_until")), now)
     attempt = channels.send_webhook(session, endpoint["url"], delivery["event_id"], delivery["body"],
-                                    endpoint["secrets"], now, allowed=settings.allowed_networks,
+                                    secrets, now, reason, allowed=settings.allowed_networks,
                                     timeout=settings.timeout)
+    _record(store, settings, delivery, attempt, now)
+    _follow_health(store, settings, endpoint["_id"], attempt, now)
+
+
+def _record(store, settings, delivery, attempt, now):
     changed = rules.after_attempt(delivery, attempt, now, settings.schedule, random.uniform(-1, 1))
     if changed["next_attempt_at"] is not None:
-        changed["next_attempt_at"] = _iso(changed["next_attempt_at"])
-    store.record_attempt(delivery_id, {**attempt, "at": _iso(attempt["at"])}, changed)
-    _follow_health(store, endpoint["_id"], attempt, now)
+        changed["next_attempt_at"] = utc_now(changed["next_attempt_at"])
+    store.record_attempt(delivery["_id"], {**attempt, "at": utc_now(attempt["at"])}, changed)
 
 
 @optimistic
-def _follow_health(store, endpoint_id, attempt, now):
+def _follow_health(store, settings, endpoint_id, attempt, now):
     endpoint = store.endpoint(endpoint_id)
-    as_times = {**endpoint, **{key: _datetime(endpoint.get(key)) for key in _TIMES}}
-    changed, disabled = rules.endpoint_after_attempt(as_times, attempt["outcome"] == rules.DELIVERED,
-                                                     attempt["outcome"] == rules.GONE, now)
-    changed = {**changed, **{key: _iso(changed[key]) if changed.get(key) else None for key in _TIMES}}
+    changed, disabled = rules.endpoint_after_attempt(
+        in_times(endpoint), attempt["outcome"] == rules.DELIVERED, attempt["outcome"] == rules.GONE, now,
+        settings.disable_after, settings.cooldown)
+    changed = as_stored(changed)
     if changed != endpoint:
         store.save_endpoint(endpoint, changed)
     if disabled:
@@ -71,14 +82,14 @@ def _follow_health(store, endpoint_id, attempt, now):
 
 
 def _tell_owner(store, endpoint, now):
-    """The owner of a disabled endpoint told in their inbox: a critical message, past any mute."""
-    owner = store.subscriber(endpoint["subscriber_id"]) or {"language": None}
+    """The owner of a disabled endpoint told in their inbox and by email (if they gave an
+    address): a critical message, past any mute."""
+    owner = store.subscriber(endpoint["subscriber_id"]) or {"_id": endpoint["subscriber_id"], "language": None}
     facts = message_facts({"url": endpoint["url"], "reason": endpoint["disabled_reason"],
                            "disabled_at": endpoint["disabled_at"], "enable_after": endpoint["enable_after"]})
-    store.add_inbox_item(new_item(f"{ENDPOINT_DISABLED}:{endpoint['_id']}:{endpoint['disabled_at']}",
-                                  endpoint["subscriber_id"], ENDPOINT_DISABLED, _iso(now),
-                                  render(ENDPOINT_DISABLED, owner["language"], facts), _iso(now)))
+    message = render(ENDPOINT_DISABLED, owner["language"], facts)
+    notice_id = f"{ENDPOINT_DISABLED}:{endpoint['_id']}:{endpoint['disabled_at']}"
+    store.add_inbox_item(new_item(notice_id, owner["_id"], ENDPOINT_DISABLED, utc_now(now), message, utc_now(now)))
+    if owner.get("email"):
+        store.add_delivery(new_email(notice_id, owner, ENDPOINT_DISABLED, message, utc_now(now)))
 
-
-def _datetime(value):
-    return datetime.datetime.fromisoformat(value) if value else None

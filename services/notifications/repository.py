@@ -1,7 +1,7 @@
 """Where the notifications live: one document per subscriber (how they are reached, their
 preferences, their role and scope as last seen), per subscription, per inbox item, per webhook
-endpoint (its target, secrets and health) and per webhook delivery (its body, status, next
-attempt and every attempt so far).
+endpoint (its target, secrets and health), per delivery (a webhook's or an email's: what it sends,
+its status, next attempt and every attempt so far) and per message waiting for a digest.
 
 An inbox item's id is made of its event's id and its subscriber's, a delivery's of its event's
 and its endpoint's, so that an event delivered twice, replayed, or heard of through two
@@ -17,11 +17,12 @@ from pymongo.errors import DuplicateKeyError
 from common.errors import NotFound
 from common.repository import Repository
 from common.storage import find_page, read_documents
+from services.notifications.domain.delivery import FAILED, HELD, PENDING
 
 NEWEST_FIRST = [("occurred_at", DESCENDING), ("_id", ASCENDING)]
 BY_CREATION = [("created_at", ASCENDING), ("_id", ASCENDING)]
 NEWEST_CREATED = [("created_at", DESCENDING), ("_id", ASCENDING)]
-HEARING_FIELDS = ("_id", "role", "unit", "studio", "language", "preferences")
+HEARING_FIELDS = ("_id", "role", "unit", "studio", "language", "email", "preferences")
 
 
 def subscriber_id_of(subject):
@@ -44,8 +45,11 @@ class NotificationsRepository(Repository):
         self.inbox = database["inbox"]
         self.endpoints = database["endpoints"]
         self.deliveries = database["deliveries"]
+        self.digest_entries = database["digest_entries"]
         self.endpoints.create_index("subscriber_id")
         self.deliveries.create_index("endpoint_id")
+        self.deliveries.create_index("subscriber_id")
+        self.digest_entries.create_index("due_at")
         self.deliveries.create_index("next_attempt_at", sparse=True)
         self.subscriptions.create_index("topics")
         self.subscriptions.create_index("subscriber_id")
@@ -86,7 +90,7 @@ class NotificationsRepository(Repository):
     def subscriptions_to(self, topic):
         """Every subscription to ``topic``."""
         return list(read_documents(self.subscriptions, {"topics": topic},
-                                   ("_id", "subscriber_id", "topics", "filters", "endpoint_ids")))
+                                   ("_id", "subscriber_id", "topics", "filters", "channels", "endpoint_ids")))
 
     # the inbox
 
@@ -124,13 +128,17 @@ class NotificationsRepository(Repository):
         return list(read_documents(self.endpoints, {"subscriber_id": subscriber_id},
                                    ("_id", "subscriber_id", "status")))
 
+    def endpoints_health(self):
+        """Every endpoint's id and health, for the admins' view."""
+        return list(read_documents(self.endpoints, {}, ("_id", "status", "failing_since")))
+
     def find_endpoints(self, condition, limit, offset):
         return find_page(self.endpoints, condition, BY_CREATION, limit, offset, {"secrets": 0})
 
     def save_endpoint(self, current, endpoint):
         return self.save_revision(self.endpoints, current, endpoint, returning=False)
 
-    # webhook deliveries
+    # deliveries, by webhook or email
 
     def add_delivery(self, delivery):
         """Store the delivery; False when it is there already (the same event, again)."""
@@ -161,9 +169,44 @@ class NotificationsRepository(Repository):
             update["$unset"] = {key: "" for key in gone}
         self.update(self.deliveries, {"_id": delivery_id}, update)
 
-    def find_deliveries(self, endpoint_id, limit, offset):
-        return find_page(self.deliveries, {"endpoint_id": endpoint_id}, NEWEST_CREATED, limit, offset,
-                         {"body": 0})
+    def find_deliveries(self, condition, limit, offset):
+        return find_page(self.deliveries, condition, NEWEST_CREATED, limit, offset, {"body": 0, "text": 0})
+
+    def backlog(self, endpoint_id):
+        """How many of the endpoint's messages wait: to be sent, or held while it is disabled."""
+        return sum(1 for d in read_documents(self.deliveries, {"endpoint_id": endpoint_id}, ("status",))
+                   if d["status"] in (PENDING, HELD))
+
+    def replayable(self, endpoint_id, since, until, limit):
+        """The endpoint's failed and held deliveries made in [since, until), oldest first, at most
+        ``limit`` of them, and how many more there are."""
+        found = sorted(
+            (d for d in read_documents(self.deliveries, {"endpoint_id": endpoint_id},
+                                       ("_id", "status", "created_at", "next_attempt_at"))
+             if d["status"] in (FAILED, HELD) and since <= d["created_at"] < until),
+            key=lambda d: (d["created_at"], d["_id"]))
+        return found[:limit], max(len(found) - limit, 0)
+
+    def replay(self, delivery, changed):
+        """``changed`` applied to the delivery unless it changed since it was read (an attempt
+        under way, or another replay); whether it was."""
+        return self.update(self.deliveries, {"_id": delivery["_id"], "status": delivery["status"],
+                                             "next_attempt_at": delivery.get("next_attempt_at")},
+                           {"$set": changed})
+
+    # messages waiting for a digest
+
+    def add_digest_entry(self, entry):
+        """Store the entry; False when it waits already (the same event, heard of again)."""
+        return self._insert_once(self.digest_entries, entry)
+
+    def due_digest_entries(self, now):
+        """Every entry whose digest is due at ``now`` (ISO)."""
+        return list(read_documents(self.digest_entries, {"due_at": {"$lte": now}},
+                                   ("_id", "subscriber_id", "due_at", "occurred_at", "subject")))
+
+    def remove_digest_entries(self, entry_ids):
+        self.digest_entries.delete_many({"_id": {"$in": list(entry_ids)}})
 
     def _found(self, collection, document_id, what):
         document = self.read(collection, document_id)

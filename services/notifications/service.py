@@ -1,8 +1,9 @@
 """The notifications service: thin nameko entrypoints over the use cases.
 
 Every topic of ``domain/topics.py`` comes in through a reliable handler (retried with backoff,
-then parked: never lost, never a hot loop) and is fanned out to the inboxes and webhook endpoints
-that asked for it; a timer in every instance sends the deliveries due, each claimed first;
+then parked: never lost, never a hot loop) and is fanned out to the inboxes, email addresses and
+webhook endpoints that asked for it; timers in every instance send the deliveries due, each
+claimed first, and gather the digests due;
 subscribers come in through the gateway's RPC calls, each taking the caller first; admins list
 and replay its parked messages (``ParkedMessagesAdmin``).
 """
@@ -13,15 +14,17 @@ from common.consumer import reliable_event_handler
 from common.parking import ParkedMessagesAdmin
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
-from services.notifications import deliveries, endpoints, fanout, inbox, subscribers
+from services.notifications import deliveries, digests, emails, endpoints, fanout, inbox, subscribers
 from services.notifications.events import (CONTESTANT_AWARDED, RATING_REVOKED, RESULT_VERIFIED,
                                            RESULTS_PUBLISHED, SOURCES, STUDIO_RATED,
                                            TALENT_ADMITTED, TALENT_UPDATED)
 from services.notifications.repository import NotificationsRepository
 from services.notifications.settings import Settings, WebhookSession
 
-# Seconds between two runs of the webhook sender, in every instance.
+# Seconds between two runs of the sender of webhooks and emails, and of the digests' gathering,
+# in every instance.
 SEND_INTERVAL = 1
+DIGEST_INTERVAL = 30
 
 
 class NotificationsService(ParkedMessagesAdmin):
@@ -36,31 +39,31 @@ class NotificationsService(ParkedMessagesAdmin):
 
     @reliable_event_handler(SOURCES[RESULTS_PUBLISHED], RESULTS_PUBLISHED)
     def results_published(self, envelope):
-        return fanout.hear(self.store, envelope)
+        return fanout.hear(self.store, self.settings, envelope)
 
     @reliable_event_handler(SOURCES[CONTESTANT_AWARDED], CONTESTANT_AWARDED)
     def contestant_awarded(self, envelope):
-        return fanout.hear(self.store, envelope)
+        return fanout.hear(self.store, self.settings, envelope)
 
     @reliable_event_handler(SOURCES[TALENT_ADMITTED], TALENT_ADMITTED)
     def talent_admitted(self, envelope):
-        return fanout.hear(self.store, envelope)
+        return fanout.hear(self.store, self.settings, envelope)
 
     @reliable_event_handler(SOURCES[TALENT_UPDATED], TALENT_UPDATED)
     def talent_updated(self, envelope):
-        return fanout.hear(self.store, envelope)
+        return fanout.hear(self.store, self.settings, envelope)
 
     @reliable_event_handler(SOURCES[STUDIO_RATED], STUDIO_RATED)
     def studio_rated(self, envelope):
-        return fanout.hear(self.store, envelope)
+        return fanout.hear(self.store, self.settings, envelope)
 
     @reliable_event_handler(SOURCES[RATING_REVOKED], RATING_REVOKED)
     def rating_revoked(self, envelope):
-        return fanout.hear(self.store, envelope)
+        return fanout.hear(self.store, self.settings, envelope)
 
     @reliable_event_handler(SOURCES[RESULT_VERIFIED], RESULT_VERIFIED)
     def result_verified(self, envelope):
-        return fanout.hear(self.store, envelope)
+        return fanout.hear(self.store, self.settings, envelope)
 
     # subscribers
 
@@ -97,6 +100,10 @@ class NotificationsService(ParkedMessagesAdmin):
     def unsubscribe(self, caller, subscription_id):
         return subscribers.unsubscribe(self.store, caller_from(caller), subscription_id)
 
+    @rpc
+    def list_emails(self, caller, query=None):
+        return emails.list_emails(self.store, caller_from(caller), query)
+
     # the inbox
 
     @rpc
@@ -126,10 +133,34 @@ class NotificationsService(ParkedMessagesAdmin):
         return endpoints.get_endpoint(self.store, caller_from(caller), endpoint_id)
 
     @rpc
+    def endpoints_health(self, caller):
+        return endpoints.health(self.store, caller_from(caller))
+
+    @rpc
+    def rotate_secret(self, caller, endpoint_id):
+        return endpoints.rotate_secret(self.store, caller_from(caller), endpoint_id)
+
+    @rpc
+    def enable_endpoint(self, caller, endpoint_id):
+        return endpoints.enable_endpoint(self.store, caller_from(caller), endpoint_id)
+
+    @rpc
     def list_deliveries(self, caller, endpoint_id, query=None):
         return endpoints.list_deliveries(self.store, caller_from(caller), endpoint_id, query)
+
+    @rpc
+    def replay_delivery(self, caller, endpoint_id, delivery_id):
+        return endpoints.replay_delivery(self.store, caller_from(caller), endpoint_id, delivery_id)
+
+    @rpc
+    def replay_failed(self, caller, endpoint_id, payload):
+        return endpoints.replay_failed(self.store, caller_from(caller), endpoint_id, payload)
 
     @timer(interval=SEND_INTERVAL)
     def send_deliveries(self):
         deliveries.send_due(self.store, self.settings, self.session)
+
+    @timer(interval=DIGEST_INTERVAL)
+    def gather_digests(self):
+        digests.send_due(self.store)
 

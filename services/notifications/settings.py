@@ -1,20 +1,29 @@
 """What the configuration gives every worker of the notifications service, checked once at
 start-up: the networks webhook targets may be in despite being private, how long a webhook
-attempt may wait, the retry schedule, and this instance's name for the deliveries it claims."""
+attempt may wait, the retry schedule, how long an endpoint may fail before it is disabled and
+how long it then stays so, the SMTP server mail goes through, and the hour digests go out."""
+import datetime
+
 import requests
 from nameko.extensions import DependencyProvider
 
-from common.ids import new_id
 from services.notifications.domain import delivery, targets
+from services.notifications.domain.preferences import DEFAULT_DIGEST_HOUR
 
 ALLOWED_NETWORKS_KEY = "NOTIFICATIONS_ALLOWED_NETWORKS"
 TIMEOUT_KEY = "WEBHOOK_TIMEOUT_SECONDS"
 SCHEDULE_KEY = "WEBHOOK_RETRY_SCHEDULE"
 CONCURRENCY_KEY = "WEBHOOK_CONCURRENCY"
+DISABLE_AFTER_KEY = "WEBHOOK_DISABLE_AFTER_SECONDS"
+COOLDOWN_KEY = "WEBHOOK_COOLDOWN_SECONDS"
+SMTP_KEY = "SMTP"
+DIGEST_HOUR_KEY = "DIGEST_HOUR"
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_CONCURRENCY = 50
 # A claimed delivery is due again after this if its attempt never finished (the instance died).
 LEASE_SECONDS = 120
+SMTP_DEFAULTS = {"host": "127.0.0.1", "port": 25, "starttls": False, "username": None,
+                 "password": None, "sender": "noreply@jiangxin.localhost", "timeout": 30}
 
 
 class Settings(DependencyProvider):
@@ -26,11 +35,35 @@ class Settings(DependencyProvider):
             raise ValueError(f"{TIMEOUT_KEY} must be more than 0 and at most 60 seconds")
         self.schedule = delivery.schedule_from(config.get(SCHEDULE_KEY))
         self.concurrency = int(config.get(CONCURRENCY_KEY) or DEFAULT_CONCURRENCY)
+        self.disable_after = _duration(config, DISABLE_AFTER_KEY, delivery.DEFAULT_DISABLE_AFTER)
+        self.cooldown = _duration(config, COOLDOWN_KEY, delivery.DEFAULT_COOLDOWN)
         self.lease_seconds = LEASE_SECONDS
-        self.instance = new_id("ins")
+        self.smtp = _smtp(config.get(SMTP_KEY) or {})
+        self.digest_hour = int(config.get(DIGEST_HOUR_KEY, DEFAULT_DIGEST_HOUR))
+        if not 0 <= self.digest_hour <= 23:
+            raise ValueError(f"{DIGEST_HOUR_KEY} is an hour of the day, 0 to 23 (Beijing time)")
 
     def get_dependency(self, worker_ctx):
         return self
+
+
+def _duration(config, key, default):
+    value = config.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"{key} is a number of seconds, 0 or more")
+    return datetime.timedelta(seconds=value)
+
+
+def _smtp(given):
+    unknown = set(given) - set(SMTP_DEFAULTS)
+    if unknown:
+        raise ValueError(f"{SMTP_KEY} has no setting {', '.join(sorted(unknown))}")
+    # An unset environment variable comes as an empty text: the default then.
+    smtp = {**SMTP_DEFAULTS, **{key: value for key, value in given.items() if value not in (None, "")}}
+    smtp["port"] = int(smtp["port"])
+    return smtp
 
 
 class WebhookSession(DependencyProvider):

@@ -4,6 +4,7 @@ A subscriber is the caller; their document keeps how they are reached and, refre
 their calls, the role and scope their token gave, which decide what they hear of (access.py).
 """
 from common.clock import utc_now
+from common.errors import BadRequest
 from common.ids import new_id
 from common.schemas import page
 from common.validation import load
@@ -11,6 +12,7 @@ from services.notifications import access
 from services.notifications.api import (PageQuery, PreferencesSchema, SubscriberSchema,
                                         SubscriptionSchema)
 from services.notifications.domain.preferences import NOTHING, check_preferences
+from services.notifications.domain.preferences import EMAIL
 from services.notifications.domain.subscriptions import check_subscription
 from services.notifications.domain.templates import DEFAULT_LANGUAGE
 from services.notifications.repository import subscriber_id_of
@@ -50,12 +52,24 @@ def subscribe(store, caller, payload):
     topics, filters = check_subscription(data["topics"], data["filters"])
     subscriber = as_seen(store, caller)
     access.require_may_subscribe(subscriber, topics)
-    endpoint_ids = sorted(set(data["endpoint_ids"]))
+    endpoint_ids, channels = sorted(set(data["endpoint_ids"])), sorted(set(data["channels"]))
     access.require_own_endpoints(store.endpoints_of(subscriber["_id"]), endpoint_ids)
+    _require_reachable(subscriber, channels, endpoint_ids)
     store.save_subscriber(subscriber)
     subscription = {"_id": new_id("sub"), "subscriber_id": subscriber["_id"], "topics": topics,
-                    "filters": filters, "endpoint_ids": endpoint_ids, "created_at": utc_now()}
+                    "filters": filters, "channels": channels, "endpoint_ids": endpoint_ids,
+                    "created_at": utc_now()}
     return subscription_view(store.add_subscription(subscription))
+
+
+def _require_reachable(subscriber, channels, endpoint_ids):
+    """400 for a subscription that reaches nobody: no channel, or email with no address."""
+    if not channels and not endpoint_ids:
+        raise BadRequest("the subscription names no channel", {
+            "channels": ["name inbox or email, or webhook endpoints in endpoint_ids"]})
+    if EMAIL in channels and not subscriber.get("email"):
+        raise BadRequest("there is no email address to send to", {
+            "channels": ["give an email with PUT /subscriber first"]})
 
 
 def _own_subscription(store, caller, subscription_id):

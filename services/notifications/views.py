@@ -14,8 +14,13 @@ def subscriber_view(subscriber):
 
 def subscription_view(subscription):
     return {"id": subscription["_id"], "topics": subscription["topics"],
-            "filters": subscription["filters"], "endpoint_ids": subscription.get("endpoint_ids", []),
-            "created_at": subscription["created_at"]}
+            "filters": subscription["filters"], "channels": subscription_channels(subscription),
+            "endpoint_ids": subscription.get("endpoint_ids", []), "created_at": subscription["created_at"]}
+
+
+def subscription_channels(subscription):
+    """The channels besides webhooks a subscription asks for (the inbox alone, by default)."""
+    return subscription.get("channels", ["inbox"])
 
 
 def endpoint_view(endpoint):
@@ -27,10 +32,22 @@ def endpoint_view(endpoint):
 _ATTEMPT = ("at", "reason", "status", "latency_ms", "response_body", "error", "outcome")
 
 
-def delivery_view(delivery):
+def _sent(delivery, keys):
     return {"id": delivery["_id"], "next_attempt_at": delivery.get("next_attempt_at"),
-            **{key: delivery[key] for key in ("endpoint_id", "event_id", "topic", "status", "created_at")},
+            **{key: delivery[key] for key in ("event_id", "topic", "status", "created_at", *keys)},
             "attempts": [{key: a.get(key) for key in _ATTEMPT} for a in delivery["attempts"]]}
+
+
+def delivery_view(delivery):
+    return _sent(delivery, ("endpoint_id",))
+
+
+def email_view(email):
+    return _sent(email, ("to", "subject", "language"))
+
+
+def endpoint_health_view(endpoint, backlog):
+    return {**endpoint_view(endpoint), "backlog": backlog}
 
 
 def inbox_item_view(item):

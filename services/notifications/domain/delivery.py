@@ -28,6 +28,12 @@ MAX_SCHEDULE_STEPS = 20
 
 DELIVERED, RETRY, FAILED, GONE = "delivered", "retry", "failed", "gone"
 ACTIVE, DISABLED = "active", "disabled"
+PENDING, HELD = "pending", "held"
+# Why an attempt was made: its turn on the schedule, one message sent again by hand, or one of an
+# endpoint's failed messages replayed.
+SCHEDULED, MANUAL, REPLAY = "scheduled", "manual", "replay"
+# The most messages one replay sends again: a larger range is replayed in several calls.
+MAX_REPLAY = 10_000
 
 
 def schedule_from(value):
@@ -119,19 +125,31 @@ def enable(endpoint, now):
             "enable_after": None, "disabled_reason": None}
 
 
-PENDING, HELD = "pending", "held"
-
 
 def after_attempt(record, attempt, now, schedule=DEFAULT_SCHEDULE, jitter=0.0):
     """The delivery ``record`` after ``attempt`` (from a channel's sender): delivered, due again
     on the schedule, or failed once the schedule is spent (kept, to be replayed). Returns the
-    changed fields."""
+    changed fields; the reason of a replay is spent with its attempt."""
+    spent = {"next_reason": None}
     if attempt["outcome"] == DELIVERED:
-        return {"status": DELIVERED, "next_attempt_at": None}
+        return {"status": DELIVERED, "next_attempt_at": None, **spent}
     failures = record.get("failed_attempts", 0) + 1
     if attempt["outcome"] == GONE:  # the endpoint is disabled: the message waits for a replay
-        return {"status": HELD, "next_attempt_at": None, "failed_attempts": failures}
+        return {"status": HELD, "next_attempt_at": None, "failed_attempts": failures, **spent}
     when = None if attempt["outcome"] == FAILED else next_attempt(failures, attempt, now, schedule, jitter)
     if when is None:
-        return {"status": FAILED, "next_attempt_at": None, "failed_attempts": failures}
-    return {"status": PENDING, "next_attempt_at": when, "failed_attempts": failures}
+        return {"status": FAILED, "next_attempt_at": None, "failed_attempts": failures, **spent}
+    return {"status": PENDING, "next_attempt_at": when, "failed_attempts": failures, **spent}
+
+
+def replayed(reason, now):
+    """The changes that send a delivery again at ``now`` (``reason``: MANUAL or REPLAY), its
+    schedule started afresh: whatever it came to before, a receiver may have lost it."""
+    return {"status": PENDING, "next_attempt_at": now, "failed_attempts": 0, "next_reason": reason}
+
+
+def require_replayable(endpoint):
+    """409 for a replay to an endpoint that is disabled: it is enabled first, after its cooldown."""
+    if endpoint["status"] != ACTIVE:
+        raise Conflict("the endpoint is disabled: enable it before replaying its messages",
+                       {"status": [endpoint["status"]]})

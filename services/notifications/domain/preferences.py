@@ -17,9 +17,12 @@ from common.errors import BadRequest
 
 from .topics import TOPICS
 
-CHANNELS = ("webhook", "email", "inbox")
+WEBHOOK, EMAIL, INBOX = "webhook", "email", "inbox"
+CHANNELS = (WEBHOOK, EMAIL, INBOX)
+# The channels a subscription names itself (a webhook goes to the endpoints it names).
+PERSONAL_CHANNELS = (INBOX, EMAIL)
 # Where a critical message goes, mutes or not: the owner must hear of it on some channel.
-CRITICAL_CHANNELS = ("email", "inbox")
+CRITICAL_CHANNELS = (EMAIL, INBOX)
 DAILY = "daily"
 DEFAULT_DIGEST_HOUR = 18  # Beijing time
 NOTHING = {"muted": False, "topics": {}, "channels": {}}
@@ -56,7 +59,7 @@ def channels_for(preferences, topic, subscribed_channels, critical=False):
     for channel in subscribed_channels:
         if preferences.get("channels", {}).get(channel, {}).get("muted"):
             continue
-        (digest if choice.get("digest") == DAILY and channel != "webhook" else now).append(channel)
+        (digest if choice.get("digest") == DAILY and channel != WEBHOOK else now).append(channel)
     return now, digest
 
 

@@ -15,6 +15,8 @@ from standardwebhooks.webhooks import Webhook
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32  # 256 bits, as the key of HMAC-SHA256 wants
+# How long the previous secret still signs after a rotation: a receiver has this long to switch.
+ROTATION_OVERLAP = datetime.timedelta(hours=24)
 
 
 def new_secret():
@@ -39,3 +41,17 @@ def signed_headers(message_id, body, endpoint_secrets, now):
             "webhook-timestamp": str(int(at.timestamp())),
             "webhook-signature": " ".join(Webhook(secret).sign(message_id, at, body)
                                           for secret in endpoint_secrets)}
+
+
+def rotated(endpoint_secrets, new, now, overlap=ROTATION_OVERLAP):
+    """``(secrets, previous_secret_until)`` after a rotation to ``new``: the current secret signs
+    beside it until ``now + overlap``; one left from an earlier rotation is dropped."""
+    return [new, endpoint_secrets[0]], now + overlap
+
+
+def signing_secrets(endpoint_secrets, previous_secret_until, now):
+    """The secrets an attempt at ``now`` signs with: the current one, and the previous one while
+    its overlap lasts."""
+    if len(endpoint_secrets) > 1 and previous_secret_until is not None and now < previous_secret_until:
+        return endpoint_secrets[:2]
+    return endpoint_secrets[:1]

@@ -14,6 +14,7 @@ DEFAULT_LANGUAGE = "zh-CN"
 LANGUAGES = ("zh-CN", "en")
 MISSING = "—"
 ENDPOINT_DISABLED = "endpoint.disabled"
+DIGEST = "digest"
 
 TEMPLATES = {
     "competition.results_published": {
@@ -64,6 +65,11 @@ TEMPLATES = {
                "{disabled_at} (Beijing time): {reason}. Messages meanwhile are kept; it may be "
                "enabled again and they replayed after {enable_after} (Beijing time)."),
     },
+    DIGEST: {
+        "zh-CN": ("消息摘要（{date}）：{count}条", "截至{date}（北京时间），您订阅的主题共有{count}条新消息：\n{lines}"),
+        "en": ("Digest ({date}): {count} messages", "{count} new messages on the topics you subscribed "
+               "to, up to {date} (Beijing time):\n{lines}"),
+    },
 }
 _INSTANTS = ("published_at", "effective_at", "revoked_at", "verified_at", "disabled_at", "enable_after")
 _PASSED = ("competition_name", "year", "name", "employer", "trade", "prize_name", "rank",
@@ -98,6 +104,13 @@ def message_facts(data):
     facts["correction_zh"] = "更正后的" if correction else ""
     facts["correction_en"] = "corrected and re" if correction else ""
     return facts
+
+
+def digest_facts(entries, due_at):
+    """The facts of a digest telling ``entries`` (each its ``occurred_at`` and ``subject``, in
+    order), due at ``due_at``: one line per message, its time in Beijing time."""
+    lines = "\n".join(f"· {beijing_time(e['occurred_at'])} {e['subject']}" for e in entries)
+    return {"count": len(entries), "date": beijing_time(due_at)[:10], "lines": lines}
 
 
 def render(kind, language, facts):

@@ -10,7 +10,6 @@ import pytest
 import requests
 from standardwebhooks.webhooks import Webhook
 
-from common.testing.receivers import SmtpServer, WebhookReceiver
 from services.notifications.channels import (RESPONSE_BODY_LIMIT, email_message, send_email,
                                              send_webhook)
 from services.notifications.domain.delivery import DELIVERED, FAILED, GONE, RETRY
@@ -18,12 +17,6 @@ from services.notifications.domain.signing import new_secret, webhook_body
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
 BODY = webhook_body("studio.rated", "2026-12-03T08:00:00.000+00:00", {"studio_name": "王建国劳模创新工作室", "stars": 4})
-
-
-@pytest.fixture(scope="module")
-def receiver(tmp_path_factory):
-    with WebhookReceiver(tmp_path_factory.mktemp("webhooks")) as running:
-        yield running
 
 
 @pytest.fixture
@@ -101,12 +94,6 @@ def test_a_long_answer_is_kept_cut(session):
     attempt = send_webhook(session, url, "evt-1", BODY, [new_secret()], now(), allowed=LOOPBACK)
     server.server_close()
     assert attempt["status"] == 500 and len(attempt["response_body"].encode("utf-8")) <= RESPONSE_BODY_LIMIT
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    with SmtpServer(tmp_path) as running:
-        yield running
 
 
 def settings(smtp):

@@ -2,15 +2,14 @@
 publishers' relays publish them, heard of by the subscribers who asked and may hear of them, in
 their inboxes, once however often they come; and the subscribers' own calls."""
 import pytest
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 
 from common.errors import BadRequest, Forbidden, NotFound
-from common.storage import Store
 from common.testing import callers
 from common.events import make_event
 from common.testing.contracts import (EXAMPLES, RESULTS_PUBLISHED, results_published, studio_envelope,
                                       studio_rated)
 from common.testing.events import publish_event
+from common.testing.services import ServiceUnderTest
 from common.testing.waiting import wait_until
 from services.notifications.domain.topics import TOPICS
 from services.notifications.events import SOURCES
@@ -22,24 +21,14 @@ HANDLERS = {"competition.results_published": "results_published",
 
 @pytest.fixture
 def notifications(container_factory, service_config):
-    config = {**service_config, "EVENT_RETRY_DELAYS": [0.1, 0.2]}
-    container = container_factory(NotificationsService, config)
-    container.start()
-
-    def call(method, caller, *args):
-        with entrypoint_hook(container, method) as hook:
-            return hook(caller.to_dict() if caller else None, *args)
-
-    call.container, call.config = container, config
-    call.store = next(e for e in container.extensions if isinstance(e, Store)).repository
-    return call
+    return ServiceUnderTest(container_factory, NotificationsService,
+                            {**service_config, "EVENT_RETRY_DELAYS": [0.1, 0.2]})
 
 
 def hear(notifications, *bodies):
     """Publish each envelope and wait until its handler has finished with it."""
     for body in bodies:
-        with entrypoint_waiter(notifications.container, HANDLERS[body["event_type"]], timeout=10):
-            publish_event(notifications.config["AMQP_URI"], body)
+        notifications.hear(HANDLERS[body["event_type"]], body)
 
 
 def rated(**data):

@@ -91,13 +91,29 @@ def test_after_an_attempt_a_delivery_is_delivered_due_again_held_or_failed():
     schedule = (10, 20)
     delivered = {"outcome": DELIVERED, "at_least": 0}
     retry = answer_outcome(500)
-    assert delivery.after_attempt({}, delivered, NOW, schedule) == {"status": DELIVERED, "next_attempt_at": None}
+    assert delivery.after_attempt({}, delivered, NOW, schedule) == {
+        "status": DELIVERED, "next_attempt_at": None, "next_reason": None}
     first = delivery.after_attempt({}, retry, NOW, schedule)
     assert first == {"status": "pending", "next_attempt_at": NOW + datetime.timedelta(seconds=10),
-                     "failed_attempts": 1}
+                     "failed_attempts": 1, "next_reason": None}
     second = delivery.after_attempt(first, retry, NOW, schedule)
     assert second["next_attempt_at"] == NOW + datetime.timedelta(seconds=20)
     assert delivery.after_attempt(second, retry, NOW, schedule)["status"] == "failed"  # spent
     assert delivery.after_attempt({}, answer_outcome(410), NOW, schedule)["status"] == "held"
     final = {"outcome": delivery.FAILED, "at_least": 0}  # an SMTP 5xx
     assert delivery.after_attempt({}, final, NOW, schedule)["status"] == "failed"
+
+
+def test_a_replay_sends_again_now_with_its_schedule_afresh_and_its_reason_is_spent_by_the_attempt():
+    failed = {"status": "failed", "failed_attempts": 7}
+    again = delivery.replayed(delivery.REPLAY, "2026-12-04T10:00:00.000+00:00")
+    assert again == {"status": "pending", "next_attempt_at": "2026-12-04T10:00:00.000+00:00",
+                     "failed_attempts": 0, "next_reason": "replay"}
+    after = delivery.after_attempt({**failed, **again}, answer_outcome(500), NOW, (10, 20))
+    assert after["failed_attempts"] == 1 and after["next_reason"] is None
+
+
+def test_a_disabled_endpoints_messages_are_not_replayed():
+    delivery.require_replayable({"status": "active"})
+    with pytest.raises(Conflict):
+        delivery.require_replayable({"status": "disabled"})

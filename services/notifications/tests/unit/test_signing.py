@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.notifications.domain.signing import new_secret, signed_headers, webhook_body
+from services.notifications.domain.signing import (ROTATION_OVERLAP, new_secret, rotated, signed_headers,
+                                                  signing_secrets, webhook_body)
 
 NOW = datetime.datetime.now(datetime.timezone.utc)
 
@@ -56,3 +57,13 @@ def test_secrets_are_standard_and_fresh():
     assert len(secrets) == 50 and all(s.startswith("whsec_") for s in secrets)
     with pytest.raises(ValueError):
         signed_headers("evt-1", "{}", [], NOW)
+
+
+def test_a_rotation_signs_with_both_secrets_for_a_day_then_with_the_new_one_alone():
+    first, second, third = new_secret(), new_secret(), new_secret()
+    secrets, until = rotated([first], second, NOW)
+    assert secrets == [second, first] and until == NOW + ROTATION_OVERLAP
+    assert signing_secrets(secrets, until, NOW) == [second, first]
+    assert signing_secrets(secrets, until, until) == [second]
+    again, _ = rotated(secrets, third, NOW)
+    assert again == [third, second]  # the secret of the rotation before is dropped

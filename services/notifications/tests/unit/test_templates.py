@@ -5,8 +5,8 @@ import re
 import pytest
 
 from common.testing.contracts import EXAMPLES
-from services.notifications.domain.templates import (ENDPOINT_DISABLED, LANGUAGES, TEMPLATES,
-                                                     beijing_time, message_facts, render)
+from services.notifications.domain.templates import (DIGEST, ENDPOINT_DISABLED, LANGUAGES, TEMPLATES,
+                                                     beijing_time, digest_facts, message_facts, render)
 from services.notifications.domain.topics import TOPICS
 
 ENDPOINT = {"url": "https://hr.example.com/hooks", "reason": "the target answered 410 Gone",
@@ -14,9 +14,15 @@ ENDPOINT = {"url": "https://hr.example.com/hooks", "reason": "the target answere
             "enable_after": datetime.datetime(2026, 12, 3, 11, 0, tzinfo=datetime.timezone.utc)}
 
 
+DIGESTED = [{"occurred_at": "2026-12-03T02:00:00.000+00:00", "subject": "王建国劳模创新工作室评定为4星级"},
+            {"occurred_at": "2026-12-03T05:30:00.000+00:00", "subject": "张伟的人才信息已更新"}]
+
+
 def example_facts(kind):
     if kind == ENDPOINT_DISABLED:
         return message_facts(ENDPOINT)
+    if kind == DIGEST:
+        return digest_facts(DIGESTED, "2026-12-03T10:00:00.000+00:00")
     _source, data = EXAMPLES[kind]
     return message_facts(data())
 
@@ -56,3 +62,10 @@ def test_instants_are_shown_in_beijing_time():
     assert beijing_time("not a time") == "—" and beijing_time("2026-06-08T16:00:00") == "—"
     facts = example_facts("studio.rated")
     assert "2026-06-09 00:00" in render("studio.rated", "zh-CN", facts)["text"]
+
+
+def test_a_digest_tells_each_message_on_a_line_in_beijing_time():
+    message = render(DIGEST, "zh-CN", example_facts(DIGEST))
+    assert message["subject"] == "消息摘要（2026-12-03）：2条"
+    assert message["text"].splitlines()[1:] == ["· 2026-12-03 10:00 王建国劳模创新工作室评定为4星级",
+                                                "· 2026-12-03 13:30 张伟的人才信息已更新"]
