@@ -46,7 +46,7 @@ from services.notifications.deliveries import BATCH
 from services.notifications.domain.delivery import DELIVERED
 from services.notifications.domain.signing import webhook_body
 from services.notifications.repository import NotificationsRepository
-from services.notifications.settings import CONCURRENCY_KEY, DEFAULT_CONCURRENCY
+from services.notifications.settings import concurrency as webhook_concurrency
 from tests.processes import NOTIFICATIONS
 
 AIM_RATIO = 2.0  # the fan-out at most twice the plain client's time
@@ -163,7 +163,7 @@ def main(argv=None):
     rounds = 1 if args.profile else args.rounds
 
     config = load_config(args.config)
-    concurrency = int(config.get(CONCURRENCY_KEY) or DEFAULT_CONCURRENCY)
+    concurrency = webhook_concurrency(config)
     with webhook_system(config, args, "notifications_fanout") as (system, receiver):
         due, by_id = time_due_read(system.data_dir)
         print(f"  a timer run's read of the due deliveries (due_deliveries), {args.stored:,} stored, none "
