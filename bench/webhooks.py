@@ -37,7 +37,6 @@ from services.notifications.domain.delivery import DELIVERED
 from services.notifications.domain.signing import signed_headers, webhook_body
 from services.notifications.events import SOURCES, STUDIO_RATED
 from services.notifications.repository import NotificationsRepository, delivery_id
-from services.notifications.settings import WebhookSession
 from tests.processes import NOTIFICATIONS
 
 PLAIN_WEBHOOKS = "bench.webhooks:PlainWebhooks"
@@ -64,7 +63,7 @@ def signed_post(session, url, message_id, body, secret):
 class PlainWebhooks:
     name = "bench_plain_webhooks"
 
-    session = WebhookSession()  # the raw hop's, as the service keeps one per instance
+    hop_session = requests.Session()  # the raw hop's, kept alive as the service keeps its own
     target = None  # (url, secret) the raw hop POSTs to: one container per process
     pooled = {}  # concurrency -> its session, kept from round to round as the service keeps its own
 
@@ -93,7 +92,7 @@ class PlainWebhooks:
             return
         url, secret = PlainWebhooks.target
         body = webhook_body(envelope["event_type"], envelope["occurred_at"], envelope["data"])
-        signed_post(self.session, url, envelope["event_id"], body, secret)
+        signed_post(self.hop_session, url, envelope["event_id"], body, secret)
 
 
 # ---------------------------------------------------------------------------------------------
