@@ -17,6 +17,8 @@ BENCHMARKS = {
     "studio_report": "bench.bench_studio_report",  # the yearly studio report: 1,000 studios x 50 verified results
     "studio_rating": "bench.bench_studio_rating",  # a rating round of 1,000 studios into the talent pool vs the raw event hop
     "results": "bench.bench_results",  # results drafted and submitted through the gateway vs two @http + RPC requests
+    "notifications_fanout": "bench.bench_notifications_fanout",  # one event to 1,000 webhooks vs a plain client's signed POSTs
+    "webhook_latency": "bench.bench_webhook_latency",  # publication to webhook received, p50/p99, vs the raw hop + POST
 }
 
 

@@ -404,11 +404,16 @@ def report(rounds, winners):
           f"per event); raw nameko event hop: {hop:.2f} s for {winners:,} events (p50 "
           f"{median('raw hop', 'p50') * 1000:,.0f} ms, p99 {median('raw hop', 'p99') * 1000:,.0f} ms); "
           f"medians of {len(rounds) // 2} rounds")
-    verdict = "met" if ratio <= AIM_RATIO else "NOT met"
-    print(f"aim: admission within {AIM_RATIO:g}x the raw hop -> {verdict} ({ratio:.1f}x)")
-    if ratio > AIM_RATIO:
-        print("  where the time goes: .venv/bin/python -m bench.bench_admission --profile")
+    report_aim(f"admission within {AIM_RATIO:g}x the raw hop", ratio, AIM_RATIO, "bench.bench_admission")
     return ratio
+
+
+def report_aim(aim, ratio, most, module):
+    """Whether the ``ratio`` to the ceiling met the ``aim`` (at most ``most`` times the ceiling),
+    and where to look when it did not."""
+    print(f"aim: {aim} -> {'met' if ratio <= most else 'NOT met'} ({ratio:.1f}x)")
+    if ratio > most:
+        print(f"  where the time goes: .venv/bin/python -m {module} --profile")
 
 
 def report_profiles(system, winners, top=18,

@@ -49,8 +49,8 @@ import tempfile
 import time
 
 from bench import studio_data
-from bench.bench_admission import (HOP_SINK, HOP_SOURCE, call_all, parse_time, report_profiles,
-                                   run_hop, summary, waiting_in)
+from bench.bench_admission import (HOP_SINK, HOP_SOURCE, call_all, parse_time, report_aim,
+                                   report_profiles, run_hop, summary, waiting_in)
 from bench.bench_marks import CpuMeter, _broker_pid, bench_system, print_table
 from common.config import DEFAULT_CONFIG_PATH, load_config
 from common.storage import open_database, read_documents
@@ -316,10 +316,7 @@ def report(phases, studios, results):
     print(f"\nall {studios:,} honours recorded {delivery:.2f} s after the notice closed (the effect job "
           f"started after {timer:.2f} s and wrote for {written:.2f} s); raw nameko event hop: {hop:.2f} s "
           f"for {studios:,} events; medians of {len(rounds)} rounds")
-    verdict = "met" if ratio <= AIM_RATIO else "NOT met"
-    print(f"aim: delivery within {AIM_RATIO:g}x the raw hop -> {verdict} ({ratio:.1f}x)")
-    if ratio > AIM_RATIO:
-        print("  where the time goes: .venv/bin/python -m bench.bench_studio_rating --profile")
+    report_aim(f"delivery within {AIM_RATIO:g}x the raw hop", ratio, AIM_RATIO, "bench.bench_studio_rating")
     return ratio
 
 

@@ -91,6 +91,28 @@ def test_a_plain_condition_read_in_python_finds_what_the_embedded_store_finds(do
         database.client.close()
 
 
+def test_a_range_of_texts_on_an_indexed_field_decodes_only_the_documents_in_range(tmp_path, monkeypatch):
+    """As the notifications' sender reads the deliveries due, every second, among every delivery
+    ever made: the delivered ones have no next attempt and are not read at all."""
+    deliveries = open_database({"DATA_DIR": str(tmp_path)}, "notifications")["deliveries"]
+    deliveries.create_index("next_attempt_at", sparse=True)
+    deliveries.insert_many([{"_id": f"dlv-{n}", "status": "delivered"} for n in range(300)] + [
+        {"_id": "dlv-due", "status": "pending", "next_attempt_at": "2026-12-04T08:00:00.000+00:00"},
+        {"_id": "dlv-later", "status": "pending", "next_attempt_at": "2026-12-04T09:00:00.000+00:00"}])
+    due = {"next_attempt_at": {"$lte": "2026-12-04T08:30:00.000+00:00"}}
+    assert [d["_id"] for d in read_documents(deliveries, due, ("_id",))] == ["dlv-due"]  # the index built
+    table = deliveries._store._documents
+    decoded = []
+
+    def decode(encoded, decode_doc=table._decode_doc):
+        decoded.append(encoded)
+        return decode_doc(encoded)
+    monkeypatch.setattr(table, "_decode_doc", decode)
+
+    assert [d["_id"] for d in read_documents(deliveries, due, ("_id", "status"))] == ["dlv-due"]
+    assert len(decoded) == 1
+
+
 # Updating one document: what the embedded store holds after update_one is what the engine's own
 # update leaves, whether the update is applied by update_one or by the engine.
 
