@@ -2,12 +2,13 @@
 `make run` starts them, each on a throwaway RabbitMQ vhost and data directory.
 
 A :class:`Broker` makes and removes vhosts through the management API, looks into their queues
-and, for fault tests, stops and starts RabbitMQ itself. A :class:`System` owns everything one test
-or benchmark starts: its vhosts, its data directory, a free port for the gateway, the environment
-of its processes and the processes themselves; it can stop them gently, SIGKILL one, restart one
-on the same data, run one under cProfile, and :meth:`System.close` ends every process it ever
-started, whatever state it left them in, and removes its vhosts. :func:`isolated_system` is a
-System for the length of a ``with`` block. Every wait is bounded; a System's waits fail at once,
+and, for fault tests, closes a vhost's connections from the broker's side or stops and starts
+RabbitMQ itself. A :class:`System` owns everything one test or benchmark starts: its vhosts, its
+data directory, a free port for the gateway, the environment of its processes and the processes
+themselves; it can stop them gently, SIGKILL one, restart one on the same data, run one under
+cProfile, and :meth:`System.close` ends every process it ever started, whatever state it left
+them in, and removes its vhosts. :func:`isolated_system` is a System for the length of a
+``with`` block. Every wait is bounded; a System's waits fail at once,
 with the end of its log, when a process they wait on exits.
 
 Each process's output (its log) goes to ``logs/<name>.log`` beside the data directory, so that a
@@ -144,6 +145,33 @@ class Broker:
 
     def amqp_uri(self, vhost):
         return f"pyamqp://{self.user}:{self.password}@{self.amqp_address}/{vhost}"
+
+    def connections(self, vhost):
+        """The names of the connections open to ``vhost``, asked of the broker with rabbitmqctl:
+        exact at the moment of asking."""
+        out = self._ctl("list_connections", "--no-table-headers", "vhost", "name")
+        return {name for listed_vhost, name in (line.split("\t", 1) for line in out.splitlines())
+                if listed_vhost == vhost}
+
+    def managed_connections(self, vhost):
+        """The names of ``vhost``'s connections as the management API lists them: a connection
+        only some seconds after it opened, and one closing until its client has answered."""
+        return {connection["name"] for connection in self._call("GET", "vhosts", vhost, "connections").json()
+                if connection["vhost"] == vhost}
+
+    def close_connections(self, vhost, reason="closed by a fault test"):
+        """Close from the broker's side, through the management API, every connection it lists
+        for ``vhost``, as a broker going away closes them, without touching the broker itself or
+        any other vhost; returns their names. A client notices when it next reads: until then
+        its connection may still be listed."""
+        names = self.managed_connections(vhost)
+        for name in names:
+            try:
+                self._call("DELETE", "connections", name, headers={"X-Reason": reason})
+            except requests.HTTPError as error:
+                if error.response is None or error.response.status_code != 404:  # 404: gone already
+                    raise
+        return names
 
     @staticmethod
     def _ctl(*arguments, timeout=60):

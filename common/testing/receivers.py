@@ -168,14 +168,16 @@ class ReceiverProcess:
 
 
 class WebhookRequest(NamedTuple):
-    """One request a webhook receiver received, and the status it answered (None: the
-    connection was closed without an answer)."""
+    """One request a webhook receiver received, the status it answered (None: the
+    connection was closed without an answer) and the seconds it waited before answering (a
+    request still in them has not been answered yet)."""
     method: str
     path: str
     query: str
     headers: dict  # names in lower case
     body: str
     status: Optional[int]
+    delay_seconds: float
     received_at: str  # ISO 8601, UTC
 
     def json(self):

@@ -92,6 +92,7 @@ class Handler(BaseHTTPRequestHandler):
             "headers": {name.lower(): value for name, value in self.headers.items()},
             "body": body.decode("utf-8", errors="replace"),
             "status": None if answer["close"] else answer["status"],
+            "delay_seconds": answer["delay_seconds"],
         })
         if answer["delay_seconds"]:
             time.sleep(answer["delay_seconds"])

@@ -79,6 +79,7 @@ def test_a_delayed_answer_goes_past_the_clients_timeout(webhooks):
         deliver(webhooks, "/hooks/slow", timeout=CLIENT_TIMEOUT)
     [request] = webhooks.wait_for(1, "/hooks/slow")
     assert request.status == 200  # what it would have answered, had the client waited
+    assert request.delay_seconds == 30
 
 
 def test_a_closed_connection_is_no_answer(webhooks):
