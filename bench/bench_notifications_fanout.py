@@ -6,14 +6,14 @@ Starts its own system as real processes (as `make run` does), on a fresh RabbitM
 fresh DATA_DIR, and a webhook receiver (``common.testing.receivers.WebhookReceiver``, its own
 process, recording each request and its arrival time before it answers). Before the service
 starts, ``--stored`` deliveries of past events, all delivered, are written into its store, as a
-service that has run a while keeps them; the read the sender's timer makes every second
+service that has run a while keeps them; the read each claim of the sender makes
 (``NotificationsRepository.due_deliveries``) is timed on that store, in this process, beside
 ``find_one`` by ``_id``. Through the notifications RPC (as the gateway calls it) one integration
 registers ``--endpoints`` endpoints on the receiver and subscribes them to studio.rated (10 to a
 subscription, the most one names).
 
 A *fan-out* round publishes one studio.rated as the studios service's relay does; the service
-hears it, writes a delivery per endpoint, and its 1-second timer claims and sends them,
+hears it, writes a delivery per endpoint, and claims and sends them at once,
 ``WEBHOOK_CONCURRENCY`` at a time (50 unless configured). Measured from just before the
 publication until the receiver has recorded all of them; the store must then say every one
 delivered. A *plain* round: ``bench.webhooks.PlainWebhooks.post_all``, requests + an eventlet
@@ -135,8 +135,8 @@ def report(phases, endpoints, concurrency):
                        for c in columns)))
     print_table(rows)
     print("  first: until the first webhook arrived; fan-out written: when the service had heard the\n"
-          "  event and started writing the deliveries (their created_at); sender runs: the timer's runs\n"
-          "  that sent them, the first starting at 'first run'. CPU ms per webhook of each process over\n"
+          "  event and started writing the deliveries (their created_at); sender runs: the claims (each\n"
+          "  its attempts' 'at') that sent them, the first at 'first run'. CPU ms per webhook of each process over\n"
           "  the round; the broker also serves anything else on this machine.")
     sizes = {size for phase in phases for size in phase["sizes"]}
     print(f"  body sizes received: {', '.join(f'{s:,} B' for s in sorted(sizes))}")

@@ -10,10 +10,11 @@ disabled (a 410, or failing for ``disable_after``) is no longer sent to, its del
 replay, and its owner told in their inbox and by email, past every mute.
 """
 import datetime
+import logging
 import random
-from functools import partial
 
 import eventlet
+from nameko.extensions import DependencyProvider
 
 from common.clock import instant, utc_datetime, utc_now
 from common.repository import optimistic
@@ -25,20 +26,61 @@ from services.notifications.domain.signing import signing_secrets
 from services.notifications.domain.templates import ENDPOINT_DISABLED, message_facts, render
 from services.notifications.emails import new_email
 from services.notifications.inbox import new_item
+from services.notifications.settings import concurrency
 
 BATCH = 1000
+_log = logging.getLogger(__name__)
 
 
-def send_due(store, settings, session, now=None):
-    """Claim and send every delivery due at ``now``; how many were attempted."""
+class Sender(DependencyProvider):
+    """The instance's attempts under way: a pool of ``WEBHOOK_CONCURRENCY`` places, filled by the
+    timer's runs, by the handlers that start at once what they fanned out, and again by each
+    attempt as it ends, while deliveries are due. Stopping waits for the attempts under way (each
+    ends within its timeout) and claims no more; a kill leaves them to their leases."""
+
+    def setup(self):
+        self.pool = eventlet.GreenPool(concurrency(self.container.config))
+        self.stopped = False
+
+    def stop(self):
+        self.stopped = True
+        self.pool.waitall()
+
+    def kill(self):
+        self.stopped = True
+        for attempt in list(self.pool.coroutines_running):
+            attempt.kill()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+def send_due(store, settings, session, sender, now=None):
+    """Claim as many deliveries due at ``now`` as the ``sender``'s pool has room for, and start
+    sending them; how many were claimed.
+
+    Nothing waits for the attempts: one slow receiver holds one place in the pool for at most its
+    timeout, not a whole batch, and whatever is claimed starts at once, well within its lease.
+    """
+    room = 0 if sender.stopped else min(sender.pool.free(), BATCH)
+    if not room:
+        return 0
     now = now or utc_datetime()
-    due = store.due_deliveries(utc_now(now), BATCH)
     until = utc_now(now + datetime.timedelta(seconds=settings.lease_seconds))
-    claimed = [d["_id"] for d in due if store.claim_delivery(d, until)]
-    pool = eventlet.GreenPool(settings.concurrency)
-    for _ in pool.imap(partial(_send, store, settings, session, now), claimed):
-        pass
+    claimed = [d["_id"] for d in store.due_deliveries(utc_now(now), room) if store.claim_delivery(d, until)]
+    for delivery_id in claimed:
+        sender.pool.spawn_n(_attempt, store, settings, session, sender, now, delivery_id)
     return len(claimed)
+
+
+def _attempt(store, settings, session, sender, now, delivery_id):
+    try:
+        _send(store, settings, session, now, delivery_id)
+    except Exception:  # the store failing, say: the lease ends and the delivery is claimed again
+        _log.exception("the attempt of delivery %s failed; it is tried again when its lease ends", delivery_id)
+    finally:
+        # Its place is free once this returns: fill it with what is due, if anything is.
+        eventlet.spawn_n(send_due, store, settings, session, sender)
 
 
 def _send(store, settings, session, now, delivery_id):

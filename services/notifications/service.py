@@ -18,6 +18,7 @@ from services.notifications import deliveries, digests, emails, endpoints, fanou
 from services.notifications.events import (CONTESTANT_AWARDED, RATING_REVOKED, RESULT_VERIFIED,
                                            RESULTS_PUBLISHED, SOURCES, STUDIO_RATED,
                                            TALENT_ADMITTED, TALENT_UPDATED)
+from services.notifications.deliveries import Sender
 from services.notifications.repository import NotificationsRepository
 from services.notifications.settings import Settings, WebhookSession
 
@@ -33,37 +34,46 @@ class NotificationsService(ParkedMessagesAdmin):
     store = Store(NotificationsRepository)
     settings = Settings()
     session = WebhookSession()
+    sender = Sender()
     correlation_id = CorrelationId()
 
     # what the other services publish
 
     @reliable_event_handler(SOURCES[RESULTS_PUBLISHED], RESULTS_PUBLISHED)
     def results_published(self, envelope):
-        return fanout.hear(self.store, self.settings, envelope)
+        return self._hear(envelope)
 
     @reliable_event_handler(SOURCES[CONTESTANT_AWARDED], CONTESTANT_AWARDED)
     def contestant_awarded(self, envelope):
-        return fanout.hear(self.store, self.settings, envelope)
+        return self._hear(envelope)
 
     @reliable_event_handler(SOURCES[TALENT_ADMITTED], TALENT_ADMITTED)
     def talent_admitted(self, envelope):
-        return fanout.hear(self.store, self.settings, envelope)
+        return self._hear(envelope)
 
     @reliable_event_handler(SOURCES[TALENT_UPDATED], TALENT_UPDATED)
     def talent_updated(self, envelope):
-        return fanout.hear(self.store, self.settings, envelope)
+        return self._hear(envelope)
 
     @reliable_event_handler(SOURCES[STUDIO_RATED], STUDIO_RATED)
     def studio_rated(self, envelope):
-        return fanout.hear(self.store, self.settings, envelope)
+        return self._hear(envelope)
 
     @reliable_event_handler(SOURCES[RATING_REVOKED], RATING_REVOKED)
     def rating_revoked(self, envelope):
-        return fanout.hear(self.store, self.settings, envelope)
+        return self._hear(envelope)
 
     @reliable_event_handler(SOURCES[RESULT_VERIFIED], RESULT_VERIFIED)
     def result_verified(self, envelope):
-        return fanout.hear(self.store, self.settings, envelope)
+        return self._hear(envelope)
+
+    def _hear(self, envelope):
+        """The event fanned out, and what it made to send started at once, not at the next run of
+        the timer."""
+        added = fanout.hear(self.store, self.settings, envelope)
+        if added:
+            deliveries.send_due(self.store, self.settings, self.session, self.sender)
+        return added
 
     # subscribers
 
@@ -158,7 +168,7 @@ class NotificationsService(ParkedMessagesAdmin):
 
     @timer(interval=SEND_INTERVAL)
     def send_deliveries(self):
-        deliveries.send_due(self.store, self.settings, self.session)
+        deliveries.send_due(self.store, self.settings, self.session, self.sender)
 
     @timer(interval=DIGEST_INTERVAL)
     def gather_digests(self):

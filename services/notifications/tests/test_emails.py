@@ -115,7 +115,7 @@ def test_a_digest_topic_waits_for_the_days_digest_which_goes_out_once(notificati
 
     # Sent as the sender would send it at that time (the test does not wait for 18:00).
     settings, session = notifications.extension(Settings), notifications.extension(WebhookSession).session
-    assert deliveries.send_due(store, settings, session, after) == 1
+    assert deliveries.send_due(store, settings, session, notifications.extension(deliveries.Sender), after) == 1
     [logged] = emails_settled(notifications, caller, "delivered")
     [mail] = mails_to(smtp, "digest@example.org")
     assert mail.message["Subject"].startswith("消息摘要") and mail.message["Subject"].endswith("3条")
