@@ -19,6 +19,7 @@ BENCHMARKS = {
     "results": "bench.bench_results",  # results drafted and submitted through the gateway vs two @http + RPC requests
     "notifications_fanout": "bench.bench_notifications_fanout",  # one event to 1,000 webhooks vs a plain client's signed POSTs
     "webhook_latency": "bench.bench_webhook_latency",  # publication to webhook received, p50/p99, vs the raw hop + POST
+    "emails": "bench.bench_emails",  # one event mailed to 1,000 subscribers vs plain smtplib's 1,000 messages
 }
 
 

@@ -216,6 +216,36 @@ def _keys_in_range(field_index, spec):
     return keys | field_index._unkeyed
 
 
+def read_lowest(collection, field, most, limit, fields):
+    """The ``limit`` documents whose (text) ``field`` is at most ``most``, the lowest first (then
+    by ``_id``), with only ``fields``: the deliveries due, the longest waiting first.
+
+    On the embedded store, from ``field``'s index: its keys in range are ordered and only the
+    first ``limit`` documents decoded, not every one in range (a sender filling a place or two
+    in its pool as each attempt ends read a thousand due to take one).
+    """
+    store = getattr(collection, "_store", None) if is_embedded(collection) else None
+    query_index = getattr(store, "_get_query_index", None)
+    field_index = query_index()._fields.get(field) if query_index is not None else None
+    if field_index is None or field_index._unkeyed:
+        if store is None:
+            cursor = collection.find({field: {"$lte": most}}, {key: 1 for key in fields})
+            return list(cursor.sort([(field, pymongo.ASCENDING), ("_id", pymongo.ASCENDING)]).limit(limit))
+        found = read_documents(collection, {field: {"$lte": most}}, tuple({*fields, field, "_id"}))
+        return [{key: d[key] for key in fields if key in d}
+                for d in sorted(found, key=lambda d: (d[field], d["_id"]))[:limit]]
+    store._remove_expired_documents()
+    keys = []
+    for key in sorted(k for k in field_index._entries if k[0] == "s" and k[1] <= most):
+        # Of one value, by _id: a store key is its _id's text behind a type prefix ("s:" for a
+        # text), so that the many of one fan-out (made at one instant) are not all decoded.
+        keys.extend(sorted(field_index._entries[key])[:limit - len(keys)])
+        if len(keys) >= limit:
+            break
+    documents = sorted(store._get_many(keys), key=lambda d: (d[field], d["_id"]))
+    return [{key: d[key] for key in fields if key in d} for d in documents]
+
+
 def read_document(collection, document_id, without=()):
     """The document whose ``_id`` is the text ``document_id``, without the fields ``without``;
     None if there is none.

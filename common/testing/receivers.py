@@ -268,14 +268,14 @@ class SmtpServer(ReceiverProcess):
         written.write_text(json.dumps(told), encoding="utf-8")
         os.replace(written, self.control_path)  # read whole by the server, never half-written
 
-    def messages(self):
-        """Every message accepted so far, in the order received."""
+    def messages(self, start=0):
+        """Every message accepted so far (from the ``start``-th on), in the order received."""
         parser = email.parser.BytesParser(policy=email.policy.default)
         # SMTP ends lines with CRLF; the email package reads the message as written, with LF.
         return [Mail(record["mail_from"], record["rcpt_tos"],
                      parser.parsebytes(base64.b64decode(record["data"]).replace(b"\r\n", b"\n")),
                      record["received_at"])
-                for record in self.records()]
+                for record in self.records()[start:]]
 
     def wait_for(self, count, timeout=10):
         """At least ``count`` messages accepted, returned."""

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.consumer import Parking, reliable_event_handler
-from common.storage import Database, Store, document_test, open_database, read_documents, update_one
+from common.storage import (Database, Store, document_test, open_database, read_documents, read_lowest,
+                            update_one)
 
 
 class Things:
@@ -131,6 +132,28 @@ UPDATES = st.dictionaries(
                     st.one_of(STORED, st.fixed_dictionaries({"$each": st.lists(TEXTS, max_size=2)}))),
     max_size=3)
 UPDATED = st.lists(st.dictionaries(FIELDS, STORED), min_size=1, max_size=4)
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 40)), max_size=60),
+       st.integers(0, 45), st.integers(1, 10), st.booleans())
+def test_the_lowest_in_range_are_read_as_a_sort_and_limit_would_read_them(tmp_path_factory, stored, most,
+                                                                            limit, indexed):
+    """As the notifications' sender takes the longest waiting deliveries due to fill its places:
+    the same on the embedded store from the field's index as a sort of every match would give."""
+    deliveries = open_database({"DATA_DIR": str(tmp_path_factory.mktemp("lowest"))}, "notifications")["deliveries"]
+    if indexed:
+        deliveries.create_index("next_attempt_at", sparse=True)
+    # Some due at the same time (ordered by id then), some no longer due at all.
+    documents = [{"_id": f"dlv-{n:03d}", **({} if due is None else {"next_attempt_at": f"2026-12-04T{due:02d}"})}
+                 for n, due in enumerate(stored)]
+    if documents:
+        deliveries.insert_many(documents)
+    bound = f"2026-12-04T{most:02d}"
+    expected = sorted((d for d in documents if d.get("next_attempt_at", "~") <= bound),
+                      key=lambda d: (d["next_attempt_at"], d["_id"]))[:limit]
+    found = read_lowest(deliveries, "next_attempt_at", bound, limit, ("_id", "next_attempt_at"))
+    assert found == [{"_id": d["_id"], "next_attempt_at": d["next_attempt_at"]} for d in expected]
+    deliveries.database.client.close()
 
 
 def _stored(things):

@@ -6,12 +6,16 @@ start of the answer's body (at most RESPONSE_BODY_LIMIT bytes: a receiver's erro
 reading, not for keeping whole), the error when no answer came, and what it means for the
 message (``domain.delivery.answer_outcome``). A sender never raises for what a receiver does.
 """
+import base64
 import codecs
-import email.message
+import contextlib
+import email.header
 import email.utils
+import functools
 import smtplib
 import socket
 import time
+from typing import NamedTuple
 
 import requests
 
@@ -66,29 +70,102 @@ def send_webhook(session, url, message_id, body, endpoint_secrets, now, reason="
         return _attempt(now, reason, started, error=f"{type(exc).__name__}: {exc}")
 
 
+class Mail(NamedTuple):
+    """An email as handed to the SMTP server: its envelope and its bytes."""
+    sender: str
+    recipients: list
+    data: bytes
+
+
 def email_message(sender, to, subject, text, message_id):
-    """The email of a message: plain text, UTF-8, its Message-ID from the message's id so that a
-    resent one is recognisably the same."""
-    mail = email.message.EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = sender, to, subject
-    mail["Date"] = email.utils.formatdate(usegmt=True)
-    mail["Message-ID"] = f"<{message_id}@jiangxin>"
-    mail.set_content(text, charset="utf-8")
-    return mail
+    """The email of a message to the address ``to`` (as the subscriber gave it, checked then):
+    plain text in UTF-8 (base64), the subject encoded as RFC 2047
+    has it, its Message-ID from the message's id so that a resent one is recognisably the same.
+    Written out directly: the email package's header registry cost more than the rest of an
+    attempt."""
+    shown, envelope = _sender(sender)
+    headers = (("From", shown), ("To", to),
+               ("Subject", email.header.Header(subject, "utf-8").encode(linesep="\r\n")),
+               ("Date", email.utils.formatdate(usegmt=True)), ("Message-ID", f"<{message_id}@jiangxin>"),
+               ("MIME-Version", "1.0"), ("Content-Type", 'text/plain; charset="utf-8"'),
+               ("Content-Transfer-Encoding", "base64"))
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
+    body = base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
+    return Mail(envelope, [to], head + b"\r\n" + body)
 
 
-def send_email(settings, mail, now, reason="scheduled"):
-    """One attempt to hand ``mail`` to the SMTP server of ``settings`` (``host``, ``port``,
-    ``starttls``, ``username``, ``password``, ``timeout``). A 4xx answer is tried again, a 5xx is
-    final (``failed``), as is a refused address; no answer at all is tried again."""
-    started = time.perf_counter()
-    try:
-        with smtplib.SMTP(settings["host"], settings["port"], timeout=settings.get("timeout", 30)) as smtp:
+@functools.lru_cache(maxsize=8)
+def _sender(value):
+    """The configured sender (``匠心 <noreply@...>``, say) as its From header shows it, its name
+    encoded when it is not ASCII, and its bare address for the envelope."""
+    name, address = email.utils.parseaddr(value)
+    return email.utils.formataddr((name, address), charset="utf-8"), address
+
+
+class SmtpConnections:
+    """Connections to the SMTP server of ``settings`` (``host``, ``port``, ``starttls``,
+    ``username``, ``password``, ``timeout``), kept open from attempt to attempt, at most ``idle``
+    of them waiting: a connection's set-up (TCP, EHLO, STARTTLS, AUTH) cost the server as much as
+    the message. One that failed is closed, not kept."""
+
+    def __init__(self, settings, idle=1):
+        self.settings, self.most_idle, self._idle = settings, idle, []
+
+    @contextlib.contextmanager
+    def connection(self, fresh=False):
+        """An open connection (a ``fresh`` one, or one kept), kept again afterwards unless it
+        failed."""
+        smtp = self._idle.pop() if self._idle and not fresh else self._open()
+        try:
+            yield smtp
+        except BaseException:
+            _close(smtp)
+            raise
+        if len(self._idle) < self.most_idle:
+            self._idle.append(smtp)
+        else:
+            _close(smtp)
+
+    def _open(self):
+        settings = self.settings
+        smtp = smtplib.SMTP(settings["host"], settings["port"], timeout=settings.get("timeout", 30))
+        try:
             if settings.get("starttls"):
                 smtp.starttls()
             if settings.get("username"):
                 smtp.login(settings["username"], settings.get("password") or "")
-            smtp.send_message(mail)
+        except BaseException:
+            _close(smtp)
+            raise
+        return smtp
+
+    def close(self):
+        while self._idle:
+            _close(self._idle.pop())
+
+
+def _close(smtp):
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def send_email(connections, mail, now, reason="scheduled"):
+    """One attempt to hand ``mail`` to the SMTP server through ``connections``. A 4xx answer is
+    tried again, a 5xx is final (``failed``), as is a refused address; no answer at all is tried
+    again. A kept connection the server has closed meanwhile is replaced at once, within the
+    attempt."""
+    started = time.perf_counter()
+    try:
+        for last in (False, True):
+            try:
+                with connections.connection(fresh=last) as smtp:
+                    smtp.sendmail(mail.sender, mail.recipients, mail.data)
+                break
+            except smtplib.SMTPServerDisconnected:
+                if last:
+                    raise
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         return _smtp_attempt(now, reason, started, code, text)

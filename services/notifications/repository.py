@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common.errors import NotFound
 from common.repository import Repository
-from common.storage import find_page, read_documents
+from common.storage import find_page, read_documents, read_lowest
 from services.notifications.domain.delivery import FAILED, HELD, PENDING
 
 NEWEST_FIRST = [("occurred_at", DESCENDING), ("_id", ASCENDING)]
@@ -149,8 +149,7 @@ class NotificationsRepository(Repository):
 
     def due_deliveries(self, now, limit):
         """Deliveries whose next attempt is due at ``now`` (ISO), the longest waiting first."""
-        found = read_documents(self.deliveries, {"next_attempt_at": {"$lte": now}}, ("_id", "next_attempt_at"))
-        return sorted(found, key=lambda d: (d["next_attempt_at"], d["_id"]))[:limit]
+        return read_lowest(self.deliveries, "next_attempt_at", now, limit, ("_id", "next_attempt_at"))
 
     def claim_delivery(self, due, until):
         """Whether this caller claimed the delivery ``due`` (as read) until ``until``."""

@@ -20,7 +20,7 @@ from services.notifications.events import (CONTESTANT_AWARDED, RATING_REVOKED, R
                                            TALENT_ADMITTED, TALENT_UPDATED)
 from services.notifications.deliveries import Sender
 from services.notifications.repository import NotificationsRepository
-from services.notifications.settings import Settings, WebhookSession
+from services.notifications.settings import Settings
 
 # Seconds between two runs of the sender of webhooks and emails, and of the digests' gathering,
 # in every instance.
@@ -33,7 +33,6 @@ class NotificationsService(ParkedMessagesAdmin):
 
     store = Store(NotificationsRepository)
     settings = Settings()
-    session = WebhookSession()
     sender = Sender()
     correlation_id = CorrelationId()
 
@@ -72,7 +71,7 @@ class NotificationsService(ParkedMessagesAdmin):
         the timer."""
         added = fanout.hear(self.store, self.settings, envelope)
         if added:
-            deliveries.send_due(self.store, self.settings, self.session, self.sender)
+            deliveries.send_due(self.store, self.settings, self.sender)
         return added
 
     # subscribers
@@ -168,7 +167,7 @@ class NotificationsService(ParkedMessagesAdmin):
 
     @timer(interval=SEND_INTERVAL)
     def send_deliveries(self):
-        deliveries.send_due(self.store, self.settings, self.session, self.sender)
+        deliveries.send_due(self.store, self.settings, self.sender)
 
     @timer(interval=DIGEST_INTERVAL)
     def gather_digests(self):

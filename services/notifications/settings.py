@@ -4,7 +4,6 @@ attempt may wait, the retry schedule, how long an endpoint may fail before it is
 how long it then stays so, the SMTP server mail goes through, and the hour digests go out."""
 import datetime
 
-import requests
 from nameko.extensions import DependencyProvider
 
 from services.notifications.domain import delivery, targets
@@ -38,10 +37,14 @@ class Settings(DependencyProvider):
         self.disable_after = _duration(config, DISABLE_AFTER_KEY, delivery.DEFAULT_DISABLE_AFTER)
         self.cooldown = _duration(config, COOLDOWN_KEY, delivery.DEFAULT_COOLDOWN)
         self.lease_seconds = LEASE_SECONDS
-        self.smtp = _smtp(config.get(SMTP_KEY) or {})
+        self.smtp = self.smtp_of(config)
         self.digest_hour = int(config.get(DIGEST_HOUR_KEY, DEFAULT_DIGEST_HOUR))
         if not 0 <= self.digest_hour <= 23:
             raise ValueError(f"{DIGEST_HOUR_KEY} is an hour of the day, 0 to 23 (Beijing time)")
+
+    @staticmethod
+    def smtp_of(config):
+        return _smtp(config.get(SMTP_KEY) or {})
 
     def get_dependency(self, worker_ctx):
         return self
@@ -69,24 +72,3 @@ def _smtp(given):
 def concurrency(config):
     """How many webhook attempts an instance makes at once."""
     return int(config.get(CONCURRENCY_KEY) or DEFAULT_CONCURRENCY)
-
-
-class WebhookSession(DependencyProvider):
-    """One HTTP session per service instance for its webhook attempts: connections to the same
-    receivers are kept alive between attempts, as many as there are attempts at once. (requests
-    keeps 10 by default: of 50 attempts to one receiver, 40 opened a connection only to drop it.)"""
-
-    def setup(self):
-        at_once = concurrency(self.container.config)
-        adapter = requests.adapters.HTTPAdapter(pool_connections=at_once, pool_maxsize=at_once)
-        self.session = requests.Session()
-        for scheme in ("http://", "https://"):
-            self.session.mount(scheme, adapter)
-
-    def stop(self):
-        self.session.close()
-
-    kill = stop
-
-    def get_dependency(self, worker_ctx):
-        return self.session

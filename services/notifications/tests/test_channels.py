@@ -4,13 +4,14 @@ library, as a receiver would) and an SMTP server."""
 import datetime
 import http.server
 import ipaddress
+import socket
 import threading
 
 import pytest
 import requests
 from standardwebhooks.webhooks import Webhook
 
-from services.notifications.channels import (RESPONSE_BODY_LIMIT, email_message, send_email,
+from services.notifications.channels import (RESPONSE_BODY_LIMIT, SmtpConnections, email_message, send_email,
                                              send_webhook)
 from services.notifications.domain.delivery import DELIVERED, FAILED, GONE, RETRY
 from services.notifications.domain.signing import new_secret, webhook_body
@@ -96,28 +97,44 @@ def test_a_long_answer_is_kept_cut(session):
     assert attempt["status"] == 500 and len(attempt["response_body"].encode("utf-8")) <= RESPONSE_BODY_LIMIT
 
 
-def settings(smtp):
-    return {"host": smtp.host, "port": smtp.port, "timeout": 5}
+def connections(smtp):
+    return SmtpConnections({"host": smtp.host, "port": smtp.port, "timeout": 5})
 
 
 def mail():
-    return email_message("jiangxin@example.org", "zhangsan@example.org", "王建国劳模创新工作室评定为4星级",
+    return email_message("匠心通知 <jiangxin@example.org>", "zhangsan@example.org", "王建国劳模创新工作室评定为4星级",
                          "王建国劳模创新工作室在2026年度评定中评定为4星级。", "msg-1")
 
 
 def test_an_email_arrives_in_chinese_and_a_4xx_is_retried_a_5xx_final(smtp):
-    assert send_email(settings(smtp), mail(), now())["outcome"] == DELIVERED
-    arrived = smtp.wait_for(1)[0].message
-    assert arrived["Subject"] == "王建国劳模创新工作室评定为4星级" and "4星级" in arrived.get_content()
+    kept = connections(smtp)
+    assert send_email(kept, mail(), now())["outcome"] == DELIVERED
+    arrived = smtp.wait_for(1)[0]
+    assert arrived.rcpt_tos == ["zhangsan@example.org"] and arrived.mail_from == "jiangxin@example.org"
+    assert arrived.message["Subject"] == "王建国劳模创新工作室评定为4星级" and "4星级" in arrived.message.get_content()
+    assert arrived.message["From"] == "匠心通知 <jiangxin@example.org>"
+    assert arrived.message["Message-ID"] == "<msg-1@jiangxin>"
     smtp.behave(451, "try again later", times=1)
-    later = send_email(settings(smtp), mail(), now())
+    later = send_email(kept, mail(), now())
     assert (later["status"], later["outcome"]) == (451, RETRY)
     smtp.behave(550, "no such mailbox", times=1, at="RCPT")
-    final = send_email(settings(smtp), mail(), now())
+    final = send_email(kept, mail(), now())
     assert (final["status"], final["outcome"]) == (550, FAILED) and "no such mailbox" in final["error"]
     assert len(smtp.messages()) == 1
+    kept.close()
+
+
+def test_a_kept_connection_the_server_dropped_is_replaced_within_the_attempt(smtp):
+    kept = connections(smtp)
+    before = len(smtp.messages())
+    assert send_email(kept, mail(), now())["outcome"] == DELIVERED
+    [connection] = kept._idle
+    connection.sock.shutdown(socket.SHUT_RDWR)  # as a server closing an idle connection leaves it
+    assert send_email(kept, mail(), now())["outcome"] == DELIVERED
+    assert len(smtp.wait_for(before + 2)) == before + 2 and kept._idle != [connection]
+    kept.close()
 
 
 def test_no_smtp_server_is_retried():
-    attempt = send_email({"host": "127.0.0.1", "port": 1, "timeout": 2}, mail(), now())
+    attempt = send_email(SmtpConnections({"host": "127.0.0.1", "port": 1, "timeout": 2}), mail(), now())
     assert attempt["status"] is None and attempt["outcome"] == RETRY

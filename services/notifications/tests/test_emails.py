@@ -13,7 +13,7 @@ from common.testing.contracts import studio_envelope, studio_rated
 from common.testing.services import ServiceUnderTest
 from common.testing.waiting import wait_until
 from services.notifications import deliveries, digests
-from services.notifications.settings import Settings, WebhookSession
+from services.notifications.settings import Settings
 from services.notifications.service import NotificationsService
 
 TOPIC = "studio.rated"
@@ -114,8 +114,8 @@ def test_a_digest_topic_waits_for_the_days_digest_which_goes_out_once(notificati
     assert digests.send_due(store, after) == 0 and store.due_digest_entries("9999") == []
 
     # Sent as the sender would send it at that time (the test does not wait for 18:00).
-    settings, session = notifications.extension(Settings), notifications.extension(WebhookSession).session
-    assert deliveries.send_due(store, settings, session, notifications.extension(deliveries.Sender), after) == 1
+    assert deliveries.send_due(store, notifications.extension(Settings), notifications.extension(deliveries.Sender),
+                               after) == 1
     [logged] = emails_settled(notifications, caller, "delivered")
     [mail] = mails_to(smtp, "digest@example.org")
     assert mail.message["Subject"].startswith("消息摘要") and mail.message["Subject"].endswith("3条")
