@@ -232,27 +232,65 @@ class WebhookReceiver(ReceiverProcess):
 
 class Mail(NamedTuple):
     """One message the SMTP server accepted: its envelope, and the message as an EmailMessage
-    (subject and body decoded, UTF-8 included)."""
+    (subject and body decoded, UTF-8 included), who had logged in and whether over TLS."""
     mail_from: str
     rcpt_tos: list
     message: email.message.EmailMessage
     received_at: str  # ISO 8601, UTC
+    login: Optional[str] = None
+    tls: bool = False
+
+
+def _self_signed(host, cert_file, key_file):
+    """A certificate for the IP address ``host`` signed by its own key, for a test server."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+                   .sign(key, hashes.SHA256()))
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
 
 
 class SmtpServer(ReceiverProcess):
     """A real SMTP server (``common.testing.smtp_server``, aiosmtpd) in its own process, at
-    ``host``:``port``. It accepts every message until told otherwise with :meth:`behave`."""
+    ``host``:``port``. It accepts every message until told otherwise with :meth:`behave`.
+
+    With ``tls``, it requires STARTTLS with a certificate of its own for ``host`` (``ca_file``: the
+    one a client trusts to verify it); with ``login`` (``(user, password)``), AUTH with those."""
 
     module = "common.testing.smtp_server"
     host = HOST
 
-    def __init__(self, directory=None):
+    def __init__(self, directory=None, tls=False, login=None):
         super().__init__(directory)
         self.control_path = self.log_path.with_suffix(".control.json")
         self._serial = 0
+        self.login = login
+        self.ca_file = self.log_path.with_suffix(".cert.pem") if tls else None
 
     def arguments(self):
-        return ["--control", str(self.control_path)]
+        told = ["--control", str(self.control_path)]
+        if self.ca_file:
+            key_file = self.ca_file.with_suffix(".key")
+            _self_signed(self.host, self.ca_file, key_file)
+            told += ["--tls-cert", str(self.ca_file), "--tls-key", str(key_file)]
+        if self.login:
+            told += ["--login", ":".join(self.login)]
+        return told
 
     def answers(self):
         with smtplib.SMTP(self.host, self.port, timeout=2) as client:
@@ -274,7 +312,7 @@ class SmtpServer(ReceiverProcess):
         # SMTP ends lines with CRLF; the email package reads the message as written, with LF.
         return [Mail(record["mail_from"], record["rcpt_tos"],
                      parser.parsebytes(base64.b64decode(record["data"]).replace(b"\r\n", b"\n")),
-                     record["received_at"])
+                     record["received_at"], record.get("login") or None, record.get("tls", False))
                 for record in self.records()[start:]]
 
     def wait_for(self, count, timeout=10):

@@ -27,13 +27,15 @@ class Log:
             self._file.flush()
 
 
-def command_line(doc, argv=None, control=False):
-    """``--port P --log FILE`` (and ``--host``), and ``--control FILE`` where a process reads its
-    behaviour from a file."""
+def command_line(doc, argv=None, control=False, extra=()):
+    """``--port P --log FILE`` (and ``--host``), ``--control FILE`` where a process reads its
+    behaviour from a file, and the ``extra`` options ((name, help), each optional)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default=HOST)
     parser.add_argument("--log", required=True, help="the file each record is appended to")
     if control:
         parser.add_argument("--control", required=True, help="the file that says how to answer")
+    for name, text in extra:
+        parser.add_argument(name, help=text)
     return parser.parse_args(argv)

@@ -21,7 +21,7 @@ DEFAULT_TIMEOUT = 15.0
 DEFAULT_CONCURRENCY = 50
 # A claimed delivery is due again after this if its attempt never finished (the instance died).
 LEASE_SECONDS = 120
-SMTP_DEFAULTS = {"host": "127.0.0.1", "port": 25, "starttls": False, "username": None,
+SMTP_DEFAULTS = {"host": "127.0.0.1", "port": 25, "starttls": False, "ca_file": None, "username": None,
                  "password": None, "sender": "noreply@jiangxin.localhost", "timeout": 30}
 
 
@@ -66,6 +66,9 @@ def _smtp(given):
     # An unset environment variable comes as an empty text: the default then.
     smtp = {**SMTP_DEFAULTS, **{key: value for key, value in given.items() if value not in (None, "")}}
     smtp["port"] = int(smtp["port"])
+    for key in ("username", "password"):
+        if smtp[key] is not None and not str(smtp[key]).isascii():
+            raise ValueError(f"{SMTP_KEY} {key} must be ASCII: smtplib's AUTH sends no other")
     return smtp
 
 

@@ -11,6 +11,7 @@ import pytest
 import requests
 from standardwebhooks.webhooks import Webhook
 
+from common.testing.receivers import SmtpServer
 from services.notifications.channels import (RESPONSE_BODY_LIMIT, SmtpConnections, email_message, send_email,
                                              send_webhook)
 from services.notifications.domain.delivery import DELIVERED, FAILED, GONE, RETRY
@@ -133,6 +134,22 @@ def test_a_kept_connection_the_server_dropped_is_replaced_within_the_attempt(smt
     assert send_email(kept, mail(), now())["outcome"] == DELIVERED
     assert len(smtp.wait_for(before + 2)) == before + 2 and kept._idle != [connection]
     kept.close()
+
+
+def test_starttls_is_verified_and_the_credentials_are_given(tmp_path):
+    with SmtpServer(tmp_path, tls=True, login=("jiangxin", "kouling-0123")) as server:
+        secure = {"host": server.host, "port": server.port, "timeout": 5, "starttls": True,
+                  "ca_file": str(server.ca_file), "username": "jiangxin", "password": "kouling-0123"}
+        assert send_email(SmtpConnections(secure), mail(), now())["outcome"] == DELIVERED
+        [arrived] = server.wait_for(1)
+        assert (arrived.tls, arrived.login) == (True, "jiangxin")
+        wrong = send_email(SmtpConnections({**secure, "password": "wrong"}), mail(), now())
+        assert wrong["status"] == 535 and wrong["outcome"] == FAILED  # not retried for ever
+        untrusted = send_email(SmtpConnections({**secure, "ca_file": None}), mail(), now())
+        assert untrusted["outcome"] == RETRY and "CERTIFICATE_VERIFY_FAILED" in untrusted["error"]
+        plain = send_email(SmtpConnections({**secure, "starttls": False, "username": None}), mail(), now())
+        assert plain["status"] == 530 and plain["outcome"] == FAILED  # never in clear
+        assert len(server.messages()) == 1
 
 
 def test_no_smtp_server_is_retried():
