@@ -9,8 +9,9 @@ real webhook receiver in its own process (common/testing/receivers.py):
   instance had not recorded as delivered is given again, under the same ``webhook-id``;
 - endpoints that fail (500s, connections dropped) for a while are given every message once they
   recover, retried on a short schedule meanwhile, none twice;
-- the service's broker connections closed from the broker's side in the middle of a fan-out
-  lose nothing and double nothing: the service reconnects by itself.
+- the service's broker connections closed from the broker's side in the middle of a fan-out,
+  or the broker itself stopped and started again, lose nothing and double nothing: the service
+  reconnects by itself.
 
 Every request received is verified with the standardwebhooks library, as a receiver would. A
 message is given to an endpoint when the endpoint answers it 2xx; a duplicate is a message given
@@ -270,5 +271,29 @@ def test_broker_connections_closed_mid_fan_out_lose_nothing_and_double_nothing(s
     wait_until_delivered(system, CLOSED_ENDPOINTS * CLOSED_EVENTS)
     system.wait_for_notifications()  # and serves RPC again
     assert LOST in system.log(NOTIFICATIONS)
+    assert duplicates_once_each_is_given(receiver, endpoints, events) == {}  # no instance died
+    assert_each_event_in_the_inbox_once(system, events)
+
+
+def test_a_broker_restarted_mid_fan_out_loses_nothing_and_doubles_nothing(system, receiver, broker):
+    system.declare_topology([NotificationsService])
+    start_notifications(system)
+    endpoints = subscribe_endpoints(system, receiver, CLOSED_ENDPOINTS)
+    events = [rated(n) for n in range(CLOSED_EVENTS)]
+    half = CLOSED_EVENTS // 2
+    publish(system, events[:half])
+    wait_until(lambda: inbox_size(system) >= 1, WAIT, interval=0.02, message="the fan-out under way")
+    log_before = len(system.log(NOTIFICATIONS))
+    with broker.app_stopped():  # started again however this block ends
+        fanned_out_while_down = inbox_size(system)
+        # stop_app closed every connection; bounded: until the service has logged it.
+        wait_until(lambda: LOST in system.log(NOTIFICATIONS)[log_before:], WAIT,
+                   message="the service noticing that the broker is down")
+    assert fanned_out_while_down < CLOSED_EVENTS  # the broker went down in the middle of it
+    publish(system, events[half:])
+
+    system.wait_until_settled([QUEUE], WAIT, running=[NOTIFICATIONS])
+    wait_until_delivered(system, CLOSED_ENDPOINTS * CLOSED_EVENTS)
+    system.wait_for_notifications()  # and serves RPC again
     assert duplicates_once_each_is_given(receiver, endpoints, events) == {}  # no instance died
     assert_each_event_in_the_inbox_once(system, events)
