@@ -107,7 +107,10 @@ def _attempt(store, settings, sender, now, delivery_id):
 
 def _fill(store, settings, sender):
     sender.filling = False
-    send_due(store, settings, sender)
+    try:
+        send_due(store, settings, sender)
+    except Exception:  # the store failing, say: the timer's next run tries again
+        _log.exception("the deliveries due could not be claimed")
 
 
 def _send(store, settings, sender, now, delivery_id):

@@ -33,7 +33,6 @@ class Settings(DependencyProvider):
         if not 0 < self.timeout <= 60:
             raise ValueError(f"{TIMEOUT_KEY} must be more than 0 and at most 60 seconds")
         self.schedule = delivery.schedule_from(config.get(SCHEDULE_KEY))
-        self.concurrency = concurrency(config)
         self.disable_after = _duration(config, DISABLE_AFTER_KEY, delivery.DEFAULT_DISABLE_AFTER)
         self.cooldown = _duration(config, COOLDOWN_KEY, delivery.DEFAULT_COOLDOWN)
         self.lease_seconds = LEASE_SECONDS
