@@ -114,6 +114,9 @@ class AwardRulesSchema(Strict):
     titles = fields.List(fields.Nested(TitleRuleSchema), validate=validate.Length(max=10))
     promotions = fields.List(fields.Nested(PromotionRuleSchema), validate=validate.Length(max=10))
     certificate = fields.Nested(CertificateRuleSchema)
+    promotion_requires_pass = fields.Boolean(metadata={
+        "description": "true (the default): a finalist ranked within a promotion range is promoted "
+                       "only with the pass mark in every component; false: the rank alone promotes"})
 
 
 class EligibilityRulesSchema(Strict):

@@ -7,13 +7,18 @@ Rules::
      "titles": [{"title": "技术能手", "top": 5}],            # ranks 1..top get the title
      "promotions": [{"from_rank": 1, "to_rank": 5, "level": "技师"}, ...],
      "certificate": {"level": "高级工", "pass_mark": 60,    # level None: the level the event certifies
-                     "issue": True}}                      # False: this event issues no certificates
+                     "issue": True},                      # False: this event issues no certificates
+     "promotion_requires_pass": True}                     # False: a rank promotes even without a pass
 
 Missing keys take their value from ``DEFAULT_AWARDS``. Finalists are the complete entries of the
 ranking. Prize bands are filled in rank order; a group of tied entries enters the current band only
 if the whole group fits in what is left of it, otherwise that band closes and the group tries the
 next one. So no band ever holds more than its size, tied entries always get the same prize, and a
 worse rank never gets a better prize. A band of a share holds floor(share% x finalists) entries.
+
+A promotion, like a certificate, needs the pass mark in every component (theory and practical):
+a finalist ranked within a promotion range who failed theory is neither promoted nor certified,
+unless the organiser sets ``promotion_requires_pass`` to false.
 """
 import copy
 from fractions import Fraction
@@ -39,6 +44,7 @@ DEFAULT_AWARDS = {
     "titles": [],
     "promotions": [],
     "certificate": {"level": None, "pass_mark": 60},
+    "promotion_requires_pass": True,
 }
 
 
@@ -151,6 +157,8 @@ def validate_awards(rules):
         fail("certificate.pass_mark", "must be a score from 0 to 100")
     if not isinstance(certificate.get("issue", True), bool):
         fail("certificate.issue", "must be true or false")
+    if not isinstance(rules["promotion_requires_pass"], bool):
+        fail("promotion_requires_pass", "must be true or false")
 
     if fields:
         raise BadRequest("the award rules are not valid", fields)
@@ -220,6 +228,7 @@ def assign_awards(ranked, rules=None, certified_level=None):
     pass_mark = certificate["pass_mark"]
     passing_level = certificate["level"] if certificate["level"] is not None else certified_level
     issued = certificate.get("issue", True)
+    requires_pass = rules["promotion_requires_pass"]
 
     # Titles and promotions reach only the top places: below the last rank they name, nobody has one.
     reach = max([top for _name, top in titles] + [high for _low, high, _level in promotions], default=0)
@@ -237,10 +246,11 @@ def assign_awards(ranked, rules=None, certified_level=None):
             else:
                 held, promotion = (), None
         passed = min(entry.components.values()) >= pass_mark
+        promoted = promotion if passed or not requires_pass else None
         # A promotion is itself a certified level; otherwise a pass earns the event's level.
-        certificate_level = (promotion or (passing_level if passed else None)) if issued else None
+        certificate_level = (promoted or (passing_level if passed else None)) if issued else None
         awards.append(
-            Award(entry.entry_id, entry.code, position, prize, PRIZE_NAMES.get(prize), held, promotion,
+            Award(entry.entry_id, entry.code, position, prize, PRIZE_NAMES.get(prize), held, promoted,
                   certificate_level, passed)
         )
     return awards

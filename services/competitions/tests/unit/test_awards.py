@@ -107,14 +107,25 @@ def test_promotions_follow_rank_ranges():
 
 
 def test_certificates_promotion_level_else_pass_level_else_none():
-    rules = {"promotions": [{"from_rank": 1, "to_rank": 1, "level": "技师"}], "certificate": {"pass_mark": 60}}
+    rules = {"promotions": [{"from_rank": 1, "to_rank": 2, "level": "技师"}], "certificate": {"pass_mark": 60}}
     entries = [
-        finalist(1, 1, theory=50.0),  # promoted though failing theory: the promotion is the certificate
-        finalist(2, 2, theory=60.0, practical=60.0),  # passes exactly on the mark
-        finalist(3, 3, theory=90.0, practical=59.9999),  # fails one component
+        finalist(1, 1, theory=70.0),  # promoted: the promotion is the certificate
+        finalist(2, 2, theory=58.0, practical=95.0),  # in the range, but theory 58: neither
+        finalist(3, 3, theory=60.0, practical=60.0),  # passes exactly on the mark
+        finalist(4, 4, theory=90.0, practical=59.9999),  # fails one component
     ]
     awards = assign_awards(entries, rules, certified_level="高级工")
-    assert [(a.certificate_level, a.passed) for a in awards] == [("技师", False), ("高级工", True), (None, False)]
+    assert [(a.promotion_level, a.certificate_level, a.passed) for a in awards] == [
+        ("技师", "技师", True), (None, None, False), (None, "高级工", True), (None, None, False)]
+
+
+def test_an_organiser_may_promote_on_rank_alone():
+    rules = {"promotions": [{"from_rank": 1, "to_rank": 1, "level": "技师"}], "promotion_requires_pass": False}
+    [award] = assign_awards([finalist(1, 1, theory=58.0)], rules, certified_level="高级工")
+    assert (award.promotion_level, award.certificate_level, award.passed) == ("技师", "技师", False)
+    with pytest.raises(BadRequest) as error:
+        validate_awards({"promotion_requires_pass": "yes"})
+    assert "promotion_requires_pass" in error.value.fields
 
 
 def test_the_rules_can_name_the_certificate_level():
@@ -273,7 +284,7 @@ def test_award_invariants(entries, rules):
     # Tied entries get the same of everything that depends on the rank.
     by_rank = {}
     for a in awards:
-        by_rank.setdefault(a.rank, set()).add((a.prize, a.titles, a.promotion_level))
+        by_rank.setdefault(a.rank, set()).add((a.prize, a.titles))
     assert all(len(outcomes) == 1 for outcomes in by_rank.values())
 
     # Prizes are monotone: never a better prize for a worse rank.
@@ -283,9 +294,11 @@ def test_award_invariants(entries, rules):
     # Titles, promotions and certificates follow the ranks and component scores.
     for a, e in zip(awards, entries):
         assert a.titles == tuple(t["title"] for t in rules["titles"] if e.rank <= t["top"])
-        expected = next((p["level"] for p in rules["promotions"] if p["from_rank"] <= e.rank <= p["to_rank"]), None)
-        assert a.promotion_level == expected
         assert a.passed == (min(e.components.values()) >= 60)
+        # Within a promotion range, a pass in every component promotes (by default).
+        in_range = next((p["level"] for p in rules["promotions"] if p["from_rank"] <= e.rank <= p["to_rank"]), None)
+        expected = in_range if a.passed else None
+        assert a.promotion_level == expected
         assert a.certificate_level == (expected or ("中级工" if a.passed else None))
         assert a.prize_name == PRIZE_NAMES.get(a.prize)
 
