@@ -64,11 +64,19 @@ def _prize(row):
     return "；".join(str(part) for part in [prize, *extras] if part)
 
 
+def _scaled(row):
+    if row.get("scaled_score") is None:
+        return ""
+    return _number(row["scaled_score"]) + (" ★ 优秀 excellence" if row.get("excellent") else "")
+
+
 def _table(rows):
     if not rows:
         return '<p class="empty">暂无成绩 No results yet.</p>'
     components = _component_keys(rows)
-    head = ["名次 Rank", "选手 Contestant", "总分 Total",
+    # Standardised scores where the event asks for them, beside the raw totals.
+    scaled = any(row.get("scaled_score") is not None for row in rows)
+    head = ["名次 Rank", "选手 Contestant", "总分 Total", *(["标准分 Scaled"] if scaled else []),
             *[_component_label(key) for key in components], "标记 Flags", "奖项 Prize"]
     out = ["<table><thead><tr>"]
     out.extend(f'<th scope="col">{escape(label)}</th>' for label in head)
@@ -84,6 +92,7 @@ def _table(rows):
             f'<td class="num">{escape(row.get("rank"))}</td>',
             f"<td>{escape(who)}</td>",
             f'<td class="num">{escape(_number(row.get("total")))}</td>',
+            *([f'<td class="num">{escape(_scaled(row))}</td>'] if scaled else []),
             *[f'<td class="num">{escape(_number((row.get("components") or {}).get(key)))}</td>'
               for key in components],
             f'<td class="flags">{escape("；".join(_flags(row)))}</td>',

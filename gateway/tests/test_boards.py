@@ -64,6 +64,15 @@ def test_the_live_board_shows_rank_code_total_components_and_flags():
     assert "数控车工" in page and "评分中" in page
 
 
+def test_standardised_scores_show_beside_the_totals_where_the_event_asks_for_them():
+    view = live_view()
+    for row, scaled in zip(view["ranking"], (724.5, 700.0, 700.0, None)):
+        row.update(scaled_score=scaled, excellent=None if scaled is None else scaled >= 700)
+    rows = Cells(boards.ranking_board(view)).rows
+    assert rows[0][:4] == ["名次 Rank", "选手 Contestant", "总分 Total", "标准分 Scaled"]
+    assert rows[1][2:4] == ["88.50", "724.50 ★ 优秀 excellence"] and rows[4][3] == ""
+
+
 def test_the_board_escapes_every_value_from_data():
     view = live_view(trade=EVIL, event_id=EVIL, revealed=True)
     view["ranking"][0].update(name=EVIL, employer=EVIL, code=EVIL, flagged=[EVIL])

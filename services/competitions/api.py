@@ -70,10 +70,22 @@ class JudgingRulesSchema(Strict):
     max_spread = fields.Integer(validate=validate.Range(min=0, max=3))
 
 
+class StandardisationSchema(Strict):
+    """WorldSkills-style scaled scores shown beside the raw totals (ranks, prizes and certificates
+    follow the raw totals): the field's median at ``median``, one standard deviation of the field
+    ``spread`` points; a finalist at or above ``excellence`` reaches the excellence threshold."""
+    median = fields.Float(validate=validate.Range(min=0, max=1000), metadata={"description": "default 700"})
+    spread = fields.Float(validate=validate.Range(min=0, max=500, min_inclusive=False),
+                          metadata={"description": "points per standard deviation; default 20"})
+    excellence = fields.Float(validate=validate.Range(min=0, max=1000), metadata={"description": "default 700"})
+
+
 class RankingRulesSchema(Strict):
     tie_break = fields.List(
         fields.String(validate=validate.Regexp(r"^(completion_time|component:[A-Za-z0-9_.\-]{1,64})$")),
         validate=validate.Length(max=5))
+    standardisation = fields.Nested(StandardisationSchema, allow_none=True, metadata={
+        "description": "optional: scaled scores beside the raw totals; unset or null: none"})
 
 
 class PrizeBandSchema(Strict):
@@ -410,6 +422,9 @@ class RankingRowSchema(Out):
     complete = fields.Boolean(required=True)
     flagged = fields.List(fields.String(), metadata={"description": "aspects awaiting review"})
     shared = fields.Boolean(required=True)
+    scaled_score = fields.Float(allow_none=True, metadata={
+        "description": "standardised, where the event asks for it; complete entries only"})
+    excellent = fields.Boolean(allow_none=True, metadata={"description": "at or above the excellence threshold"})
     name = fields.String(metadata={"description": "revealed once results are signed off"})
     employer = fields.String(metadata={"description": "revealed once results are signed off"})
 
@@ -450,6 +465,9 @@ class PublishedResultSchema(Out):
     employer = fields.String()
     total = fields.Float(required=True)
     components = fields.Dict(keys=fields.String(), values=fields.Float())
+    scaled_score = fields.Float(allow_none=True, metadata={
+        "description": "standardised, where the event asks for it (ranking.standardisation)"})
+    excellent = fields.Boolean(allow_none=True, metadata={"description": "at or above the excellence threshold"})
     prize = fields.String(allow_none=True)
     prize_name = fields.String(allow_none=True)
     titles = fields.List(fields.String())

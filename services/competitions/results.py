@@ -18,6 +18,7 @@ from services.competitions.domain.awards import DEFAULT_CERTIFIED_LEVEL
 from services.competitions.domain.competition import find_event, prefixed, require_scheme
 from services.competitions.domain.ranking import DEFAULT_TIE_BREAK
 from services.competitions.domain.scheme import SchemeIndex
+from services.competitions.domain.standardisation import standardised
 from services.competitions.domain.standings import standings
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
@@ -45,6 +46,21 @@ def _standings(store, event, include_incomplete):
     return ranked, awards, entries
 
 
+def _scaled(event, ranked):
+    """``{entry id: Standardised}`` of the complete entries, where the event asks for scaled
+    scores; empty where it does not."""
+    rules = (event.get("ranking") or {}).get("standardisation")
+    if rules is None:
+        return {}
+    finalists = [entry for entry in ranked if entry.complete]
+    return dict(zip((e.entry_id for e in finalists), standardised([e.total for e in finalists], rules)))
+
+
+def _scaled_fields(scaled, entry_id):
+    found = scaled.get(entry_id)
+    return {"scaled_score": found.score if found else None, "excellent": found.excellent if found else None}
+
+
 def live_ranking(store, caller, competition_id, event_id):
     competition = access.visible_competition(store, caller, competition_id)
     event = find_event(competition, event_id)
@@ -57,12 +73,15 @@ def live_ranking(store, caller, competition_id, event_id):
     ranked, entries = (), {}
     if event.get("marking_scheme"):
         ranked, _, entries = _standings(store, event, include_incomplete=True)
+    scaled = _scaled(event, ranked)
     for entry in ranked:
         if hidden is not None and entries[entry.entry_id]["employer"] == hidden:
             continue  # a conflict of interest: the judge never sees that entry's marks
         row = {"rank": entry.rank, "code": entry.code, "total": entry.total,
                "components": entry.components, "completion_seconds": entry.completion_seconds,
                "complete": entry.complete, "flagged": list(entry.flagged), "shared": entry.shared}
+        if scaled:
+            row.update(_scaled_fields(scaled, entry.entry_id))
         if revealed:
             row.update(name=entries[entry.entry_id]["name"], employer=entries[entry.entry_id]["employer"])
         rows.append(row)
@@ -72,7 +91,7 @@ def live_ranking(store, caller, competition_id, event_id):
 
 def _event_results(competition, event, ranked, awards, entries):
     """One frozen result document per ranked finalist of ``event``."""
-    documents = []
+    documents, scaled = [], _scaled(event, ranked)
     for position, (entry, award) in enumerate(zip(ranked, awards)):
         stored = entries[entry.entry_id]
         documents.append({
@@ -85,7 +104,7 @@ def _event_results(competition, event, ranked, awards, entries):
             "skill_level": stored["skill_level"],
             "rank": entry.rank, "shared": entry.shared, "total": entry.total,
             "components": entry.components, "completion_seconds": entry.completion_seconds,
-            "prize": award.prize, "prize_name": award.prize_name, "titles": list(award.titles),
+            **_scaled_fields(scaled, entry.entry_id), "prize": award.prize, "prize_name": award.prize_name, "titles": list(award.titles),
             "promotion_level": award.promotion_level, "certificate_level": award.certificate_level,
             "passed": award.passed,
         })
@@ -271,8 +290,8 @@ def published_results(store, competition_id, event_id=None):
         competition = None
     if competition is None or competition["status"] != lifecycle.PUBLISHED:
         raise NotFound(f"no published results for competition {competition_id}")
-    shown = ("rank", "shared", "code", "name", "employer", "total", "components", "prize",
-             "prize_name", "titles", "promotion_level", "certificate_level")
+    shown = ("rank", "shared", "code", "name", "employer", "total", "components", "scaled_score",
+             "excellent", "prize", "prize_name", "titles", "promotion_level", "certificate_level")
     output = []
     for event in competition["events"]:
         if event_id and event["id"] != event_id:

@@ -379,6 +379,27 @@ def test_passing_finalists_get_the_certificate_of_the_events_level_unless_switch
         ["高级工", "高级工"], ["技师", "技师"], [None, None]]
 
 
+def test_an_event_asking_for_it_shows_standardised_scores_beside_the_raw_totals(competitions):
+    call = competitions
+    payload = factories.competition_payload()
+    payload["events"][0]["ranking"] = {"standardisation": {"median": 700, "spread": 20, "excellence": 700}}
+    payload["events"].append({**payload["events"][0], "trade": "电焊工", "ranking": {}})
+    cid, eid = run_to_marking(call, workers=3, payload=payload)
+    for event in call("get_competition", callers.organiser(), cid)["events"]:
+        mark_everything(call, cid, event["id"])
+    live = call("live_ranking", callers.chief_judge(), cid, eid)["ranking"]
+    assert [row["rank"] for row in live] == [1, 2, 3]
+    scaled = [row["scaled_score"] for row in live]
+    assert scaled[1] == 700.0 and scaled[0] > 700 > scaled[2]  # the median on 700, the order kept
+    assert [row["excellent"] for row in live] == [True, True, False]
+    call("sign_off", callers.chief_judge(), cid)
+    call("sign_off", callers.supervisor(), cid)
+    call("publish", callers.organiser(), cid)
+    standardised, plain = call("published_results", None, cid)["events"]
+    assert [r["scaled_score"] for r in standardised["results"]] == scaled
+    assert {r["scaled_score"] for r in plain["results"]} == {None}  # an event that did not ask
+
+
 def test_a_stored_entry_cannot_give_the_id_number_back(competitions):
     call = competitions
     cid, eid = open_registration(call)
