@@ -22,9 +22,12 @@ ID = validate.Regexp(r"^[A-Za-z0-9_.\-]{1,64}$", error="Use 1-64 letters, digits
 
 
 class ComponentSchema(Strict):
+    """A part of the event scored on its own (theory 理论, practical 实操), 0-100, and its weight in
+    the total."""
     key = fields.String(required=True, validate=ID)
     name = fields.String(required=True, validate=NAME)
-    weight = fields.Float(required=True, validate=validate.Range(min=0, max=100))
+    weight = fields.Float(required=True, validate=validate.Range(min=0, max=100), metadata={
+        "description": "percent of the total; the weights add up to 100 (default: theory 30, practical 70)"})
 
 
 class ToleranceBandSchema(Strict):
@@ -33,15 +36,24 @@ class ToleranceBandSchema(Strict):
 
 
 class AspectSchema(Strict):
+    """What a judge marks. A judgement aspect: each judge gives a level 0-3 (each described in
+    ``levels``) and it is worth max_mark x level / 3, the level averaged over the judges as the
+    judging rules say. A measurement aspect: full marks or zero; with ``graded``, any mark from 0
+    to max_mark (a theory paper's score); with ``nominal`` and ``tolerance_bands``, the judge
+    enters the measured value and the mark is max_mark x the fraction of the first band it falls
+    within, else 0."""
     id = fields.String(required=True, validate=ID)
     kind = fields.String(required=True, validate=validate.OneOf(["measurement", "judgement"]))
     description = fields.String(required=True, validate=NAME)
     max_mark = fields.Float(required=True, validate=validate.Range(min=0, max=1000, min_inclusive=False))
-    graded = fields.Boolean()
-    nominal = fields.Float()
-    tolerance_bands = fields.List(fields.Nested(ToleranceBandSchema), validate=validate.Length(max=10))
+    graded = fields.Boolean(metadata={"description": "measurement: any mark from 0 to max_mark"})
+    nominal = fields.Float(metadata={"description": "measurement with tolerance bands: the value aimed at"})
+    tolerance_bands = fields.List(fields.Nested(ToleranceBandSchema), validate=validate.Length(max=10),
+                                  metadata={"description": "narrowest first: |measured - nominal| <= "
+                                                           "deviation earns fraction x max_mark"})
     levels = fields.Dict(keys=fields.String(validate=validate.OneOf(["0", "1", "2", "3"])),
-                         values=fields.String(validate=TEXT))
+                         values=fields.String(validate=TEXT),
+                         metadata={"description": "judgement: what each level 0-3 means"})
 
 
 class SubCriterionSchema(Strict):
@@ -60,14 +72,25 @@ class CriterionSchema(Strict):
 
 
 class MarkingSchemeSchema(Strict):
+    """The WorldSkills CIS shape: criterion, sub-criterion, aspect. A component's score is the sum
+    of its aspects' marks as a percentage of their maximum; the total is the weighted sum of the
+    components; scores are kept to four decimals, halves rounded up."""
     components = fields.List(fields.Nested(ComponentSchema), validate=validate.Length(min=1, max=5))
     criteria = fields.List(fields.Nested(CriterionSchema), required=True,
                            validate=validate.Length(min=1, max=50))
 
 
 class JudgingRulesSchema(Strict):
-    drop_extremes_from = fields.Integer(validate=validate.Range(min=0, max=50))
-    max_spread = fields.Integer(validate=validate.Range(min=0, max=3))
+    """How the judges' levels on a judgement aspect become one (a trimmed mean). A measurement
+    aspect marked by several judges who differ is flagged, and the lower median of their marks
+    counts."""
+    drop_extremes_from = fields.Integer(validate=validate.Range(min=0, max=50), metadata={
+        "description": "with at least this many judges on an aspect (default 5), one highest and one "
+                       "lowest level are dropped and the rest averaged; with fewer, every level is "
+                       "averaged and nothing dropped; 0: never drop"})
+    max_spread = fields.Integer(validate=validate.Range(min=0, max=3), metadata={
+        "description": "an aspect whose levels spread wider than this (default 1) is flagged for "
+                       "review; its marks still count"})
 
 
 class StandardisationSchema(Strict):
@@ -81,30 +104,48 @@ class StandardisationSchema(Strict):
 
 
 class RankingRulesSchema(Strict):
+    """Entries rank by total, highest first (complete entries only, in results)."""
     tie_break = fields.List(
         fields.String(validate=validate.Regexp(r"^(completion_time|component:[A-Za-z0-9_.\-]{1,64})$")),
-        validate=validate.Length(max=5))
+        validate=validate.Length(max=5), metadata={
+            "description": "entries equal on the total are separated by these, in order: "
+                           "completion_time (shorter first, none recorded last) and component:<key> "
+                           "(higher first); default completion_time, component:practical, "
+                           "component:theory. Entries still equal share the rank and the next rank "
+                           "skips (1, 1, 3)"})
     standardisation = fields.Nested(StandardisationSchema, allow_none=True, metadata={
         "description": "optional: scaled scores beside the raw totals; unset or null: none"})
 
 
 class PrizeBandSchema(Strict):
-    prize = fields.String(required=True, validate=validate.OneOf(PRIZES))
-    share = fields.Float(validate=validate.Range(min=0, max=100, min_inclusive=False))
-    count = fields.Integer(validate=validate.Range(min=1, max=100000))
+    prize = fields.String(required=True, validate=validate.OneOf(PRIZES), metadata={
+        "description": "first 一等奖, second 二等奖, third 三等奖, honourable 优胜奖"})
+    share = fields.Float(validate=validate.Range(min=0, max=100, min_inclusive=False), metadata={
+        "description": "basis share: percent of the finalists; the band holds that share rounded "
+                       "down (10 % of 25 finalists is 2)"})
+    count = fields.Integer(validate=validate.Range(min=1, max=100000), metadata={
+        "description": "basis count: how many the band holds"})
 
 
 class PrizesSchema(Strict):
+    """Prize bands, best first, filled in rank order. A group of tied entries enters a band only
+    if the whole group fits in what is left of it; otherwise the band closes and the group tries
+    the next. So no band holds more than its size, tied entries always share a prize, and a worse
+    rank never gets a better prize. Default: share 10 / 20 / 30 %."""
     basis = fields.String(required=True, validate=validate.OneOf(["share", "count"]))
     bands = fields.List(fields.Nested(PrizeBandSchema), required=True, validate=validate.Length(min=1, max=4))
 
 
 class TitleRuleSchema(Strict):
+    """A title (技术能手, say) for ranks 1 to ``top``, tied entries alike."""
     title = fields.String(required=True, validate=NAME)
     top = fields.Integer(required=True, validate=validate.Range(min=1, max=100000))
 
 
 class PromotionRuleSchema(Strict):
+    """A skill-level promotion (晋升) for ranks from_rank to to_rank: a better range never earns a
+    lower level. The promotion is the finalist's certificate too, and needs the pass mark in every
+    component unless promotion_requires_pass is false."""
     from_rank = fields.Integer(required=True, validate=validate.Range(min=1))
     to_rank = fields.Integer(required=True, validate=validate.Range(min=1))
     level = fields.String(required=True, validate=validate.OneOf(SKILL_LEVELS))
