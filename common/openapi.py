@@ -5,10 +5,12 @@ parameters and responses from the same marshmallow schemas that validate and dum
 document cannot drift from the code. ``missing_routes`` lets a test prove it.
 """
 import http
+import inspect
 import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from marshmallow import Schema, fields
 
 from common.schemas import UploadField, upload_fields
@@ -172,10 +174,24 @@ def _documented_methods(spec):
     return [method for method in spec.methods if method != "OPTIONS"]
 
 
+class DocumentedSchemas(MarshmallowPlugin):
+    """Each schema's own docstring (not one it inherits) is its description in the document:
+    what a schema's rules mean is written once, where the schema is."""
+
+    def schema_helper(self, name, _, schema=None, **kwargs):
+        definition = super().schema_helper(name, _, schema=schema, **kwargs)
+        own = resolve_schema_cls(schema).__dict__.get("__doc__") if schema is not None else None
+        if own and definition is not None and "description" not in definition:
+            # Its paragraphs as paragraphs, their lines joined: the docstring's wrapping is not text.
+            definition["description"] = "\n\n".join(
+                " ".join(paragraph.split("\n")) for paragraph in inspect.cleandoc(own).split("\n\n"))
+        return definition
+
+
 def build_openapi(service_cls, *, title, version, description=""):
     """The OpenAPI 3 document (a dict, ready for JSON) of every route of ``service_cls``."""
     info = {"description": description} if description else {}
-    marshmallow_plugin = MarshmallowPlugin()
+    marshmallow_plugin = DocumentedSchemas()
     spec = APISpec(title=title, version=version, openapi_version=OPENAPI_VERSION,
                    plugins=[marshmallow_plugin], info=info)
     marshmallow_plugin.map_to_openapi_type(UploadField, "string", "binary")

@@ -105,3 +105,22 @@ def test_the_gateway_calls_only_methods_its_services_have(routes, proxy, service
 
     assert called
     assert called <= {name for name in dir(service_cls) if not name.startswith("_")}
+
+
+def test_integrators_read_the_rules_of_scoring_ranking_and_awards_in_the_document():
+    from gateway.operations import openapi_document
+
+    schemas = openapi_document(GatewayService)["components"]["schemas"]
+
+    def said(schema, field=None):
+        part = schemas[schema] if field is None else schemas[schema]["properties"][field]
+        return part.get("description", "")
+
+    assert "nothing dropped" in said("JudgingRules", "drop_extremes_from")
+    assert "component:practical" in said("RankingRules", "tie_break") and "1, 1, 3" in said("RankingRules", "tie_break")
+    assert "tied entries always share a prize" in said("Prizes")
+    assert "rounded down" in said("PrizeBand", "share")
+    assert "pass mark in every component" in said("PromotionRule")
+    assert "pass mark in every component" in said("AwardRules", "promotion_requires_pass")
+    assert "halves rounded up" in said("MarkingScheme")
+    assert "median" in said("Standardisation")
