@@ -30,6 +30,7 @@ _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 _PERSON_KEY_INFO = b"jiangxin/personal-id/person-key/v1"
 _ENCRYPTION_INFO = b"jiangxin/personal-id/fernet/v1"
 _TRANSPORT_INFO = b"jiangxin/personal-id/transport/v1"
+_STORED_SECRET_INFO = b"jiangxin/stored-secret/fernet/v1"
 _HKDF_SALT = b"jiangxin/personal-data"
 
 
@@ -178,3 +179,24 @@ class PersonalDataProtector:
             raise BadRequest("the ID number must arrive sealed by the gateway",
                              {field: ["not sealed with this deployment's personal data secret"]}) from None
         return {**payload, field: number}
+
+
+class StoredSecrets:
+    """Other secrets a service must keep to use them (a webhook endpoint's signing secrets), sealed
+    at rest under a key of their own, derived from the same deployment secret as the ID numbers'
+    keys: a copy of the store gives none of them."""
+
+    def __init__(self, secret):
+        if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"the personal data secret must be at least {MIN_SECRET_LENGTH} characters")
+        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret.encode("utf-8"), _STORED_SECRET_INFO)))
+
+    def seal(self, value):
+        return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
+
+    def open(self, token):
+        """The secret sealed in ``token``; ValueError if it was not sealed with this deployment's."""
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, AttributeError, UnicodeError):
+            raise ValueError("cannot open: not sealed with this deployment's secret") from None

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from common.errors import BadRequest
 from common.personal_id import (
-    PersonalDataProtector, birth_date, check_char, make_id_number, mask_id_number,
+    PersonalDataProtector, StoredSecrets, birth_date, check_char, make_id_number, mask_id_number,
     validate_id_number,
 )
 
@@ -176,3 +176,13 @@ def test_a_sealed_number_opens_only_with_the_same_secret_and_never_as_stored_dat
     with pytest.raises(ValueError):
         protector.decrypt(protector.seal(number))  # the transport key is not the storage key
     assert protector.unsealed({"name": "x"}) == {"name": "x"}  # left for the schema to refuse
+
+
+def test_a_stored_secret_is_opened_only_with_the_deployments_secret():
+    box = StoredSecrets("s" * 40)
+    sealed = box.seal("whsec_abc")
+    assert "whsec_abc" not in sealed and box.open(sealed) == "whsec_abc"
+    with pytest.raises(ValueError):
+        StoredSecrets("t" * 40).open(sealed)
+    with pytest.raises(ValueError):
+        box.open("whsec_abc")

@@ -125,7 +125,8 @@ def _send(store, settings, sender, now, delivery_id):
     if endpoint["status"] != rules.ACTIVE:
         store.record_attempt(delivery_id, None, {"status": rules.HELD, "next_attempt_at": None})
         return
-    secrets = signing_secrets(endpoint["secrets"], instant(endpoint.get("previous_secret_until")), now)
+    secrets = [settings.stored_secrets.open(sealed) for sealed in
+               signing_secrets(endpoint["secrets"], instant(endpoint.get("previous_secret_until")), now)]
     attempt = channels.send_webhook(sender.session, endpoint["url"], delivery["event_id"], delivery["body"],
                                     secrets, now, reason, allowed=settings.allowed_networks,
                                     timeout=settings.timeout)

@@ -45,7 +45,7 @@ def register_endpoint(store, settings, caller, payload):
     subscriber = store.save_subscriber(as_seen(store, caller))
     secret = new_secret()
     endpoint = {"_id": new_id("ept"), "subscriber_id": subscriber["_id"], "url": data["url"],
-                "description": data["description"], "secrets": [secret], "previous_secret_until": None,
+                "description": data["description"], "secrets": [settings.stored_secrets.seal(secret)], "previous_secret_until": None,
                 "status": rules.ACTIVE, "failing_since": None, "disabled_at": None, "enable_after": None,
                 "disabled_reason": None, "revision": 1, "created_at": utc_now()}
     store.add_endpoint(endpoint)
@@ -94,11 +94,11 @@ def health(store, caller):
 
 
 @optimistic
-def rotate_secret(store, caller, endpoint_id):
+def rotate_secret(store, settings, caller, endpoint_id):
     """A new secret, shown this once; the previous one signs beside it for a day."""
     endpoint = _own_endpoint(store, caller, endpoint_id)
     secret, now = new_secret(), utc_datetime()
-    secrets, until = rotated(endpoint["secrets"], secret, now)
+    secrets, until = rotated(endpoint["secrets"], settings.stored_secrets.seal(secret), now)
     changed = {**endpoint, "secrets": secrets, "previous_secret_until": utc_now(until)}
     store.save_endpoint(endpoint, changed)
     return {**endpoint_view(changed), "secret": secret, "previous_secret_until": changed["previous_secret_until"]}

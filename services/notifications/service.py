@@ -147,7 +147,7 @@ class NotificationsService(ParkedMessagesAdmin):
 
     @rpc
     def rotate_secret(self, caller, endpoint_id):
-        return endpoints.rotate_secret(self.store, caller_from(caller), endpoint_id)
+        return endpoints.rotate_secret(self.store, self.settings, caller_from(caller), endpoint_id)
 
     @rpc
     def enable_endpoint(self, caller, endpoint_id):

@@ -6,6 +6,7 @@ import datetime
 
 from nameko.extensions import DependencyProvider
 
+from common.personal_id import StoredSecrets
 from services.notifications.domain import delivery, targets
 from services.notifications.domain.preferences import DEFAULT_DIGEST_HOUR
 
@@ -36,6 +37,8 @@ class Settings(DependencyProvider):
         self.disable_after = _duration(config, DISABLE_AFTER_KEY, delivery.DEFAULT_DISABLE_AFTER)
         self.cooldown = _duration(config, COOLDOWN_KEY, delivery.DEFAULT_COOLDOWN)
         self.lease_seconds = LEASE_SECONDS
+        # Endpoints' signing secrets are kept sealed: a copy of the store signs nothing.
+        self.stored_secrets = StoredSecrets(config["PERSONAL_DATA_SECRET"])
         self.smtp = self.smtp_of(config)
         self.digest_hour = int(config.get(DIGEST_HOUR_KEY, DEFAULT_DIGEST_HOUR))
         if not 0 <= self.digest_hour <= 23:

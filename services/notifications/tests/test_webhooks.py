@@ -62,6 +62,8 @@ def test_a_delivery_is_signed_verifiable_and_logged(notifications, receiver):
     endpoint = subscribed(notifications, receiver, "/hooks/signed")
     assert endpoint["secret"].startswith("whsec_")
     assert "secret" not in notifications("get_endpoint", OWNER, endpoint["id"])
+    [stored] = notifications.store.endpoints.find({"_id": endpoint["id"]})
+    assert endpoint["secret"] not in str(stored) and "whsec_" not in str(stored)  # sealed at rest
     event = studio_envelope("studio.rated", studio_rated())
     notifications.hear("studio_rated", event)
 
