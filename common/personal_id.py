@@ -145,10 +145,7 @@ class PersonalDataProtector:
 
     def decrypt(self, token):
         """The ID number in ``token``; ValueError if it was not made with this secret."""
-        try:
-            return self._fernet.decrypt(token.encode("ascii")).decode("ascii")
-        except (InvalidToken, AttributeError, UnicodeError):
-            raise ValueError("cannot decrypt: not a token made with this secret") from None
+        return _opened(self._fernet, token)
 
     def protect(self, id_number, field="id_number"):
         """Everything a service stores for one ID number, validated once."""
@@ -196,7 +193,12 @@ class StoredSecrets:
 
     def open(self, token):
         """The secret sealed in ``token``; ValueError if it was not sealed with this deployment's."""
-        try:
-            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
-        except (InvalidToken, AttributeError, UnicodeError):
-            raise ValueError("cannot open: not sealed with this deployment's secret") from None
+        return _opened(self._fernet, token)
+
+
+def _opened(fernet, token):
+    """What ``token`` holds; ValueError if ``fernet``'s key did not make it."""
+    try:
+        return fernet.decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, AttributeError, UnicodeError):
+        raise ValueError("cannot decrypt: not a token made with this secret") from None
