@@ -464,3 +464,26 @@ def test_a_sheet_refuses_what_a_single_mark_would(competitions):
     with pytest.raises(Conflict):  # no longer marking
         call("submit_sheet", callers.judge("judge-1"), cid, eid, {"marks": [mark]})
     assert call("marking_sheet", callers.judge("judge-1"), cid, eid)["entries"][0]["marks"] == {}
+
+
+def test_a_sheet_planned_on_an_entry_changed_meanwhile_is_planned_again(competitions, monkeypatch):
+    """Another device of the same judge sets one of the entry's marks between the sheet's read and
+    its write: the sheet is planned again on what now stands, and none of the entry's marks taken."""
+    call = competitions
+    judge = callers.judge("judge-1")
+    cid, eid = run_to_marking(call, workers=1)
+    [row] = call("marking_sheet", judge, cid, eid)["entries"]
+    write = CompetitionRepository.set_entry_values
+
+    def after_another_device(self, entry_id, *args):
+        monkeypatch.setattr(CompetitionRepository, "set_entry_values", write)
+        self.entries.update_one({"_id": entry_id}, {"$set": {"marks.A2~1.judge-1": 1}})
+        return write(self, entry_id, *args)
+
+    monkeypatch.setattr(CompetitionRepository, "set_entry_values", after_another_device)
+    answer = call("submit_sheet", judge, cid, eid, {"marks": [
+        {"client_id": "c1", "entry_code": row["entry_code"], "aspect_id": "A2.1", "value": 3},
+        {"client_id": "c2", "entry_code": row["entry_code"], "aspect_id": "A2.2", "value": 2}]})
+    assert [(m["client_id"], m["error"]) for m in answer["refused"]] == [
+        ("c1", "conflict"), ("c2", "held_back")]
+    assert call("marking_sheet", judge, cid, eid)["entries"][0]["marks"] == {"A2.1": 1}
