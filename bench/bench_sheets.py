@@ -3,12 +3,13 @@ gateway of one run.
 
 Starts its own system as bench_marks does (the competitions service and the gateway on a fresh
 vhost and data directory) and prepares the same competition in marking: ``--entries`` approved
-entries, 5 judges, 10 judgement aspects. The first half of the aspects is marked one mark per
-POST to ``.../marks``, the other half as sheets: each POST to ``.../sheets`` one judge's marks of
-one aspect for ``--sheet`` entries (every mark a distinct client id). Single marks and sheets are
-measured in alternating rounds over ``--clients`` keep-alive connections; every request writes.
+entries, 5 judges, 10 judgement aspects. Two judges send their marks one per POST to ``.../marks``;
+two send sheets of ``--sheet`` marks to ``.../sheets``, each one aspect for that many entries (a
+write per entry); the fifth sends sheets of every aspect of ``--sheet`` / 10 entries (a write per
+10 marks). Every mark has a distinct client id, every request writes. The three are measured in
+alternating rounds over ``--clients`` keep-alive connections.
 
-    .venv/bin/python -m bench.bench_sheets [--entries 200] [--sheet 50] [--clients 20] [--rounds 2]
+    .venv/bin/python -m bench.bench_sheets [--entries 400] [--sheet 50] [--clients 20] [--rounds 2]
 
 The aim: a sheet's marks at least 10x the marks/s of single marks.
 """
@@ -17,7 +18,6 @@ import json
 import os
 import random
 import statistics
-import time
 
 from bench.bench_marks import (JUDGES, _measure, _wrote, bench_system, http_request,
                                prepare_competition, run_load)
@@ -30,11 +30,15 @@ AIM = 10.0
 STARTUP_SECONDS = 60
 
 
-def marks_of(aspects, codes, seed):
-    """Every distinct (aspect, judge, entry) mark of ``aspects``, entries innermost."""
+def marks_of(judges, codes, seed, by_entry=False):
+    """Every distinct (aspect, judge, entry) mark of ``judges``, one judge's marks together: of one
+    aspect for every entry in turn, or ``by_entry`` of every aspect of one entry in turn."""
     rnd = random.Random(seed)
-    return [(aspect, judge, code, rnd.choice((1, 2, 2, 3)))
-            for aspect in aspects for judge in JUDGES for code in codes]
+    if by_entry:
+        order = ((aspect, judge, code) for judge in judges for code in codes for aspect in JUDGEMENT_IDS)
+    else:
+        order = ((aspect, judge, code) for aspect in JUDGEMENT_IDS for judge in judges for code in codes)
+    return [(aspect, judge, code, rnd.choice((1, 2, 2, 3))) for aspect, judge, code in order]
 
 
 def single_requests(host, path, marks, tokens):
@@ -43,8 +47,8 @@ def single_requests(host, path, marks, tokens):
 
 
 def sheet_requests(host, path, marks, tokens, size):
-    """``marks`` as sheets of ``size``: one judge's marks of one aspect each (``marks`` runs
-    entries innermost, and the entries are a multiple of ``size``)."""
+    """``marks`` as sheets of ``size``, each of one judge (``marks`` of one judge come together,
+    a multiple of ``size``)."""
     requests = []
     for start in range(0, len(marks), size):
         sheet = marks[start:start + size]
@@ -62,7 +66,7 @@ def _all_taken(status, body):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=DEFAULT_CONFIG_PATH)
-    parser.add_argument("--entries", type=int, default=200)
+    parser.add_argument("--entries", type=int, default=400)
     parser.add_argument("--sheet", type=int, default=50, help="marks per sheet")
     parser.add_argument("--clients", type=int, default=20, help="concurrent keep-alive connections")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of singles and sheets")
@@ -70,8 +74,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs)")
     args = parser.parse_args(argv)
-    if args.entries % args.sheet:
-        parser.error("--entries must be a multiple of --sheet")
+    if args.entries % args.sheet or args.sheet % len(JUDGEMENT_IDS):
+        parser.error(f"--entries must be a multiple of --sheet, --sheet of {len(JUDGEMENT_IDS)}")
 
     config = load_config(args.config)
     with bench_system(config["AMQP_URI"], args.config, "sheets", args.keep) as system:
@@ -87,42 +91,41 @@ def main(argv=None):
                                                 args.seed)
         sheets_path = marks_path.rsplit("/", 1)[0] + "/sheets"
         tokens = {judge: issue_token(secret, judge, "judge", name=f"裁判{judge}") for judge in JUDGES}
-        half = len(JUDGEMENT_IDS) // 2
-        singles = single_requests(host, marks_path, marks_of(JUDGEMENT_IDS[:half], codes, args.seed),
-                                  tokens)
-        sheets = sheet_requests(host, sheets_path, marks_of(JUDGEMENT_IDS[half:], codes, args.seed),
-                                tokens, args.sheet)
+        kinds = {  # name: (requests, marks each, accept)
+            "single marks": (single_requests(host, marks_path, marks_of(JUDGES[:2], codes, args.seed),
+                                             tokens), 1, _wrote),
+            "sheets of one aspect": (sheet_requests(host, sheets_path, marks_of(
+                JUDGES[2:4], codes, args.seed), tokens, args.sheet), args.sheet, _all_taken),
+            "sheets of whole entries": (sheet_requests(host, sheets_path, marks_of(
+                JUDGES[4:], codes, args.seed, by_entry=True), tokens, args.sheet), args.sheet, _all_taken),
+        }
         # A warm-up of each, then the rest in equal rounds.
-        singles_warm, sheets_warm = len(singles) // 10, len(sheets) // 10
-        run_load(gateway, singles[:singles_warm], args.clients, args.seconds, accept=_wrote)
-        run_load(gateway, sheets[:sheets_warm], args.clients, args.seconds, accept=_all_taken)
-        singles_round = (len(singles) - singles_warm) // args.rounds
-        sheets_round = (len(sheets) - sheets_warm) // args.rounds
+        rounds, rates = {}, {name: [] for name in kinds}
+        for name, (requests, _, accept) in kinds.items():
+            warm = len(requests) // 10
+            run_load(gateway, requests[:warm], args.clients, args.seconds, accept=accept)
+            size = (len(requests) - warm) // args.rounds
+            rounds[name] = [requests[warm + n * size:][:size] for n in range(args.rounds)]
         pids = {"gateway": system.pid(GATEWAY), "competitions": system.pid(COMPETITIONS)}
-        rates = {"single marks": [], "sheets": []}
         for n in range(args.rounds):
-            started = time.perf_counter()
-            single = _measure(f"single marks, round {n + 1}", gateway,
-                              singles[singles_warm + n * singles_round:][:singles_round],
-                              args.clients, args.seconds, _wrote, pids)["result"]
-            sheet = _measure(f"sheets of {args.sheet}, round {n + 1}", gateway,
-                             sheets[sheets_warm + n * sheets_round:][:sheets_round],
-                             args.clients, args.seconds, _all_taken, pids)["result"]
-            system.check_alive()
-            if single.errors or sheet.errors:
-                raise RuntimeError(f"refused: singles {single.error_summary()}, "
-                                   f"sheets {sheet.error_summary()}")
-            rates["single marks"].append(single.rate)
-            rates["sheets"].append(sheet.rate * args.sheet)
-            print(f"  round {n + 1}: {single.rate:,.0f} single marks/s, "
-                  f"{sheet.rate * args.sheet:,.0f} sheet marks/s ({sheet.rate:,.1f} sheets/s, "
-                  f"p50 {sheet.percentile(0.5) * 1000:.0f} ms a sheet), "
-                  f"{time.perf_counter() - started:.1f} s", flush=True)
-        single_rate, sheet_rate = (statistics.median(r) for r in rates.values())
-        ratio = sheet_rate / single_rate
-        print(json.dumps({"single_marks_per_s": round(single_rate), "sheet_marks_per_s": round(sheet_rate),
-                          "ratio": round(ratio, 1), "aim": AIM, "met": ratio >= AIM}))
-        return 0 if ratio >= AIM else 1
+            for name, (_, marks_each, accept) in kinds.items():
+                result = _measure(f"{name}, round {n + 1}", gateway, rounds[name][n], args.clients,
+                                  args.seconds, accept, pids)["result"]
+                system.check_alive()
+                if result.errors:
+                    raise RuntimeError(f"{name} refused: {result.error_summary()}")
+                rates[name].append(result.rate * marks_each)
+                print(f"    {result.rate * marks_each:,.0f} marks/s, p50 "
+                      f"{result.percentile(0.5) * 1000:.0f} ms a request", flush=True)
+        medians = {name: statistics.median(r) for name, r in rates.items()}
+        single = medians.pop("single marks")
+        figures = {"single_marks_per_s": round(single)}
+        for name, rate in medians.items():
+            figures[name.replace(" ", "_") + "_marks_per_s"] = round(rate)
+            figures[name.replace(" ", "_") + "_ratio"] = round(rate / single, 1)
+        met = min(medians.values()) / single >= AIM
+        print(json.dumps({**figures, "aim": AIM, "met": met}, ensure_ascii=False))
+        return 0 if met else 1
 
 
 if __name__ == "__main__":
