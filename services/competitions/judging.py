@@ -114,6 +114,9 @@ def submit_mark(store, caller, competition_id, event_id, payload):
             "changed": True}
 
 
+HELD_BACK_MESSAGE = "not taken: another mark of this entry was refused, and an entry's marks are taken together"
+
+
 def submit_sheet(store, caller, competition_id, event_id, payload):
     """Many marks of one judge in one request, each exactly as valid as sent alone and audited
     the same way, applied entry by entry: one write per entry, all its marks or none."""
@@ -141,9 +144,6 @@ def submit_sheet(store, caller, competition_id, event_id, payload):
     return {"competition_id": competition_id, "event_id": event_id, "taken": taken, "refused": refused}
 
 
-HELD_BACK_MESSAGE = "not taken: another mark of this entry was refused, and an entry's marks are taken together"
-
-
 def _sheet_entry(store, caller, assignment, index, event_id, entry, marks):
     """The outcome of each of the sheet's ``marks`` for one entry, after at most one write of it;
     planned again from a fresh read when someone else changed the entry meanwhile."""
@@ -163,7 +163,8 @@ def _sheet_entry(store, caller, assignment, index, event_id, entry, marks):
             lambda mark, old: _value_to_store(index, mark, old))
         if not changes or store.set_entry_values(entry["_id"], *_sheet_write(caller, held, changes)):
             return outcomes
-        entry = store.entry_by_code(event_id, entry["code"])
+        fresh = store.entries_by_codes(event_id, [entry["code"]])
+        entry = fresh[0] if fresh else None
     error = Conflict("this entry's marks kept changing meanwhile; send them again")
     return [(mark, error.code, error) for mark in marks]
 
