@@ -20,6 +20,7 @@ BENCHMARKS = {
     "notifications_fanout": "bench.bench_notifications_fanout",  # one event to 1,000 webhooks vs a plain client's signed POSTs
     "webhook_latency": "bench.bench_webhook_latency",  # publication to webhook received, p50/p99, vs the raw hop + POST
     "emails": "bench.bench_emails",  # one event mailed to 1,000 subscribers vs plain smtplib's 1,000 messages
+    "sheets": "bench.bench_sheets",  # marks/s as judges' sheets of 50 vs the same marks one by one
 }
 
 

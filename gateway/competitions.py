@@ -128,6 +128,16 @@ class CompetitionRoutes:
     def submit_mark(self, request, principal, payload, competition_id, event_id):
         return self.competitions.submit_mark(principal.to_dict(), competition_id, event_id, payload)
 
+    @route("POST", "/competitions/<competition_id>/events/<event_id>/sheets", body=api.SheetSchema,
+           response=api.SheetReceiptSchema, roles=JUDGES, tags=JUDGING,
+           summary="Submit a judge's sheet of marks: each entry's marks taken together or not at "
+                   "all, a resent mark (same client id) changing nothing",
+           description="The answer lists the marks taken and those refused, each with why; a "
+                       "sheet that is not well formed, or that this judge may not send at all "
+                       "(not judging this event, not marking), is refused whole.")
+    def submit_sheet(self, request, principal, payload, competition_id, event_id):
+        return self.competitions.submit_sheet(principal.to_dict(), competition_id, event_id, payload)
+
     @route("POST", "/competitions/<competition_id>/events/<event_id>/completion-times",
            body=api.CompletionTimeSchema, response=api.CompletionTimeReceiptSchema, roles=JUDGES,
            tags=JUDGING, summary="Record an entry's completion time (a tie-break)")

@@ -258,6 +258,41 @@ class MarkSchema(Strict):
     reason = fields.String(validate=validate.Length(max=500))
 
 
+MAX_SHEET_MARKS = 500
+
+
+class SheetMarkSchema(MarkSchema):
+    client_id = fields.String(required=True, validate=SHORT, metadata={
+        "description": "made by the judge's device, unique per mark: a mark resent with the same "
+                       "client id is already taken and changes nothing"})
+
+
+class SheetSchema(Strict):
+    """A judge's sheet: every aspect of one entry, or one aspect of every entry, or any mix, at
+    most 500 marks, each entry and aspect at most once. The marks of one entry are taken together
+    or not at all; the answer lists the marks taken and those refused, each with why."""
+
+    marks = fields.List(fields.Nested(SheetMarkSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_SHEET_MARKS),
+                        metadata={"description": f"at most {MAX_SHEET_MARKS} marks"})
+
+    @validates_schema
+    def each_mark_once(self, data, **kwargs):
+        # Two marks for one aspect of one entry would leave which one stands to chance.
+        client_ids, marked, errors = set(), set(), {}
+        for position, mark in enumerate(data["marks"]):
+            at_fault = errors.setdefault(position, {})
+            if mark["client_id"] in client_ids:
+                at_fault["client_id"] = ["another mark of this sheet has this client id"]
+            if (mark["entry_code"], mark["aspect_id"]) in marked:
+                at_fault["aspect_id"] = ["this sheet already marks this aspect of this entry"]
+            client_ids.add(mark["client_id"])
+            marked.add((mark["entry_code"], mark["aspect_id"]))
+        errors = {position: fault for position, fault in errors.items() if fault}
+        if errors:
+            raise ValidationError({"marks": errors})
+
+
 class CompletionTimeSchema(Strict):
     entry_code = fields.String(required=True, validate=SHORT)
     seconds = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=7 * 24 * 3600))
@@ -427,6 +462,34 @@ class MarkReceiptSchema(Out):
     changed = fields.Boolean(required=True)
 
 
+class SheetMarkTakenSchema(Out):
+    client_id = fields.String(required=True)
+    entry_code = fields.String(required=True)
+    aspect_id = fields.String(required=True)
+    value = fields.Float(required=True, allow_none=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(["taken", "unchanged", "already_taken"]),
+                            metadata={"description": "taken: the mark changed; unchanged: it already "
+                                                     "had this value; already_taken: a mark with this "
+                                                     "client id was taken before (a resend)"})
+
+
+class SheetMarkRefusedSchema(Out):
+    client_id = fields.String(required=True)
+    entry_code = fields.String(required=True)
+    aspect_id = fields.String(required=True)
+    error = fields.String(required=True, metadata={
+        "description": "what the same mark sent alone would get (bad_request, forbidden, not_found, "
+                       "conflict), or held_back: another mark of its entry was refused"})
+    message = fields.String(required=True)
+
+
+class SheetReceiptSchema(Out):
+    competition_id = fields.String(required=True)
+    event_id = fields.String(required=True)
+    taken = fields.List(fields.Nested(SheetMarkTakenSchema), required=True)
+    refused = fields.List(fields.Nested(SheetMarkRefusedSchema), required=True)
+
+
 class CompletionTimeReceiptSchema(Out):
     entry_code = fields.String(required=True)
     completion_seconds = fields.Float(required=True)
@@ -443,6 +506,7 @@ class AuditRecordSchema(Out):
     old = fields.Raw(allow_none=True)
     new = fields.Raw(allow_none=True)
     reason = fields.String(allow_none=True)
+    client_id = fields.String(metadata={"description": "the client id of a mark sent on a sheet"})
     correction = fields.Boolean()
 
 

@@ -3,19 +3,21 @@
 A judge never marks an entry from their own enterprise, and sees entries only by blind code.
 """
 from common.clock import utc_now
-from common.errors import Conflict, Forbidden, NotFound
-from common.repository import optimistic
+from common.errors import Conflict, Forbidden, JiangxinError, NotFound
+from common.repository import MAX_ATTEMPTS, optimistic
 from common.validation import load
 from services.competitions import access
-from services.competitions.api import CompletionTimeSchema, JudgeSchema, MarkSchema
+from services.competitions.api import CompletionTimeSchema, JudgeSchema, MarkSchema, SheetSchema
 from services.competitions.domain import competition as rules
 from services.competitions.domain import lifecycle
+from services.competitions.domain import sheet as sheets
 from services.competitions.domain.competition import find_event, require_scheme
 from services.competitions.domain.scheme import SchemeIndex
 from services.competitions.registration import APPROVED
 from services.competitions.repository import field_key, from_field_key
 
 MARK = MarkSchema()
+SHEET = SheetSchema()
 COMPLETION_TIME = CompletionTimeSchema()
 JUDGE = JudgeSchema()
 
@@ -47,25 +49,51 @@ def assign_judge(store, caller, competition_id, event_id, payload):
     return judge
 
 
-def _markable_entry(store, caller, competition, event, code):
-    """The entry behind ``code``, once the caller is shown to be allowed to mark it."""
+def _marking_judge(caller, competition, event):
+    """The caller's assignment on ``event``, once they are shown to be a judge of it while the
+    competition accepts marks."""
     assignment = access.require_judge(caller, competition, event)
     if not lifecycle.accepts_marks(competition["status"]):
         raise Conflict(f"marks are accepted only while marking is in progress, not while "
                        f"the competition is {competition['status']}")
-    entry = store.entry_by_code(event["id"], code)
+    return assignment
+
+
+def _require_markable(entry, assignment):
     if entry["status"] != APPROVED:
-        raise Conflict(f"entry {code} is {entry['status']}, not approved for marking")
+        raise Conflict(f"entry {entry['code']} is {entry['status']}, not approved for marking")
     if entry["employer"] == assignment["enterprise"]:
         raise Forbidden("a judge never marks an entry from their own enterprise")
+
+
+def _markable_entry(store, caller, competition, event, code):
+    """The entry behind ``code``, once the caller is shown to be allowed to mark it."""
+    assignment = _marking_judge(caller, competition, event)
+    entry = store.entry_by_code(event["id"], code)
+    _require_markable(entry, assignment)
     return entry
+
+
+def _audit_record(caller, what, old, new, reason):
+    return {"at": utc_now(), "by": caller.subject, **what, "old": old, "new": new, "reason": reason}
 
 
 def _audited_set(store, caller, entry, path, old, new, what, reason):
     """Set one value of an entry if it still holds ``old``, with an audit record in the same write."""
-    if not store.set_entry_value(entry["_id"], path, old, new, {
-            "at": utc_now(), "by": caller.subject, **what, "old": old, "new": new, "reason": reason}):
+    if not store.set_entry_value(entry["_id"], path, old, new, _audit_record(caller, what, old, new, reason)):
         raise Conflict("this mark was changed by someone else meanwhile; reload and retry")
+
+
+def _value_to_store(index, mark, old):
+    """What ``mark`` stores where the judge's mark on its aspect is now ``old``: BadRequest when
+    outside the aspect's range, Conflict for a change without a reason."""
+    index.mark_value(mark["aspect_id"], mark["value"])
+    value = mark["value"]
+    if index.aspect(mark["aspect_id"]).kind == "judgement":
+        value = int(value)
+    if old is not None and old != value and not mark.get("reason"):
+        raise Conflict("changing a mark needs a reason", {"reason": ["required to change a mark"]})
+    return value
 
 
 def submit_mark(store, caller, competition_id, event_id, payload):
@@ -74,14 +102,9 @@ def submit_mark(store, caller, competition_id, event_id, payload):
     event = find_event(competition, event_id)
     entry = _markable_entry(store, caller, competition, event, mark["entry_code"])
     index = scheme_index(competition, event)
-    index.mark_value(mark["aspect_id"], mark["value"])  # 400 when outside the aspect's range
-    value = mark["value"]
-    if index.aspect(mark["aspect_id"]).kind == "judgement":
-        value = int(value)
     aspect_key, judge_key = field_key(mark["aspect_id"]), field_key(caller.subject)
     old = entry["marks"].get(aspect_key, {}).get(judge_key)
-    if old is not None and old != value and not mark.get("reason"):
-        raise Conflict("changing a mark needs a reason", {"reason": ["required to change a mark"]})
+    value = _value_to_store(index, mark, old)
     if old == value:
         return {"entry_code": entry["code"], "aspect_id": mark["aspect_id"], "value": value,
                 "changed": False}
@@ -89,6 +112,77 @@ def submit_mark(store, caller, competition_id, event_id, payload):
                  {"aspect_id": mark["aspect_id"], "judge_id": caller.subject}, mark.get("reason"))
     return {"entry_code": entry["code"], "aspect_id": mark["aspect_id"], "value": value,
             "changed": True}
+
+
+HELD_BACK_MESSAGE = "not taken: another mark of this entry was refused, and an entry's marks are taken together"
+
+
+def submit_sheet(store, caller, competition_id, event_id, payload):
+    """Many marks of one judge in one request, each exactly as valid as sent alone and audited
+    the same way, applied entry by entry: one write per entry, all its marks or none."""
+    sheet = load(SHEET, payload)
+    competition = access.visible_competition(store, caller, competition_id)
+    event = find_event(competition, event_id)
+    # Not the judge of this event, or not marking: nothing of the sheet could be taken, so the
+    # whole sheet is refused as a single mark would be.
+    assignment = _marking_judge(caller, competition, event)
+    index = scheme_index(competition, event)
+    groups = sheets.by_entry(sheet["marks"])
+    entries = {entry["code"]: entry for entry in store.entries_by_codes(event_id, groups)}
+    taken, refused = [], []
+    for code, marks in groups.items():
+        for mark, outcome, detail in _sheet_entry(store, caller, assignment, index, event_id,
+                                                  entries.get(code), marks):
+            receipt = {"client_id": mark["client_id"], "entry_code": code,
+                       "aspect_id": mark["aspect_id"]}
+            if outcome in (sheets.TAKEN, sheets.UNCHANGED, sheets.ALREADY_TAKEN):
+                taken.append({**receipt, "value": detail, "outcome": outcome})
+            elif outcome == sheets.HELD_BACK:
+                refused.append({**receipt, "error": outcome, "message": HELD_BACK_MESSAGE})
+            else:
+                refused.append({**receipt, "error": outcome, "message": detail.message})
+    return {"competition_id": competition_id, "event_id": event_id, "taken": taken, "refused": refused}
+
+
+def _sheet_entry(store, caller, assignment, index, event_id, entry, marks):
+    """The outcome of each of the sheet's ``marks`` for one entry, after at most one write of it;
+    planned again from a fresh read when someone else changed the entry meanwhile."""
+    judge_key = field_key(caller.subject)
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            if entry is None:
+                raise NotFound(f"no entry with code {marks[0]['entry_code']} in event {event_id}")
+            _require_markable(entry, assignment)
+        except JiangxinError as error:
+            return [(mark, error.code, error) for mark in marks]
+        marked, held = entry["marks"], entry.get("client_ids", {})
+        outcomes, changes = sheets.plan_entry(
+            marks,
+            lambda mark: marked.get(field_key(mark["aspect_id"]), {}).get(judge_key),
+            lambda mark: held.get(field_key(mark["aspect_id"]), {}).get(judge_key),
+            lambda mark, old: _value_to_store(index, mark, old))
+        if not changes or store.set_entry_values(entry["_id"], *_sheet_write(caller, held, changes)):
+            return outcomes
+        fresh = store.entries_by_codes(event_id, [entry["code"]])
+        entry = fresh[0] if fresh else None
+    error = Conflict("this entry's marks kept changing meanwhile; send them again")
+    return [(mark, error.code, error) for mark in marks]
+
+
+def _sheet_write(caller, held, changes):
+    """The one write of an entry's changed marks: ``(expected old values, new values, audits)``,
+    each mark's client id kept beside it."""
+    judge_key = field_key(caller.subject)
+    expected, values, audits = {}, {}, []
+    for mark, old, new in changes:
+        aspect_key = field_key(mark["aspect_id"])
+        path = f"marks.{aspect_key}.{judge_key}"
+        expected[path], values[path] = old, new
+        values[f"client_ids.{aspect_key}.{judge_key}"] = sheets.with_client_id(
+            held.get(aspect_key, {}).get(judge_key), mark["client_id"])
+        audits.append(_audit_record(caller, {"aspect_id": mark["aspect_id"], "judge_id": caller.subject,
+                                             "client_id": mark["client_id"]}, old, new, mark.get("reason")))
+    return expected, values, audits
 
 
 def record_completion_time(store, caller, competition_id, event_id, payload):

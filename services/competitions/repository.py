@@ -110,12 +110,23 @@ class CompetitionRepository(Repository):
             raise NotFound(f"no entry with code {code} in event {event_id}")
         return document
 
+    def entries_by_codes(self, event_id, codes):
+        """The entries of ``event_id`` with these codes (those that exist), without their audit."""
+        return list(self.entries.find({"event_id": event_id, "code": {"$in": list(codes)}}, {"audit": 0}))
+
     def set_entry_value(self, entry_id, path, old, new, audit):
         """Set one value of an entry (a mark, a completion time) if it still holds ``old``, with
         its audit record in the same write; False if it no longer did. Marks are the hot path:
         one conditional write, the entry not read back."""
         return self.entries.update_one({"_id": entry_id, path: old},
                                        {"$set": {path: new}, "$push": {"audit": audit}}).matched_count == 1
+
+    def set_entry_values(self, entry_id, expected, values, audits):
+        """Set ``values`` (path -> new value) of an entry in one write, if it still holds every
+        ``expected`` (path -> old value), with their audit records; False if it no longer did."""
+        return self.entries.update_one(
+            {"_id": entry_id, **expected},
+            {"$set": values, "$push": {"audit": {"$each": audits}}}).matched_count == 1
 
     def set_entry_status(self, entry_id, old, new, reason, audit):
         """The entry after its status moved from ``old`` to ``new``, with its audit record in the

@@ -81,6 +81,10 @@ class CompetitionsService:
         return judging.submit_mark(self.store, caller_from(caller), competition_id, event_id, payload)
 
     @rpc
+    def submit_sheet(self, caller, competition_id, event_id, payload):
+        return judging.submit_sheet(self.store, caller_from(caller), competition_id, event_id, payload)
+
+    @rpc
     def record_completion_time(self, caller, competition_id, event_id, payload):
         return judging.record_completion_time(self.store, caller_from(caller), competition_id,
                                               event_id, payload)

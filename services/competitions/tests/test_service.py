@@ -419,3 +419,92 @@ def test_an_id_number_in_clear_is_refused(competitions):
         call("register_entry", callers.organiser(), cid, eid, factories.worker(), seal=False)
     assert "id_number" in error.value.fields
     assert call("list_entries", callers.organiser(), cid, eid, {})["total"] == 0
+
+
+def test_a_judges_sheet_is_taken_per_entry_once_however_often_it_is_sent(competitions):
+    call = competitions
+    judge = callers.judge("judge-1")
+    cid, eid = run_to_marking(call, workers=3)
+    codes = [row["entry_code"] for row in call("marking_sheet", judge, cid, eid)["entries"]]
+    sheet = {"marks": [{"client_id": f"s1-{code}-{aspect}", "entry_code": code, "aspect_id": aspect,
+                        "value": value}
+                       for code in codes for aspect, value in (("A2.1", 3), ("A2.2", 2))]}
+
+    first = call("submit_sheet", judge, cid, eid, sheet)
+    assert first["refused"] == []
+    assert [(m["entry_code"], m["outcome"]) for m in first["taken"]] == [
+        (code, "taken") for code in codes for _ in range(2)]
+    resent = call("submit_sheet", judge, cid, eid, sheet)
+    assert {m["outcome"] for m in resent["taken"]} == {"already_taken"} and resent["refused"] == []
+    rows = call("marking_sheet", judge, cid, eid)["entries"]
+    assert all(row["marks"] == {"A2.1": 3, "A2.2": 2} for row in rows)
+    history = call("mark_history", callers.chief_judge(), cid, eid, codes[0])["history"]
+    marks = [h for h in history if h.get("aspect_id") in ("A2.1", "A2.2")]
+    assert [(h["old"], h["new"], h["client_id"], h["by"]) for h in marks] == [
+        (None, 3, f"s1-{codes[0]}-A2.1", "judge-1"), (None, 2, f"s1-{codes[0]}-A2.2", "judge-1")]
+
+    # Out of range and a change without a reason: refused, each with why, and the other marks of
+    # their entries held back; the third entry's change is taken.
+    mixed = {"marks": [
+        {"client_id": "s2-1", "entry_code": codes[0], "aspect_id": "A2.1", "value": 4},
+        {"client_id": "s2-2", "entry_code": codes[0], "aspect_id": "T1.1", "value": 80},
+        {"client_id": "s2-3", "entry_code": codes[1], "aspect_id": "A2.2", "value": 1},
+        {"client_id": "s2-4", "entry_code": codes[2], "aspect_id": "A2.2", "value": 1, "reason": "复核"},
+        {"client_id": "s2-5", "entry_code": "ZZZZZZ", "aspect_id": "A2.2", "value": 1},
+    ]}
+    answer = call("submit_sheet", judge, cid, eid, mixed)
+    assert [(m["client_id"], m["outcome"]) for m in answer["taken"]] == [("s2-4", "taken")]
+    assert [(m["client_id"], m["error"]) for m in answer["refused"]] == [
+        ("s2-1", "bad_request"), ("s2-2", "held_back"), ("s2-3", "conflict"), ("s2-5", "not_found")]
+    assert "level from 0 to 3" in answer["refused"][0]["message"]
+    assert "reason" in answer["refused"][2]["message"]
+    rows = {row["entry_code"]: row["marks"] for row in call("marking_sheet", judge, cid, eid)["entries"]}
+    assert rows == {codes[0]: {"A2.1": 3, "A2.2": 2}, codes[1]: {"A2.1": 3, "A2.2": 2},
+                    codes[2]: {"A2.1": 3, "A2.2": 1}}
+    unknown = call("submit_sheet", judge, cid, eid, {"marks": [
+        {"client_id": "s3-1", "entry_code": codes[1], "aspect_id": "NOPE", "value": 1}]})
+    assert [(m["error"], m["message"]) for m in unknown["refused"]] == [
+        ("bad_request", "no aspect 'NOPE' in this event's marking scheme")]
+
+
+def test_a_sheet_refuses_what_a_single_mark_would(competitions):
+    call = competitions
+    cid, eid = run_to_marking(call, workers=1)
+    [row] = call("marking_sheet", callers.judge("judge-1"), cid, eid)["entries"]
+    mark = {"client_id": "c1", "entry_code": row["entry_code"], "aspect_id": "A2.1", "value": 2}
+    with pytest.raises(BadRequest) as error:  # malformed: refused whole
+        call("submit_sheet", callers.judge("judge-1"), cid, eid,
+             {"marks": [mark, {**mark, "aspect_id": "A2.2"}, {**mark, "client_id": "c2"}]})
+    assert set(error.value.fields) == {"marks.1.client_id", "marks.2.aspect_id"}
+    with pytest.raises(BadRequest) as error:
+        call("submit_sheet", callers.judge("judge-1"), cid, eid, {"marks": [{**mark, "colour": 1}]})
+    assert "marks.0.colour" in error.value.fields
+    with pytest.raises(NotFound):
+        call("submit_sheet", callers.judge("judge-99"), cid, eid, {"marks": [mark]})
+    call("change_status", callers.organiser(), cid, {"action": "cancel"})
+    with pytest.raises(Conflict):  # no longer marking
+        call("submit_sheet", callers.judge("judge-1"), cid, eid, {"marks": [mark]})
+    assert call("marking_sheet", callers.judge("judge-1"), cid, eid)["entries"][0]["marks"] == {}
+
+
+def test_a_sheet_planned_on_an_entry_changed_meanwhile_is_planned_again(competitions, monkeypatch):
+    """Another device of the same judge sets one of the entry's marks between the sheet's read and
+    its write: the sheet is planned again on what now stands, and none of the entry's marks taken."""
+    call = competitions
+    judge = callers.judge("judge-1")
+    cid, eid = run_to_marking(call, workers=1)
+    [row] = call("marking_sheet", judge, cid, eid)["entries"]
+    write = CompetitionRepository.set_entry_values
+
+    def after_another_device(self, entry_id, *args):
+        monkeypatch.setattr(CompetitionRepository, "set_entry_values", write)
+        self.entries.update_one({"_id": entry_id}, {"$set": {"marks.A2~1.judge-1": 1}})
+        return write(self, entry_id, *args)
+
+    monkeypatch.setattr(CompetitionRepository, "set_entry_values", after_another_device)
+    answer = call("submit_sheet", judge, cid, eid, {"marks": [
+        {"client_id": "c1", "entry_code": row["entry_code"], "aspect_id": "A2.1", "value": 3},
+        {"client_id": "c2", "entry_code": row["entry_code"], "aspect_id": "A2.2", "value": 2}]})
+    assert [(m["client_id"], m["error"]) for m in answer["refused"]] == [
+        ("c1", "conflict"), ("c2", "held_back")]
+    assert call("marking_sheet", judge, cid, eid)["entries"][0]["marks"] == {"A2.1": 1}
