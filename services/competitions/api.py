@@ -411,10 +411,16 @@ class SheetErrorSchema(Out):
     message = fields.String(required=True)
 
 
+# A worker as an entry shows them, before there is an entry.
+PreviewedWorkerSchema = Out.from_dict(
+    {key: EntryViewSchema._declared_fields[key]
+     for key in ("name", "id_number_masked", "employer", "trade", "skill_level")},
+    name="PreviewedWorkerSchema")
+
+
 class SheetWorkerViewSchema(Out):
     row = fields.Integer(required=True)
-    worker = fields.Nested(EntryViewSchema, required=True,
-                           only=("name", "id_number_masked", "employer", "trade", "skill_level"))
+    worker = fields.Nested(PreviewedWorkerSchema, required=True)
 
 
 class SheetPreviewSchema(Out):

@@ -20,6 +20,8 @@ from services.competitions.registration import add_entry, admissible_worker, new
 ID_COLUMN = COLUMN_OF_FIELD["id_number"]
 EMPLOYER_COLUMN = COLUMN_OF_FIELD["employer"]
 ALREADY_REGISTERED = "already registered in this event"
+# What a preview shows of a valid row (the ID number masked on the way out).
+PREVIEWED = ("name", "id_number", "employer", "trade", "skill_level")
 
 
 def row_errors(row, refused):
@@ -96,7 +98,8 @@ def preview_entry_sheet(store, protector, caller, competition_id, event_id, payl
                                                       event_id, payload)
     errors += [{"row": row, "column": ID_COLUMN, "message": ALREADY_REGISTERED} for row in already]
     return {"rows": count, "valid": len(admitted), "errors": _by_row(errors),
-            "workers": [{"row": row, "worker": worker} for row, worker in admitted]}
+            "workers": [{"row": row, "worker": {key: worker[key] for key in PREVIEWED}}
+                        for row, worker in admitted]}
 
 
 def import_entry_sheet(store, protector, caller, competition_id, event_id, payload):

@@ -8,7 +8,7 @@ together with them would give the number back.
 """
 from common.clock import beijing_today
 from common.clock import utc_now
-from common.errors import Conflict
+from common.errors import BadRequest, Conflict
 from common.ids import new_id
 from common.personal_id import birth_date, mask_id_number, validate_id_number
 from common.schemas import page
@@ -36,9 +36,20 @@ DECISIONS = {
 def admissible_worker(event, payload, on_date):
     """The worker of ``payload`` (ID number in clear, normalised) if they may enter ``event``:
     the request's shape, the ID number and the event's eligibility rules, checked the same for one
-    registration and for every row of a sheet; otherwise a BadRequest naming the fields at fault."""
-    worker = load(WorkerSchema(), payload)
-    number = validate_id_number(worker["id_number"])
+    registration and for every row of a sheet; otherwise a BadRequest naming the fields at fault,
+    the ID number's faults beside the others' (a sheet's row answers all it can at once)."""
+    problems, message = {}, None
+    try:
+        worker = load(WorkerSchema(), payload)
+    except BadRequest as refused:
+        problems, message = refused.fields, refused.message
+    try:
+        number = validate_id_number(payload.get("id_number") if isinstance(payload, dict) else None)
+    except BadRequest as refused:
+        problems.setdefault("id_number", refused.fields["id_number"])
+        message = message or refused.message
+    if problems:
+        raise BadRequest(message, problems)
     check_eligibility(event.get("eligibility"), event["trade"],
                       {**worker, "birth_date": birth_date(number)}, on_date)
     return {**worker, "id_number": number}

@@ -37,7 +37,8 @@ def test_eligible_workers_are_admitted_with_their_id_number_normalised():
 
 
 def test_every_error_of_a_row_is_answered_by_row_and_column():
-    bad_check_digit = make_id_number()[:-1] + ("0" if make_id_number()[-1] != "0" else "1")
+    number = make_id_number()
+    bad_check_digit = number[:-1] + ("1" if number[-1] == "0" else "0")
     too_old = make_id_number(birth=datetime.date(1970, 1, 1), sequence=5)
     rows = [row(2, id_number=bad_check_digit, trade="焊工"),
             row(3, id_number=too_old, skill_level="初级工"),
