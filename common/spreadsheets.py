@@ -8,6 +8,7 @@ blanks are skipped. Anything it cannot read is a BadRequest naming the field, ne
 """
 import csv
 import io
+import zipfile
 
 from openpyxl import load_workbook
 
@@ -17,6 +18,9 @@ from common.files import XLSX, FileRefused, sniff
 UTF8_BOM = b"\xef\xbb\xbf"
 # Blank lines read before giving up, beside the rows allowed: a sheet may declare a million.
 MAX_BLANK_LINES = 1000
+# A workbook's parts unpacked, at most: a few MiB of zip could otherwise unpack to gigabytes of XML
+# (openpyxl reads a workbook's shared strings whole). 5,000 rows of a worker's cells take ~2 MiB.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 # Tried in this order: GB18030 would also decode most UTF-8 bytes, into the wrong characters.
 ENCODINGS = ("utf-8", "gb18030")
 
@@ -32,7 +36,18 @@ def _text(value):
     return str(value).strip()
 
 
+def _unpacked_size(content):
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return 0  # refused as unreadable when opened
+
+
 def _xlsx_lines(content, field):
+    if _unpacked_size(content) > MAX_UNPACKED_BYTES:
+        raise PayloadTooLarge("the workbook is too large unpacked",
+                              {field: [f"its parts would unpack to more than {MAX_UNPACKED_BYTES} bytes"]})
     # openpyxl refuses a malformed workbook with whatever its parts raise (zip, XML, key, index
     # errors...): any of them means the workbook cannot be read, said so, never a 500.
     try:

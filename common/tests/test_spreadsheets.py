@@ -1,8 +1,11 @@
 """Reading organisers' sheets: Excel workbooks and CSV in the encodings Chinese offices save."""
+import io
+import zipfile
+
 import pytest
 
 from common.errors import BadRequest, PayloadTooLarge
-from common.spreadsheets import read_table
+from common.spreadsheets import MAX_UNPACKED_BYTES, read_table
 from common.testing import files
 
 HEADER = ["姓名", "身份证号", "工作单位"]
@@ -55,3 +58,17 @@ def test_what_is_not_a_readable_sheet_is_a_bad_request_naming_the_file(content, 
     with pytest.raises(BadRequest) as refused:
         read_table(content, 10)
     assert message in refused.value.fields["file"][0]
+
+
+def test_a_workbook_that_would_unpack_to_too_much_is_too_large_before_it_is_read():
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (MAX_UNPACKED_BYTES + 1))
+    content = files.workbook([HEADER])
+    with zipfile.ZipFile(io.BytesIO(content)) as original, zipfile.ZipFile(bomb, "a") as archive:
+        for info in original.infolist():
+            if info.filename != "xl/sharedStrings.xml":
+                archive.writestr(info, original.read(info))
+    with pytest.raises(PayloadTooLarge) as refused:
+        read_table(bomb.getvalue(), 10)
+    assert "unpack" in refused.value.fields["file"][0]
