@@ -21,6 +21,7 @@ BENCHMARKS = {
     "webhook_latency": "bench.bench_webhook_latency",  # publication to webhook received, p50/p99, vs the raw hop + POST
     "emails": "bench.bench_emails",  # one event mailed to 1,000 subscribers vs plain smtplib's 1,000 messages
     "sheets": "bench.bench_sheets",  # marks/s as judges' sheets of 50 vs the same marks one by one
+    "entry_sheet": "bench.bench_entry_sheet",  # a 3,000-row sheet of workers previewed and registered, aim 30 s
 }
 
 

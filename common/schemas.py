@@ -10,9 +10,10 @@ import datetime
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from common.files import (ALLOWED_TYPES, DEFAULT_MAX_FILE_BYTES, MAX_RPC_FILE_BYTES, FileRefused,
-                          Upload, allowed_labels, inspect_file, size_text)
+from common.files import (ALLOWED_TYPES, DEFAULT_MAX_FILE_BYTES, MAX_RPC_FILE_BYTES, XLSX,
+                          FileRefused, Upload, allowed_labels, inspect_file, size_text)
 from common.personal_id import mask_id_number
+from common.validation import TooLarge
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 500
@@ -163,6 +164,32 @@ class UploadField(fields.Field):
         if value is None:
             return None
         return value.to_rpc()
+
+
+class SpreadsheetField(UploadField):
+    """An uploaded table: an Excel (.xlsx) workbook or a CSV text file, which no content sniffing
+    tells from other text, so only its size is checked here (beyond ``max_bytes`` a 413) and its
+    content when it is read (common.spreadsheets.read_table)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allowed=(XLSX,), **kwargs)
+        self.metadata["description"] = f"Excel (.xlsx) or CSV (UTF-8 or GB18030); at most {size_text(self.max_bytes)}"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            upload = value if isinstance(value, Upload) else Upload.from_rpc(value, self.max_bytes)
+        except FileRefused as refused:
+            raise ValidationError(refused.message) from None
+        if not upload.content:
+            raise ValidationError("the file is empty")
+        if upload.size > self.max_bytes:
+            raise ValidationError(TooLarge(f"the file has {upload.size} bytes; at most "
+                                           f"{size_text(self.max_bytes)} are allowed"))
+        return upload
+
+    @property
+    def media_types(self):
+        return (XLSX.media_type, "text/csv")
 
 
 def upload_fields(schema):

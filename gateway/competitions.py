@@ -5,13 +5,18 @@ the service's own request schemas, then makes one bounded RPC call; its answer i
 the service's own response schemas. Whether the caller may touch *this* competition or entry is
 decided by the service, which owns the data.
 """
+import functools
+
+from eventlet import tpool
 from marshmallow import fields, validate
 
 from common.auth import ADMIN, CHIEF_JUDGE, JUDGE, ORGANIZER, SUPERVISOR
+from common.personal_id import make_id_number
 from common.rpc import ServiceRpc
 from common.schemas import Strict
+from common.spreadsheets import read_table
 from common.web import route
-from gateway import boards
+from gateway import boards, exports
 from gateway.pages import html_response
 from gateway.sealing import SealedIdNumber
 from services.competitions import api
@@ -35,6 +40,39 @@ class FormatQuerySchema(Strict):
     """``?format=html`` asks for a readable HTML board instead of JSON."""
 
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "html"]))
+
+
+SHEET_NOTE = (
+    "A multipart upload of one part `file`: an Excel workbook (.xlsx, its first sheet) or a CSV "
+    "file in UTF-8 (with or without a byte order mark) or GB18030, with the template's header row "
+    f"({', '.join(header for header, _ in api.SHEET_COLUMNS)}; 手机号 optional; other columns are "
+    f"ignored), at most {api.MAX_SHEET_ROWS} rows under it and {api.MAX_SHEET_BYTES // (1024 * 1024)} "
+    "MiB (beyond either, a 413). Each row is checked as one registration is, and against the rest "
+    "of the sheet: errors are answered as `{row, column, message}`, the row as the spreadsheet "
+    "numbers it and the column by its header.")
+# Checking and registering thousands of rows takes longer than an ordinary call may.
+SHEET_TIMEOUT = 120.0
+
+
+# The template: the header row and one example row, which organisers overwrite.
+TEMPLATE = exports.Table("报名表", tuple(header for header, _ in api.SHEET_COLUMNS),
+                         (12, 22, 28, 14, 12, 16), list)
+TEMPLATE_EXAMPLE = ("张三", make_id_number(), "江苏建湖机床厂", "数控车工", "中级工", "13800000000")
+# The export: what the entries list answers, ID numbers masked.
+ENTRY_COLUMNS = (("姓名", "name"), ("身份证号（部分隐藏）", "id_number_masked"), ("工作单位", "employer"),
+                 ("工种", "trade"), ("技能等级", "skill_level"), ("状态", "status"),
+                 ("报名时间", "registered_at"))
+_ENTRY_VIEW = api.EntryViewSchema()
+
+
+def entry_cells(entry):
+    dumped = _ENTRY_VIEW.dump(entry)
+    return [dumped.get(key) for _, key in ENTRY_COLUMNS]
+
+
+ENTRIES = exports.Table("报名 Entries", tuple(header for header, _ in ENTRY_COLUMNS),
+                        (12, 22, 28, 14, 12, 12, 26), entry_cells)
+EXPORT_PAGE = 500
 
 
 class CompetitionRoutes:
@@ -94,6 +132,67 @@ class CompetitionRoutes:
     def register_entry(self, request, principal, payload, competition_id, event_id):
         return self.competitions.register_entry(principal.to_dict(), competition_id, event_id,
                                                 self.sealed(payload))
+
+    def _sealed_sheet(self, upload):
+        """The workers of an uploaded sheet, ID numbers sealed: read here, where the file arrives,
+        so that no ID number crosses the broker in clear. Reading is CPU work (about a second for
+        thousands of rows): it runs in a real thread, the gateway answering meanwhile."""
+        headers, rows = tpool.execute(read_table, upload.content, api.MAX_SHEET_ROWS)
+        return {"workers": [self.sealed(worker) if "id_number" in worker else worker
+                            for worker in api.sheet_workers(headers, rows)]}
+
+    @route("POST", "/competitions/<competition_id>/events/<event_id>/entry-sheets/preview",
+           form=api.EntrySheetFormSchema, response=api.SheetPreviewSchema, roles=ORGANISERS,
+           tags=REGISTRATION, description=SHEET_NOTE,
+           summary="Preview a sheet of workers to register: every row's errors, nothing changed")
+    def preview_entry_sheet(self, request, principal, payload, competition_id, event_id):
+        competitions = self.competitions.with_timeout(SHEET_TIMEOUT)
+        return competitions.preview_entry_sheet(principal.to_dict(), competition_id, event_id,
+                                                self._sealed_sheet(payload["file"]))
+
+    @route("POST", "/competitions/<competition_id>/events/<event_id>/entry-sheets",
+           form=api.EntrySheetFormSchema, response=api.SheetImportSchema, roles=ORGANISERS,
+           tags=REGISTRATION, description=SHEET_NOTE + (
+               " The rows without errors are registered; workers registered already, by an "
+               "earlier upload of the same sheet say, are answered in `already_registered_rows` "
+               "and left as they were, so uploading a sheet again registers nobody twice."),
+           summary="Register the valid rows of a sheet of workers (again: nobody twice)")
+    def import_entry_sheet(self, request, principal, payload, competition_id, event_id):
+        competitions = self.competitions.with_timeout(SHEET_TIMEOUT)
+        return competitions.import_entry_sheet(principal.to_dict(), competition_id, event_id,
+                                               self._sealed_sheet(payload["file"]))
+
+    @route("GET", "/competitions/entry-sheet-template", roles=ORGANISERS, tags=REGISTRATION,
+           summary="Download the Excel template of a sheet of workers to register",
+           description="An .xlsx attachment: the header row and one example row to overwrite.")
+    def entry_sheet_template(self, request, principal):
+        file = exports.workbook([(TEMPLATE, [TEMPLATE_EXAMPLE])])
+        return exports.file_response(file, exports.XLSX, request.environ,
+                                     "entry-sheet-template.xlsx", "报名表模板.xlsx")
+
+    @route("GET", "/competitions/<competition_id>/events/<event_id>/entries/export",
+           roles=ORGANISERS, tags=REGISTRATION,
+           summary="Download a trade event's entries as Excel (ID numbers masked)",
+           description="An .xlsx attachment, one row per entry in the order of registration.")
+    def export_entries(self, request, principal, competition_id, event_id):
+        caller = principal.to_dict()
+
+        def pages():
+            offset = 0
+            while True:
+                page = self.competitions.list_entries(caller, competition_id, event_id,
+                                                      {"limit": EXPORT_PAGE, "offset": offset})
+                if page["items"]:
+                    yield page["items"]
+                offset += EXPORT_PAGE
+                if offset >= page["total"]:
+                    return
+
+        writer = exports.XlsxExport(ENTRIES)
+        file = exports.written(writer, (functools.partial(writer.add, rows) for rows in pages()))
+        made = exports.stamp()
+        return exports.file_response(file, exports.XLSX, request.environ,
+                                     f"entries-{event_id}-{made}.xlsx", f"报名-{event_id}-{made}.xlsx")
 
     @route("GET", "/competitions/<competition_id>/events/<event_id>/entries", query=api.PageSchema,
            response=api.EntryPageSchema, roles=ORGANISERS, tags=REGISTRATION,

@@ -102,3 +102,26 @@ def exe():
 
 def html():
     return b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+
+
+def workbook(rows):
+    """An Excel workbook whose first sheet holds ``rows`` (lists of cell values), as openpyxl
+    writes it, the way organisers' sheets of workers arrive."""
+    from openpyxl import Workbook  # only the tests of spreadsheets need it
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_text(rows, encoding="utf-8", bom=False):
+    """A CSV file of ``rows`` in ``encoding``, CRLF line ends, with a UTF-8 byte order mark if
+    ``bom``, as Excel saves one."""
+    import csv
+
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    return (b"\xef\xbb\xbf" if bom else b"") + text.getvalue().encode(encoding)

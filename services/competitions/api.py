@@ -9,7 +9,9 @@ only, under ``id_number_masked``, and the field masks again on the way out.
 """
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from common.schemas import MaskedIdNumber, Out, PageQuery, Strict, Timestamp, page_of
+from common.errors import BadRequest
+from common.schemas import (MaskedIdNumber, Out, PageQuery, SpreadsheetField, Strict, Timestamp,
+                            page_of)
 from common.vocabulary import COMPETITION_LEVELS, PRIZES, SKILL_LEVELS
 
 NAME = validate.Length(min=1, max=200)
@@ -435,6 +437,99 @@ class EntryViewSchema(Out):
 
 
 EntryPageSchema = page_of(EntryViewSchema)
+
+
+# --- registration by spreadsheet: the gateway reads the file, the service checks every row
+
+MAX_SHEET_ROWS = 5000
+MAX_SHEET_BYTES = 5 * 1024 * 1024
+# The template's columns, (header, WorkerSchema field), in its order; headers are Chinese, as
+# organisers fill them in.
+SHEET_COLUMNS = (("姓名", "name"), ("身份证号", "id_number"), ("工作单位", "employer"),
+                 ("工种", "trade"), ("技能等级", "skill_level"), ("手机号", "phone"))
+OPTIONAL_COLUMNS = ("手机号",)
+COLUMN_OF_FIELD = {field: header for header, field in SHEET_COLUMNS}
+# The age limit is read from the birth date in the ID number.
+COLUMN_OF_FIELD["birth_date"] = COLUMN_OF_FIELD["id_number"]
+
+
+def sheet_workers(headers, rows):
+    """The workers of a table read from a sheet (common.spreadsheets.read_table), one
+    ``{"row": number, field: text}`` each, blank cells left out for WorkerSchema to name; a
+    BadRequest naming the template's columns that are missing or repeated."""
+    positions = {}
+    problems = {}
+    for position, header in enumerate(headers):
+        if header in COLUMN_OF_FIELD.values():
+            if header in positions:
+                problems[header] = ["the column appears twice"]
+            positions[header] = position
+    for header, _ in SHEET_COLUMNS:
+        if header not in positions and header not in OPTIONAL_COLUMNS:
+            problems[header] = ["the template's column is missing"]
+    if problems:
+        raise BadRequest("the sheet's header row is not the template's", problems)
+    return [{"row": number, **{field: values[positions[header]] for header, field in SHEET_COLUMNS
+                               if header in positions and values[positions[header]]}}
+            for number, values in rows]
+
+
+class EntrySheetFormSchema(Strict):
+    """An upload of workers, filled in from the template."""
+    file = SpreadsheetField(required=True, max_bytes=MAX_SHEET_BYTES)
+
+
+class SheetWorkerSchema(Strict):
+    """One row of a sheet as read, ID number sealed; checked row by row by the service, so that
+    every row's errors are answered."""
+    row = fields.Integer(required=True, validate=validate.Range(min=1))
+    name = fields.String()
+    id_number = fields.String()
+    employer = fields.String()
+    trade = fields.String()
+    skill_level = fields.String()
+    phone = fields.String()
+
+
+class EntrySheetSchema(Strict):
+    workers = fields.List(fields.Nested(SheetWorkerSchema), required=True,
+                          validate=validate.Length(max=MAX_SHEET_ROWS))
+
+
+class SheetErrorSchema(Out):
+    row = fields.Integer(required=True, metadata={"description": "the row number as the spreadsheet shows it"})
+    column = fields.String(required=True, metadata={"example": "身份证号"})
+    message = fields.String(required=True)
+
+
+# A worker as an entry shows them, before there is an entry.
+PreviewedWorkerSchema = Out.from_dict(
+    {key: EntryViewSchema._declared_fields[key]
+     for key in ("name", "id_number_masked", "employer", "trade", "skill_level")},
+    name="PreviewedWorkerSchema")
+
+
+class SheetWorkerViewSchema(Out):
+    row = fields.Integer(required=True)
+    worker = fields.Nested(PreviewedWorkerSchema, required=True)
+
+
+class SheetPreviewSchema(Out):
+    rows = fields.Integer(required=True, metadata={"description": "rows read under the header"})
+    valid = fields.Integer(required=True, metadata={"description": "rows a confirmation would register"})
+    errors = fields.List(fields.Nested(SheetErrorSchema), required=True)
+    workers = fields.List(fields.Nested(SheetWorkerViewSchema), required=True,
+                          metadata={"description": "the valid rows, ID numbers masked"})
+
+
+class SheetImportSchema(Out):
+    rows = fields.Integer(required=True)
+    registered_rows = fields.List(fields.Integer(), required=True)
+    already_registered_rows = fields.List(
+        fields.Integer(), required=True,
+        metadata={"description": "rows whose worker was registered in the event already: left as they were"})
+    errors = fields.List(fields.Nested(SheetErrorSchema), required=True,
+                         metadata={"description": "rows not registered, and why"})
 
 
 # --- judging

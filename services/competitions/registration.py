@@ -8,9 +8,9 @@ together with them would give the number back.
 """
 from common.clock import beijing_today
 from common.clock import utc_now
-from common.errors import Conflict
+from common.errors import BadRequest, Conflict
 from common.ids import new_id
-from common.personal_id import birth_date, mask_id_number
+from common.personal_id import birth_date, mask_id_number, validate_id_number
 from common.schemas import page
 from common.validation import load
 from services.competitions import access
@@ -33,24 +33,43 @@ DECISIONS = {
 }
 
 
-def register_entry(store, protector, caller, competition_id, event_id, payload):
-    worker = load(WorkerSchema(), protector.unsealed(payload))
+def admissible_worker(event, payload, on_date):
+    """The worker of ``payload`` (ID number in clear, normalised) if they may enter ``event``:
+    the request's shape, the ID number and the event's eligibility rules, checked the same for one
+    registration and for every row of a sheet; otherwise a BadRequest naming the fields at fault,
+    the ID number's faults beside the others' (a sheet's row answers all it can at once)."""
+    problems, message = {}, None
+    try:
+        worker = load(WorkerSchema(), payload)
+    except BadRequest as refused:
+        problems, message = refused.fields, refused.message
+    try:
+        number = validate_id_number(payload.get("id_number") if isinstance(payload, dict) else None)
+    except BadRequest as refused:
+        problems.setdefault("id_number", refused.fields["id_number"])
+        message = message or refused.message
+    if problems:
+        raise BadRequest(message, problems)
+    check_eligibility(event.get("eligibility"), event["trade"],
+                      {**worker, "birth_date": birth_date(number)}, on_date)
+    return {**worker, "id_number": number}
+
+
+def open_event(store, caller, competition_id, event_id):
+    """``(competition, event)`` of an event the caller organises and that takes registrations."""
     competition = store.competition(competition_id)
     access.require_organiser(caller, competition)
     event = find_event(competition, event_id)
     if not lifecycle.accepts_registrations(competition["status"]):
         raise Conflict("registration is not open for this competition")
-    person_key = protector.person_key(worker["id_number"])
-    born = birth_date(worker["id_number"])
-    # An age limit counts whole years on the day of registration in China, not on the server.
-    check_eligibility(event.get("eligibility"), event["trade"], {**worker, "birth_date": born},
-                      beijing_today())
-    quota = enterprise_quota(event.get("eligibility"))
-    if quota:
-        store.reserve_quota_place(event_id, worker["employer"], quota)
-    entry = {
+    return competition, event
+
+
+def new_entry(protector, caller, competition_id, event_id, worker):
+    """The entry of an admissible worker, its ID number protected."""
+    return {
         "_id": new_id("ent"), "competition_id": competition_id, "event_id": event_id,
-        "person_key": person_key,
+        "person_key": protector.person_key(worker["id_number"]),
         "id_number_encrypted": protector.encrypt(worker["id_number"]),
         "id_number_masked": mask_id_number(worker["id_number"]),
         # The region code (first six digits) places the worker for regional statistics. The
@@ -62,12 +81,29 @@ def register_entry(store, protector, caller, competition_id, event_id, payload):
         "status": PENDING, "marks": {}, "completion_seconds": None, "audit": [],
         "registered_at": utc_now(), "registered_by": caller.subject,
     }
+
+
+def add_entry(store, event, entry):
+    """Store ``entry`` holding a place in its employer's quota; Conflict when the worker is
+    already registered in the event or the quota is full, and then nothing is kept."""
+    quota = enterprise_quota(event.get("eligibility"))
+    if quota:
+        store.reserve_quota_place(entry["event_id"], entry["employer"], quota)
     try:
         store.add_entry(entry)
     except Conflict:
         if quota:
-            store.release_quota_place(event_id, worker["employer"])
+            store.release_quota_place(entry["event_id"], entry["employer"])
         raise
+
+
+def register_entry(store, protector, caller, competition_id, event_id, payload):
+    payload = protector.unsealed(payload)
+    competition, event = open_event(store, caller, competition_id, event_id)
+    # An age limit counts whole years on the day of registration in China, not on the server.
+    worker = admissible_worker(event, payload, beijing_today())
+    entry = new_entry(protector, caller, competition_id, event_id, worker)
+    add_entry(store, event, entry)
     return entry_view(entry, competition["status"])
 
 

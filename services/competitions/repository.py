@@ -96,6 +96,12 @@ class CompetitionRepository(Repository):
                                    {"id_number": ["already registered in this event"]}) from None
         raise Conflict("could not allocate a blind code; retry")
 
+    def registered_person_keys(self, event_id, person_keys):
+        """Which of ``person_keys`` have an entry in the event, in one query."""
+        found = self.entries.find({"event_id": event_id, "person_key": {"$in": list(person_keys)}},
+                                  {"person_key": 1})
+        return {document["person_key"] for document in found}
+
     def entry(self, event_id, entry_id):
         document = self.entries.find_one({"_id": entry_id, "event_id": event_id})
         if document is None:
@@ -159,6 +165,12 @@ class CompetitionRepository(Repository):
         except DuplicateKeyError:  # the counter exists and is full
             raise Conflict(f"{employer} already has its quota of {quota} entries in this event",
                            {"employer": [f"quota of {quota} entries reached"]}) from None
+
+    def quota_places_taken(self, event_id, employers):
+        """``{employer: places held}`` in the event's quotas, for those of ``employers`` holding any."""
+        ids = {f"{event_id}|{employer}": employer for employer in employers}
+        return {ids[document["_id"]]: document["count"]
+                for document in self.quotas.find({"_id": {"$in": list(ids)}})}
 
     def release_quota_place(self, event_id, employer):
         self.quotas.update_one({"_id": f"{event_id}|{employer}", "count": {"$gt": 0}},

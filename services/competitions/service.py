@@ -8,7 +8,7 @@ from nameko.timer import timer
 from common.auth import caller_from
 from common.rpc import CorrelationId, rpc
 from common.storage import Store
-from services.competitions import judging, organising, registration, results
+from services.competitions import entry_sheets, judging, organising, registration, results
 from services.competitions.repository import CompetitionRepository
 from services.competitions.settings import Settings
 
@@ -56,6 +56,16 @@ class CompetitionsService:
     def register_entry(self, caller, competition_id, event_id, payload):
         return registration.register_entry(self.store, self.settings.protector, caller_from(caller),
                                            competition_id, event_id, payload)
+
+    @rpc
+    def preview_entry_sheet(self, caller, competition_id, event_id, payload):
+        return entry_sheets.preview_entry_sheet(self.store, self.settings.protector, caller_from(caller),
+                                                competition_id, event_id, payload)
+
+    @rpc
+    def import_entry_sheet(self, caller, competition_id, event_id, payload):
+        return entry_sheets.import_entry_sheet(self.store, self.settings.protector, caller_from(caller),
+                                               competition_id, event_id, payload)
 
     @rpc
     def list_entries(self, caller, competition_id, event_id, query):

@@ -25,6 +25,7 @@ from services.competitions.service import CompetitionsService
 AwardListener = event_recorder("competitions", "competition.results_published",
                                "competition.contestant_awarded", name="award_listener")
 RECEIVED = AwardListener.received
+SHEET_METHODS = ("preview_entry_sheet", "import_entry_sheet")
 
 
 @pytest.fixture
@@ -38,6 +39,9 @@ def competitions(container_factory, service_config):
         if method == "register_entry" and seal:  # as the gateway sends it: the ID number sealed
             *args, payload = args
             args = (*args, protector.sealed(payload))
+        if method in SHEET_METHODS and seal:  # every row's ID number sealed
+            *args, workers = args
+            args = (*args, {"workers": [protector.sealed(w) if "id_number" in w else w for w in workers]})
         with entrypoint_hook(container, method, context_data=context_data) as hook:
             return hook(caller.to_dict() if caller else None, *args, **kwargs)
 
@@ -508,3 +512,49 @@ def test_a_sheet_planned_on_an_entry_changed_meanwhile_is_planned_again(competit
     assert [(m["client_id"], m["error"]) for m in answer["refused"]] == [
         ("c1", "conflict"), ("c2", "held_back")]
     assert call("marking_sheet", judge, cid, eid)["entries"][0]["marks"] == {"A2.1": 1}
+def sheet_of(*workers):
+    """Rows of a sheet as the gateway reads them, numbered from 2 (under the header)."""
+    return [{"row": number, **w} for number, w in enumerate(workers, start=2)]
+
+
+def test_a_sheet_is_previewed_without_a_change_then_registered_once_however_often_confirmed(competitions):
+    call = competitions
+    organiser = callers.organiser()
+    cid, eid = open_registration(call, {"quota_per_enterprise": 2})
+    registered_before = factories.worker(employer="建湖阀门厂")
+    call("register_entry", organiser, cid, eid, registered_before)
+    good = [factories.worker(employer="江苏建湖机床厂"), factories.worker(employer="江苏建湖机床厂")]
+    over_quota = factories.worker(employer="江苏建湖机床厂")
+    wrong_trade = factories.worker(trade="焊工")
+    sheet = sheet_of(*good, over_quota, wrong_trade, good[0], registered_before)
+
+    preview = call("preview_entry_sheet", organiser, cid, eid, sheet)
+    assert (preview["rows"], preview["valid"]) == (6, 2)
+    assert [(w["row"], w["worker"]["name"]) for w in preview["workers"]] == [(2, good[0]["name"]), (3, good[1]["name"])]
+    assert [(e["row"], e["column"]) for e in preview["errors"]] == \
+        [(4, "工作单位"), (5, "工种"), (6, "身份证号"), (7, "身份证号")]
+    assert preview["errors"][3]["message"] == "already registered in this event"
+    assert call("list_entries", organiser, cid, eid, {})["total"] == 1
+
+    imported = call("import_entry_sheet", organiser, cid, eid, sheet)
+    assert imported["registered_rows"] == [2, 3]
+    assert imported["already_registered_rows"] == [7]
+    assert [e["row"] for e in imported["errors"]] == [4, 5, 6]
+    assert call("list_entries", organiser, cid, eid, {})["total"] == 3
+
+    again = call("import_entry_sheet", organiser, cid, eid, sheet)
+    assert again["registered_rows"] == []
+    assert again["already_registered_rows"] == [2, 3, 7]
+    assert call("list_entries", organiser, cid, eid, {})["total"] == 3
+
+
+def test_a_sheet_with_an_id_number_in_clear_or_of_another_unit_changes_nothing(competitions):
+    call = competitions
+    cid, eid = open_registration(call)
+    with pytest.raises(BadRequest) as error:
+        call("import_entry_sheet", callers.organiser(), cid, eid,
+             {"workers": sheet_of(factories.worker())}, seal=False)
+    assert "id_number" in error.value.fields
+    with pytest.raises(NotFound):  # another unit's unpublished competition is not even seen
+        call("import_entry_sheet", callers.organiser(unit="其他单位"), cid, eid, sheet_of(factories.worker()))
+    assert call("list_entries", callers.organiser(), cid, eid, {})["total"] == 0
