@@ -56,7 +56,8 @@ SHEET_TIMEOUT = 120.0
 
 # The template: the header row and one example row, which organisers overwrite.
 TEMPLATE = exports.Table("报名表", tuple(header for header, _ in api.SHEET_COLUMNS),
-                         (12, 22, 28, 14, 12, 16), list)
+                         (12, 22, 28, 14, 12, 16), list, text_columns=tuple(
+                             i for i, (_, field) in enumerate(api.SHEET_COLUMNS) if field in ("id_number", "phone")))
 TEMPLATE_EXAMPLE = ("张三", make_id_number(), "江苏建湖机床厂", "数控车工", "中级工", "13800000000")
 # The export: what the entries list answers, ID numbers masked.
 ENTRY_COLUMNS = (("姓名", "name"), ("身份证号（部分隐藏）", "id_number_masked"), ("工作单位", "employer"),

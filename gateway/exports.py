@@ -58,12 +58,15 @@ _CHUNK = 64 * 1024
 class Table:
     """What a CSV file or a sheet of a workbook holds: ``cells(row)`` is a row's values in the order
     of ``headers`` (text, numbers or None); ``widths`` are Excel's, in characters (a Chinese
-    character counts about two); ``title`` names the sheet (at most 31 characters)."""
+    character counts about two); ``title`` names the sheet (at most 31 characters); the columns
+    at ``text_columns`` (0-based) take what is typed into them as text (an ID number typed as a
+    number would lose its last digits)."""
 
     title: str
     headers: tuple
     widths: tuple
     cells: Callable
+    text_columns: tuple = ()
 
 
 # --- the talent export's table
@@ -199,6 +202,8 @@ class XlsxExport:
         self.sheets.append(self.sheet)
         for position, width in enumerate(table.widths):
             self.sheet.column_dimensions[get_column_letter(position + 1)].width = width
+        for position in table.text_columns:
+            self.sheet.column_dimensions[get_column_letter(position + 1)].number_format = "@"
         self.sheet.freeze_panes = "A2"
         bold = Font(bold=True)
         header = []

@@ -80,6 +80,8 @@ def test_the_template_is_the_header_row_and_an_example_that_passes_the_checks(ga
     assert "attachment" in response.headers["Content-Disposition"]
     header, example = sheet_rows(response.content)
     assert header == HEADER
+    columns = load_workbook(io.BytesIO(response.content)).active.column_dimensions
+    assert columns["B"].number_format == "@"  # an ID number typed in stays text, all 18 digits
     event = open_event(api, org)
     preview = api.ok("POST", f"{event}/entry-sheets/preview", as_=org,
                      files={"file": ("模板.xlsx", response.content)})
