@@ -173,17 +173,16 @@ class NotificationsRepository(Repository):
 
     def backlog(self, endpoint_id):
         """How many of the endpoint's messages wait: to be sent, or held while it is disabled."""
-        return sum(1 for d in read_documents(self.deliveries, {"endpoint_id": endpoint_id}, ("status",))
-                   if d["status"] in (PENDING, HELD))
+        return sum(1 for _ in read_documents(
+            self.deliveries, {"endpoint_id": endpoint_id, "status": {"$in": [PENDING, HELD]}}, ("_id",)))
 
     def replayable(self, endpoint_id, since, until, limit):
         """The endpoint's failed and held deliveries made in [since, until), oldest first, at most
         ``limit`` of them, and how many more there are."""
-        found = sorted(
-            (d for d in read_documents(self.deliveries, {"endpoint_id": endpoint_id},
-                                       ("_id", "status", "created_at", "next_attempt_at"))
-             if d["status"] in (FAILED, HELD) and since <= d["created_at"] < until),
-            key=lambda d: (d["created_at"], d["_id"]))
+        found = sorted(read_documents(
+            self.deliveries, {"endpoint_id": endpoint_id, "status": {"$in": [FAILED, HELD]},
+                              "created_at": {"$gte": since, "$lt": until}},
+            ("_id", "status", "created_at", "next_attempt_at")), key=lambda d: (d["created_at"], d["_id"]))
         return found[:limit], max(len(found) - limit, 0)
 
     def replay(self, delivery, changed):

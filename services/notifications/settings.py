@@ -16,12 +16,14 @@ SCHEDULE_KEY = "WEBHOOK_RETRY_SCHEDULE"
 CONCURRENCY_KEY = "WEBHOOK_CONCURRENCY"
 DISABLE_AFTER_KEY = "WEBHOOK_DISABLE_AFTER_SECONDS"
 COOLDOWN_KEY = "WEBHOOK_COOLDOWN_SECONDS"
+LEASE_KEY = "DELIVERY_LEASE_SECONDS"
 SMTP_KEY = "SMTP"
 DIGEST_HOUR_KEY = "DIGEST_HOUR"
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_CONCURRENCY = 50
-# A claimed delivery is due again after this if its attempt never finished (the instance died).
-LEASE_SECONDS = 120
+# A claimed delivery is due again after this if its attempt never finished (the instance died):
+# longer than any attempt may take (its timeout), or a slow attempt would be claimed and sent again.
+DEFAULT_LEASE_SECONDS = 120
 SMTP_DEFAULTS = {"host": "127.0.0.1", "port": 25, "starttls": False, "ca_file": None, "username": None,
                  "password": None, "sender": "noreply@jiangxin.localhost", "timeout": 30}
 
@@ -36,7 +38,9 @@ class Settings(DependencyProvider):
         self.schedule = delivery.schedule_from(config.get(SCHEDULE_KEY))
         self.disable_after = _duration(config, DISABLE_AFTER_KEY, delivery.DEFAULT_DISABLE_AFTER)
         self.cooldown = _duration(config, COOLDOWN_KEY, delivery.DEFAULT_COOLDOWN)
-        self.lease_seconds = LEASE_SECONDS
+        self.lease_seconds = float(config.get(LEASE_KEY) or DEFAULT_LEASE_SECONDS)
+        if self.lease_seconds <= self.timeout:
+            raise ValueError(f"{LEASE_KEY} must be longer than {TIMEOUT_KEY}")
         # Endpoints' signing secrets are kept sealed: a copy of the store signs nothing.
         self.stored_secrets = StoredSecrets(config["PERSONAL_DATA_SECRET"])
         self.smtp = self.smtp_of(config)
